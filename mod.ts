@@ -1,0 +1,34 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+// This module is browser compatible.
+
+/**
+ * raftsnap reads, verifies, writes and restores HashiCorp raft snapshot archives: the
+ * `.snap` files of `consul snapshot save`, `vault operator raft snapshot save` and
+ * `nomad operator snapshot save`, as the Go package `github.com/hashicorp/raft-snapshot`
+ * does, on WHATWG streams and WebCrypto only, so the same code runs in Deno, browsers,
+ * edge runtimes and Node.
+ *
+ * @example Verifying a snapshot
+ * ```ts
+ * import { verifySnapshot, writeSnapshot } from "@raftsnap/raftsnap";
+ *
+ * const state = new TextEncoder().encode("hello raft snapshot\n");
+ * const archive = writeSnapshot({ id: "2-5-1700000000000", index: 5, term: 2, size: state.length }, state);
+ * const { meta, stateSha256 } = await verifySnapshot(archive);
+ * if (meta.id !== "2-5-1700000000000" || stateSha256.length !== 64) throw new Error("bad");
+ * ```
+ *
+ * @module
+ */
+
+export * from "./src/errors.ts";
+export * from "./src/meta.ts";
+export * from "./src/sums.ts";
+export * from "./src/seal.ts";
+export * from "./src/sha256.ts";
+export * from "./src/verify.ts";
+export * from "./src/parse.ts";
+export * from "./src/write.ts";
+export * from "./src/spool.ts";
+export * from "./src/restore.ts";
+export * from "./src/snapshot.ts";

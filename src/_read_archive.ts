@@ -1,0 +1,330 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+// This module is browser compatible.
+
+/**
+ * Go's `read` and `concludeGzipRead` in one streaming pass:
+ * bytes → gunzip → tar entries → hashes → sums (and sealed sums) → clean gzip end.
+ * verifySnapshot, parseSnapshot and restoreSnapshot are thin shells over it.
+ */
+
+import { concatBytes, toBase64, toHex } from "./_bytes.ts";
+import { withSignal } from "./_input.ts";
+import { SnapshotError } from "./errors.ts";
+import { inflate } from "./gzip.ts";
+import { decodeMeta, MetaDecodeError, type SnapshotMeta, zeroMeta } from "./meta.ts";
+import type { Sealer } from "./seal.ts";
+import { hashWasmSha256, type Sha256, type Sha256Factory, sha256Of } from "./sha256.ts";
+import { checkSums, type SummedFile, type SumsFailure } from "./sums.ts";
+import { type TarEntry, TarReader } from "./tar/reader.ts";
+
+/** Options every reader shares. */
+export interface ReadOptions {
+  /**
+   * Opens `SHA256SUMS.sealed` and checks the sums inside it too, as Go's readers do when
+   * given a sealer. Without one, `SHA256SUMS.sealed` is read and not opened, as in Go's
+   * `Verify`.
+   */
+  sealer?: Sealer;
+  /**
+   * Makes the SHA-256 hashers. Pass a native one where the runtime has it.
+   *
+   * @default {hashWasmSha256}
+   */
+  hasher?: Sha256Factory;
+  /**
+   * Accept zero bytes after the tar's end-of-archive blocks, as GNU tar pads archives to
+   * 10 KiB records. Go refuses them (and so do Consul, Vault and Nomad); any byte that is
+   * not zero is refused even with this option.
+   *
+   * @default {false}
+   */
+  allowZeroPadding?: boolean;
+  /**
+   * Also compute the archive's `sha-256=` checksum (Go's `Snapshot.Checksum`): one more
+   * SHA-256 over the compressed bytes.
+   *
+   * @default {false}
+   */
+  checksum?: boolean;
+  /** Stops the work; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** One entry of a verified archive. */
+export interface ArchiveEntry {
+  /** The entry's name. */
+  name: string;
+  /** Its data length in bytes. */
+  size: number;
+  /** Lowercase hex SHA-256 of its data. */
+  sha256: string;
+  /** Its modification time, as stored (whole seconds). */
+  modTime: Date;
+  /** Offset of its header in the uncompressed tar stream. */
+  offset: number;
+  /** The bytes of the small entries (`meta.json` and the sums files), as stored. */
+  content?: Uint8Array;
+}
+
+/** What a verification found: the metadata, and what each entry hashed to. */
+export interface VerifyResult {
+  /** The decoded `meta.json` (Go's zero meta if the archive has none and still verifies). */
+  meta: SnapshotMeta;
+  /** The entries in archive order. */
+  entries: ArchiveEntry[];
+  /** The bytes of `state.bin` that passed. */
+  stateSize: number;
+  /** Lowercase hex SHA-256 of `state.bin`. */
+  stateSha256: string;
+  /** Whether the archive holds `SHA256SUMS.sealed`. */
+  sealed: boolean;
+  /** Whether a sealer opened `SHA256SUMS.sealed` and its sums matched. */
+  sealVerified: boolean;
+  /** Compressed bytes read. */
+  compressedBytes: number;
+  /** Uncompressed tar bytes, padding included. */
+  tarBytes: number;
+  /** gzip members in the input (Go writes one). */
+  gzipMembers: number;
+  /** Zero bytes accepted after the end of the tar under `allowZeroPadding`. */
+  zeroPadding: number;
+  /** `sha-256=` + base64 SHA-256 of the compressed archive, when `checksum` was asked for. */
+  checksum?: string;
+}
+
+/** Hooks for readers that pass the state on. */
+export interface ReadHooks {
+  /** Receives `state.bin` data as it passes; a returned promise holds the pipeline back. */
+  state?: (chunk: Uint8Array) => void | Promise<void>;
+  /** Called once `meta.json` has been read and decoded. */
+  meta?: (meta: SnapshotMeta) => void;
+}
+
+/** Go reads these whole, refusing 8192 bytes or more. */
+const SMALL_ENTRY_LIMIT = 8192;
+const SMALL_ENTRIES = new Set(["meta.json", "SHA256SUMS", "SHA256SUMS.sealed"]);
+
+function sumsError(failure: SumsFailure, list: "SHA256SUMS" | "SHA256SUMS.sealed") {
+  const layer = list === "SHA256SUMS" ? "sums" : "seal";
+  switch (failure.kind) {
+    case "invalid":
+      return new SnapshotError(
+        "sums-invalid",
+        `line ${failure.line} of ${list} is not "<sha256 hex>  <file name>" (${failure.reason}): ${
+          JSON.stringify(failure.text.slice(0, 100))
+        }`,
+        {
+          layer,
+          entry: list,
+          expected: "<sha256 hex>  <file name>",
+          found: failure.text.slice(0, 100),
+        },
+      );
+    case "unknown-file":
+      return new SnapshotError(
+        "sums-unknown-file",
+        `${list} line ${failure.line} lists "${failure.file}", which is not meta.json or state.bin`,
+        { layer, entry: list, expected: "meta.json or state.bin", found: failure.file },
+      );
+    case "mismatch":
+      return new SnapshotError(
+        "hash-mismatch",
+        `hash mismatch for "${failure.file}" (${list} lists ${failure.listed}, the data hashes to ${failure.actual})`,
+        { layer, entry: failure.file, expected: failure.listed, found: failure.actual },
+      );
+    case "missing":
+      return new SnapshotError(
+        "file-missing",
+        `${list} has no line for "${failure.file}"`,
+        { layer, entry: list, expected: `a line for ${failure.file}`, found: "none" },
+      );
+  }
+}
+
+/**
+ * Reads and verifies an archive stream.
+ *
+ * @throws {SnapshotError} for any archive Go's readers refuse (and a few more, see
+ * {@linkcode ReadOptions.allowZeroPadding}).
+ */
+export async function readArchive(
+  source: ReadableStream<Uint8Array>,
+  options: ReadOptions = {},
+  hooks: ReadHooks = {},
+): Promise<VerifyResult> {
+  const { sealer, signal } = options;
+  const factory = options.hasher ?? hashWasmSha256;
+  const [metaHash, stateHash] = await Promise.all([factory(), factory()]);
+  const archiveHash: Sha256 | undefined = options.checksum ? await factory() : undefined;
+
+  let meta = zeroMeta();
+  const entries: ArchiveEntry[] = [];
+  const small = new Map<string, Uint8Array[]>(); // Go appends repeated entries
+  let smallParts: Uint8Array[] = [];
+  let smallBytes = 0;
+  let current: TarEntry | undefined;
+  let stateSize = 0;
+  let pendingState: Uint8Array[] = [];
+  let checked = false;
+  let sealVerified = false;
+
+  const tar = new TarReader({
+    entry(entry) {
+      current = entry;
+      if (entry.name === "state.bin") return;
+      if (!SMALL_ENTRIES.has(entry.name)) {
+        throw new SnapshotError(
+          "unexpected-entry",
+          `unexpected entry "${entry.name}" at offset ${entry.offset}`,
+          {
+            layer: "entry",
+            entry: entry.name,
+            offset: entry.offset,
+            expected: "meta.json, state.bin, SHA256SUMS or SHA256SUMS.sealed",
+            found: entry.name,
+          },
+        );
+      }
+      smallParts = [];
+      smallBytes = 0;
+    },
+    data(chunk) {
+      const name = current!.name;
+      if (name === "state.bin") {
+        stateHash.update(chunk);
+        stateSize += chunk.length;
+        if (hooks.state) pendingState.push(chunk);
+        return;
+      }
+      smallBytes += chunk.length;
+      if (smallBytes >= SMALL_ENTRY_LIMIT) {
+        throw new SnapshotError(
+          "entry-too-large",
+          `"${name}" is ${current!.size} bytes; Go reads at most ${SMALL_ENTRY_LIMIT - 1}`,
+          {
+            layer: "entry",
+            entry: name,
+            offset: current!.dataOffset,
+            expected: `at most ${SMALL_ENTRY_LIMIT - 1} bytes`,
+            found: `${current!.size} bytes`,
+          },
+        );
+      }
+      if (name === "meta.json") metaHash.update(chunk);
+      smallParts.push(chunk.slice());
+    },
+    entryEnd(entry) {
+      current = undefined;
+      const record: ArchiveEntry = {
+        name: entry.name,
+        size: entry.size,
+        sha256: "",
+        modTime: new Date(entry.mtime * 1000),
+        offset: entry.offset,
+      };
+      entries.push(record);
+      if (entry.name === "state.bin") return;
+      const content = concatBytes(smallParts);
+      record.content = content;
+      small.set(entry.name, [...(small.get(entry.name) ?? []), content]);
+      if (entry.name === "meta.json") {
+        try {
+          meta = decodeMeta(content, meta);
+        } catch (error) {
+          if (!(error instanceof MetaDecodeError)) throw error;
+          throw new SnapshotError(
+            "meta-invalid",
+            `meta.json is not valid snapshot metadata: ${error.message}`,
+            {
+              layer: "meta",
+              entry: "meta.json",
+              offset: entry.dataOffset,
+              cause: error,
+            },
+          );
+        }
+        hooks.meta?.(meta);
+      }
+    },
+  });
+
+  const digests = {} as Record<SummedFile, Uint8Array>;
+  const checkLists = async () => {
+    checked = true;
+    digests["meta.json"] = await metaHash.digest();
+    digests["state.bin"] = await stateHash.digest();
+    if (sealer) {
+      const sealedBytes = concatBytes(small.get("SHA256SUMS.sealed") ?? []);
+      let opened: Uint8Array;
+      try {
+        opened = await sealer.open(sealedBytes);
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new SnapshotError("seal-open", `cannot open SHA256SUMS.sealed: ${why}`, {
+          layer: "seal",
+          entry: "SHA256SUMS.sealed",
+          cause: error,
+        });
+      }
+      const failure = checkSums(opened, digests);
+      if (failure) throw sumsError(failure, "SHA256SUMS.sealed");
+      sealVerified = true;
+    }
+    const failure = checkSums(concatBytes(small.get("SHA256SUMS") ?? []), digests);
+    if (failure) throw sumsError(failure, "SHA256SUMS");
+  };
+
+  const summary = await inflate(
+    withSignal(source, signal),
+    async (chunk) => {
+      tar.push(chunk);
+      if (pendingState.length > 0) {
+        const out = pendingState;
+        pendingState = [];
+        for (const piece of out) await hooks.state!(piece);
+      }
+      if (tar.ended && !checked) await checkLists();
+    },
+    archiveHash ? (chunk) => archiveHash.update(chunk) : undefined,
+  );
+  if (!tar.ended) tar.end();
+  if (!checked) await checkLists();
+
+  const trailing = tar.trailing;
+  if (trailing.bytes > 0 && !(options.allowZeroPadding && trailing.allZero)) {
+    const offset = tar.position - trailing.bytes;
+    const message = trailing.allZero
+      ? `${trailing.bytes} bytes of zero padding follow the end of the tar archive at offset ${offset}, ` +
+        "as GNU tar writes it; Go's Verify, and so Consul, Vault and Nomad, refuse such snapshots " +
+        "(the allowZeroPadding option accepts it)"
+      : `${trailing.bytes} bytes follow the end of the tar archive at offset ${offset}`;
+    throw new SnapshotError("trailing-data", message, {
+      layer: "tar",
+      offset,
+      expected: "end of data after the two zero blocks",
+      found: `${trailing.bytes} more bytes`,
+    });
+  }
+
+  for (const entry of entries) {
+    if (entry.name === "meta.json" || entry.name === "state.bin") {
+      entry.sha256 = toHex(digests[entry.name]);
+    } else {
+      entry.sha256 = toHex(await sha256Of(entry.content!, factory));
+    }
+  }
+  const result: VerifyResult = {
+    meta,
+    entries,
+    stateSize,
+    stateSha256: toHex(digests["state.bin"]),
+    sealed: small.has("SHA256SUMS.sealed"),
+    sealVerified,
+    compressedBytes: summary.compressedBytes,
+    tarBytes: tar.position,
+    gzipMembers: summary.members,
+    zeroPadding: trailing.bytes,
+  };
+  if (archiveHash) result.checksum = "sha-256=" + toBase64(await archiveHash.digest());
+  return result;
+}

@@ -1,0 +1,51 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+// This module is browser compatible.
+
+import { createSHA256 } from "hash-wasm";
+
+/** An incremental SHA-256, fed stream chunks as they pass. */
+export interface Sha256 {
+  /** Adds bytes. The hasher must not keep `chunk` after returning. */
+  update(chunk: Uint8Array): void;
+  /** The 32-byte digest of everything added. Called once. */
+  digest(): Uint8Array | Promise<Uint8Array>;
+}
+
+/**
+ * Makes a fresh {@linkcode Sha256}. The library's default is hash-wasm's; a caller that
+ * knows its runtime may pass a native one (Node's `crypto.createHash("sha256")`, say).
+ */
+export type Sha256Factory = () => Sha256 | Promise<Sha256>;
+
+/**
+ * The default {@linkcode Sha256Factory}: hash-wasm's WebAssembly SHA-256, which runs in
+ * every runtime.
+ *
+ * @example Hashing two chunks
+ * ```ts
+ * import { hashWasmSha256 } from "@raftsnap/raftsnap";
+ *
+ * const hasher = await hashWasmSha256();
+ * hasher.update(new TextEncoder().encode("ab"));
+ * hasher.update(new TextEncoder().encode("c"));
+ * const hex = Array.from(await hasher.digest(), (b) => b.toString(16).padStart(2, "0")).join("");
+ * if (!hex.startsWith("ba7816bf")) throw new Error(hex);
+ * ```
+ *
+ * @returns A fresh hasher.
+ */
+export const hashWasmSha256: Sha256Factory = async (): Promise<Sha256> => {
+  const hasher = await createSHA256();
+  hasher.init();
+  return {
+    update: (chunk) => void hasher.update(chunk),
+    digest: () => hasher.digest("binary"),
+  };
+};
+
+/** SHA-256 of one buffer with a given factory. */
+export async function sha256Of(bytes: Uint8Array, factory: Sha256Factory): Promise<Uint8Array> {
+  const hasher = await factory();
+  hasher.update(bytes);
+  return await hasher.digest();
+}
