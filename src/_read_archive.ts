@@ -14,6 +14,7 @@ import { inflate } from "./gzip.ts";
 import { decodeMeta, MetaDecodeError, type SnapshotMeta, zeroMeta } from "./meta.ts";
 import type { Sealer } from "./seal.ts";
 import { hashWasmSha256, type Sha256, type Sha256Factory, sha256Of } from "./sha256.ts";
+import { createWorkerSha256, WORKER_THRESHOLD } from "./_worker_sha256.ts";
 import { checkSums, type SummedFile, type SumsFailure } from "./sums.ts";
 import { type TarEntry, TarReader } from "./tar/reader.ts";
 
@@ -46,6 +47,13 @@ export interface ReadOptions {
    * @default {false}
    */
   checksum?: boolean;
+  /**
+   * Hash a state of 8 MiB or more on a Worker, where the runtime has module Workers and
+   * no `hasher` was given, so that inflating and hashing run in parallel.
+   *
+   * @default {true}
+   */
+  useWorker?: boolean;
   /** Stops the work; the promise rejects with the signal's reason. */
   signal?: AbortSignal;
 }
@@ -154,177 +162,193 @@ export async function readArchive(
 ): Promise<VerifyResult> {
   const { sealer, signal } = options;
   const factory = options.hasher ?? hashWasmSha256;
-  const [metaHash, stateHash] = await Promise.all([factory(), factory()]);
-  const archiveHash: Sha256 | undefined = options.checksum ? await factory() : undefined;
+  let stateHash: Sha256 = await factory();
+  try {
+    return await read();
+  } finally {
+    stateHash.close?.();
+  }
 
-  let meta = zeroMeta();
-  const entries: ArchiveEntry[] = [];
-  const small = new Map<string, Uint8Array[]>(); // Go appends repeated entries
-  let smallParts: Uint8Array[] = [];
-  let smallBytes = 0;
-  let current: TarEntry | undefined;
-  let stateSize = 0;
-  let pendingState: Uint8Array[] = [];
-  let checked = false;
-  let sealVerified = false;
+  async function read(): Promise<VerifyResult> {
+    const archiveHash: Sha256 | undefined = options.checksum ? await factory() : undefined;
 
-  const tar = new TarReader({
-    entry(entry) {
-      current = entry;
-      if (entry.name === "state.bin") return;
-      if (!SMALL_ENTRIES.has(entry.name)) {
-        throw new SnapshotError(
-          "unexpected-entry",
-          `unexpected entry "${entry.name}" at offset ${entry.offset}`,
-          {
-            layer: "entry",
-            entry: entry.name,
-            offset: entry.offset,
-            expected: "meta.json, state.bin, SHA256SUMS or SHA256SUMS.sealed",
-            found: entry.name,
-          },
-        );
-      }
-      smallParts = [];
-      smallBytes = 0;
-    },
-    data(chunk) {
-      const name = current!.name;
-      if (name === "state.bin") {
-        stateHash.update(chunk);
-        stateSize += chunk.length;
-        if (hooks.state) pendingState.push(chunk);
-        return;
-      }
-      smallBytes += chunk.length;
-      if (smallBytes >= SMALL_ENTRY_LIMIT) {
-        throw new SnapshotError(
-          "entry-too-large",
-          `"${name}" is ${current!.size} bytes; Go reads at most ${SMALL_ENTRY_LIMIT - 1}`,
-          {
-            layer: "entry",
-            entry: name,
-            offset: current!.dataOffset,
-            expected: `at most ${SMALL_ENTRY_LIMIT - 1} bytes`,
-            found: `${current!.size} bytes`,
-          },
-        );
-      }
-      if (name === "meta.json") metaHash.update(chunk);
-      smallParts.push(chunk.slice());
-    },
-    entryEnd(entry) {
-      current = undefined;
-      const record: ArchiveEntry = {
-        name: entry.name,
-        size: entry.size,
-        sha256: "",
-        modTime: new Date(entry.mtime * 1000),
-        offset: entry.offset,
-      };
-      entries.push(record);
-      if (entry.name === "state.bin") return;
-      const content = concatBytes(smallParts);
-      record.content = content;
-      small.set(entry.name, [...(small.get(entry.name) ?? []), content]);
-      if (entry.name === "meta.json") {
-        try {
-          meta = decodeMeta(content, meta);
-        } catch (error) {
-          if (!(error instanceof MetaDecodeError)) throw error;
+    let meta = zeroMeta();
+    const entries: ArchiveEntry[] = [];
+    const small = new Map<string, Uint8Array[]>(); // Go appends repeated entries
+    let smallParts: Uint8Array[] = [];
+    let smallBytes = 0;
+    let current: TarEntry | undefined;
+    let stateSize = 0;
+    let pendingState: Uint8Array[] = [];
+    let checked = false;
+    let sealVerified = false;
+
+    const tar = new TarReader({
+      entry(entry) {
+        current = entry;
+        if (entry.name === "state.bin") {
+          const worker = stateSize === 0 && options.hasher === undefined &&
+            options.useWorker !== false && entry.size >= WORKER_THRESHOLD;
+          if (worker) stateHash = createWorkerSha256() ?? stateHash;
+          return;
+        }
+        if (!SMALL_ENTRIES.has(entry.name)) {
           throw new SnapshotError(
-            "meta-invalid",
-            `meta.json is not valid snapshot metadata: ${error.message}`,
+            "unexpected-entry",
+            `unexpected entry "${entry.name}" at offset ${entry.offset}`,
             {
-              layer: "meta",
-              entry: "meta.json",
-              offset: entry.dataOffset,
-              cause: error,
+              layer: "entry",
+              entry: entry.name,
+              offset: entry.offset,
+              expected: "meta.json, state.bin, SHA256SUMS or SHA256SUMS.sealed",
+              found: entry.name,
             },
           );
         }
-        hooks.meta?.(meta);
-      }
-    },
-  });
-
-  const digests = {} as Record<SummedFile, Uint8Array>;
-  const checkLists = async () => {
-    checked = true;
-    digests["meta.json"] = await metaHash.digest();
-    digests["state.bin"] = await stateHash.digest();
-    if (sealer) {
-      const sealedBytes = concatBytes(small.get("SHA256SUMS.sealed") ?? []);
-      let opened: Uint8Array;
-      try {
-        opened = await sealer.open(sealedBytes);
-      } catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
-        throw new SnapshotError("seal-open", `cannot open SHA256SUMS.sealed: ${why}`, {
-          layer: "seal",
-          entry: "SHA256SUMS.sealed",
-          cause: error,
-        });
-      }
-      const failure = checkSums(opened, digests);
-      if (failure) throw sumsError(failure, "SHA256SUMS.sealed");
-      sealVerified = true;
-    }
-    const failure = checkSums(concatBytes(small.get("SHA256SUMS") ?? []), digests);
-    if (failure) throw sumsError(failure, "SHA256SUMS");
-  };
-
-  const summary = await inflate(
-    withSignal(source, signal),
-    async (chunk) => {
-      tar.push(chunk);
-      if (pendingState.length > 0) {
-        const out = pendingState;
-        pendingState = [];
-        for (const piece of out) await hooks.state!(piece);
-      }
-      if (tar.ended && !checked) await checkLists();
-    },
-    archiveHash ? (chunk) => archiveHash.update(chunk) : undefined,
-  );
-  if (!tar.ended) tar.end();
-  if (!checked) await checkLists();
-
-  const trailing = tar.trailing;
-  if (trailing.bytes > 0 && !(options.allowZeroPadding && trailing.allZero)) {
-    const offset = tar.position - trailing.bytes;
-    const message = trailing.allZero
-      ? `${trailing.bytes} bytes of zero padding follow the end of the tar archive at offset ${offset}, ` +
-        "as GNU tar writes it; Go's Verify, and so Consul, Vault and Nomad, refuse such snapshots " +
-        "(the allowZeroPadding option accepts it)"
-      : `${trailing.bytes} bytes follow the end of the tar archive at offset ${offset}`;
-    throw new SnapshotError("trailing-data", message, {
-      layer: "tar",
-      offset,
-      expected: "end of data after the two zero blocks",
-      found: `${trailing.bytes} more bytes`,
+        smallParts = [];
+        smallBytes = 0;
+      },
+      data(chunk) {
+        const name = current!.name;
+        if (name === "state.bin") {
+          stateSize += chunk.length;
+          pendingState.push(chunk);
+          return;
+        }
+        smallBytes += chunk.length;
+        if (smallBytes >= SMALL_ENTRY_LIMIT) {
+          throw new SnapshotError(
+            "entry-too-large",
+            `"${name}" is ${current!.size} bytes; Go reads at most ${SMALL_ENTRY_LIMIT - 1}`,
+            {
+              layer: "entry",
+              entry: name,
+              offset: current!.dataOffset,
+              expected: `at most ${SMALL_ENTRY_LIMIT - 1} bytes`,
+              found: `${current!.size} bytes`,
+            },
+          );
+        }
+        smallParts.push(chunk.slice());
+      },
+      entryEnd(entry) {
+        current = undefined;
+        const record: ArchiveEntry = {
+          name: entry.name,
+          size: entry.size,
+          sha256: "",
+          modTime: new Date(entry.mtime * 1000),
+          offset: entry.offset,
+        };
+        entries.push(record);
+        if (entry.name === "state.bin") return;
+        const content = concatBytes(smallParts);
+        record.content = content;
+        small.set(entry.name, [...(small.get(entry.name) ?? []), content]);
+        if (entry.name === "meta.json") {
+          try {
+            meta = decodeMeta(content, meta);
+          } catch (error) {
+            if (!(error instanceof MetaDecodeError)) throw error;
+            throw new SnapshotError(
+              "meta-invalid",
+              `meta.json is not valid snapshot metadata: ${error.message}`,
+              {
+                layer: "meta",
+                entry: "meta.json",
+                offset: entry.dataOffset,
+                cause: error,
+              },
+            );
+          }
+          hooks.meta?.(meta);
+        }
+      },
     });
-  }
 
-  for (const entry of entries) {
-    if (entry.name === "meta.json" || entry.name === "state.bin") {
-      entry.sha256 = toHex(digests[entry.name]);
-    } else {
-      entry.sha256 = toHex(await sha256Of(entry.content!, factory));
+    const digests = {} as Record<SummedFile, Uint8Array>;
+    const checkLists = async () => {
+      checked = true;
+      // Go tees every meta.json entry into one hash: the same as hashing their concatenation.
+      digests["meta.json"] = await sha256Of(concatBytes(small.get("meta.json") ?? []), factory);
+      digests["state.bin"] = await stateHash.digest();
+      if (sealer) {
+        const sealedBytes = concatBytes(small.get("SHA256SUMS.sealed") ?? []);
+        let opened: Uint8Array;
+        try {
+          opened = await sealer.open(sealedBytes);
+        } catch (error) {
+          const why = error instanceof Error ? error.message : String(error);
+          throw new SnapshotError("seal-open", `cannot open SHA256SUMS.sealed: ${why}`, {
+            layer: "seal",
+            entry: "SHA256SUMS.sealed",
+            cause: error,
+          });
+        }
+        const failure = checkSums(opened, digests);
+        if (failure) throw sumsError(failure, "SHA256SUMS.sealed");
+        sealVerified = true;
+      }
+      const failure = checkSums(concatBytes(small.get("SHA256SUMS") ?? []), digests);
+      if (failure) throw sumsError(failure, "SHA256SUMS");
+    };
+
+    const summary = await inflate(
+      withSignal(source, signal),
+      async (chunk) => {
+        tar.push(chunk);
+        if (pendingState.length > 0) {
+          const out = pendingState;
+          pendingState = [];
+          for (const piece of out) {
+            const hashing = stateHash.update(piece);
+            if (hashing) await hashing;
+            if (hooks.state) await hooks.state(piece);
+          }
+        }
+        if (tar.ended && !checked) await checkLists();
+      },
+      archiveHash ? (chunk) => archiveHash.update(chunk) : undefined,
+    );
+    if (!tar.ended) tar.end();
+    if (!checked) await checkLists();
+
+    const trailing = tar.trailing;
+    if (trailing.bytes > 0 && !(options.allowZeroPadding && trailing.allZero)) {
+      const offset = tar.position - trailing.bytes;
+      const message = trailing.allZero
+        ? `${trailing.bytes} bytes of zero padding follow the end of the tar archive at offset ${offset}, ` +
+          "as GNU tar writes it; Go's Verify, and so Consul, Vault and Nomad, refuse such snapshots " +
+          "(the allowZeroPadding option accepts it)"
+        : `${trailing.bytes} bytes follow the end of the tar archive at offset ${offset}`;
+      throw new SnapshotError("trailing-data", message, {
+        layer: "tar",
+        offset,
+        expected: "end of data after the two zero blocks",
+        found: `${trailing.bytes} more bytes`,
+      });
     }
+
+    for (const entry of entries) {
+      if (entry.name === "meta.json" || entry.name === "state.bin") {
+        entry.sha256 = toHex(digests[entry.name]);
+      } else {
+        entry.sha256 = toHex(await sha256Of(entry.content!, factory));
+      }
+    }
+    const result: VerifyResult = {
+      meta,
+      entries,
+      stateSize,
+      stateSha256: toHex(digests["state.bin"]),
+      sealed: small.has("SHA256SUMS.sealed"),
+      sealVerified,
+      compressedBytes: summary.compressedBytes,
+      tarBytes: tar.position,
+      gzipMembers: summary.members,
+      zeroPadding: trailing.bytes,
+    };
+    if (archiveHash) result.checksum = "sha-256=" + toBase64(await archiveHash.digest());
+    return result;
   }
-  const result: VerifyResult = {
-    meta,
-    entries,
-    stateSize,
-    stateSha256: toHex(digests["state.bin"]),
-    sealed: small.has("SHA256SUMS.sealed"),
-    sealVerified,
-    compressedBytes: summary.compressedBytes,
-    tarBytes: tar.position,
-    gzipMembers: summary.members,
-    zeroPadding: trailing.bytes,
-  };
-  if (archiveHash) result.checksum = "sha-256=" + toBase64(await archiveHash.digest());
-  return result;
 }

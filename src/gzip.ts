@@ -110,7 +110,7 @@ function gzipError(
 export async function inflate(
   source: ReadableStream<Uint8Array>,
   sink: InflateSink,
-  onCompressed?: (chunk: Uint8Array) => void,
+  onCompressed?: (chunk: Uint8Array) => void | Promise<void>,
 ): Promise<InflateSummary> {
   const reader = source.getReader();
   let offset = 0; // compressed bytes handed to members so far
@@ -190,7 +190,8 @@ export async function inflate(
       const { done, value } = await reader.read();
       if (done) break;
       if (value.length === 0) continue;
-      onCompressed?.(value);
+      const seen = onCompressed?.(value);
+      if (seen) await seen;
       let bytes: Uint8Array = value;
       if (head !== undefined) {
         head = joinBytes(head, bytes);

@@ -169,14 +169,23 @@ export class MetaDecodeError extends Error {}
 
 type FieldSpec<T> = Record<string, (value: JsonValue, target: T, path: string) => void>;
 
-/** Go matches JSON keys to fields exactly first, then case-insensitively. */
+/**
+ * Go folds keys with Unicode simple case folding. The field names are ASCII, and the only
+ * non-ASCII letters that fold to ASCII are U+017F (long s, to s) and U+212A (Kelvin, to k,
+ * which `toLowerCase` already maps).
+ */
+function foldKey(key: string): string {
+  return key.replace(/\u017f/g, "s").toLowerCase();
+}
+
+/** Go matches JSON keys to fields exactly first, then under case folding. */
 function decodeStruct<T>(value: JsonValue, target: T, fields: FieldSpec<T>, path: string): void {
   if (value.kind === "null") return;
   if (value.kind !== "object") throw typeError(value, path);
   const names = Object.keys(fields);
   for (const [key, item] of value.entries) {
     const name = names.find((n) => n === key) ??
-      names.find((n) => n.toLowerCase() === key.toLowerCase());
+      names.find((n) => n.toLowerCase() === foldKey(key));
     if (name !== undefined) fields[name]!(item, target, `${path}.${name}`);
   }
 }

@@ -5,10 +5,15 @@ import { createSHA256 } from "hash-wasm";
 
 /** An incremental SHA-256, fed stream chunks as they pass. */
 export interface Sha256 {
-  /** Adds bytes. The hasher must not keep `chunk` after returning. */
-  update(chunk: Uint8Array): void;
+  /**
+   * Adds bytes. The hasher must not keep `chunk` after returning; a returned promise
+   * asks the caller to wait before the next update (backpressure).
+   */
+  update(chunk: Uint8Array): void | Promise<void>;
   /** The 32-byte digest of everything added. Called once. */
   digest(): Uint8Array | Promise<Uint8Array>;
+  /** Releases what the hasher holds (a worker, say), if it is dropped before its digest. */
+  close?(): void;
 }
 
 /**
@@ -46,6 +51,6 @@ export const hashWasmSha256: Sha256Factory = async (): Promise<Sha256> => {
 /** SHA-256 of one buffer with a given factory. */
 export async function sha256Of(bytes: Uint8Array, factory: Sha256Factory): Promise<Uint8Array> {
   const hasher = await factory();
-  hasher.update(bytes);
+  await hasher.update(bytes);
   return await hasher.digest();
 }

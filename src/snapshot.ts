@@ -77,8 +77,8 @@ export class Snapshot {
       await writeSnapshot(full, state, options)
         .pipeThrough(
           new TransformStream<Uint8Array, Uint8Array>({
-            transform(chunk, controller) {
-              hasher.update(chunk);
+            async transform(chunk, controller) {
+              await hasher.update(chunk);
               controller.enqueue(chunk);
             },
           }),

@@ -34,8 +34,8 @@ const SPACE = /[ \t\v\f\r\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f
 
 /**
  * Reads one line as Go's `fmt.Sscanf(line, "%x  %s", &sha, &file)`: leading white space
- * is skipped, hex digits are read in pairs (any count, either case), white space may or
- * may not follow, then the name runs to the next white space. Whatever follows the name
+ * is skipped, hex digits are read in pairs (any count, either case), at least one white
+ * space must follow, then the name runs to the next white space. Whatever follows the name
  * is ignored, as Sscanf ignores it.
  */
 function scanLine(line: string): { sha: Uint8Array; file: string } | string {
@@ -51,6 +51,10 @@ function scanLine(line: string): { sha: Uint8Array; file: string } | string {
     pos += 2;
   }
   if (bytes.length === 0) return "no hex data for %x string";
+  // A space in Sscanf's format needs at least one space in the input.
+  if (pos < line.length && !SPACE.test(line[pos]!)) {
+    return "expected space in input to match format";
+  }
   while (pos < line.length && SPACE.test(line[pos]!)) pos++;
   if (pos >= line.length) return "unexpected EOF";
   let end = pos;

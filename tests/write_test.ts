@@ -175,7 +175,8 @@ Deno.test("writeSnapshot() stamps the entries with now, rounded to a whole secon
 });
 
 Deno.test("writeSnapshot() rounds modTime to the nearest second as Go does", async () => {
-  for (const [ms, seconds] of [[1700000000500, 1700000001], [1700000000400, 1700000000]]) {
+  const cases: [number, number][] = [[1700000000500, 1700000001], [1700000000400, 1700000000]];
+  for (const [ms, seconds] of cases) {
     const archive = await collect(
       writeSnapshot({ size: 1 }, new Uint8Array(1), { modTime: new Date(ms) }),
     );

@@ -1,0 +1,87 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+// This module is browser compatible.
+
+/**
+ * gzip on several Workers: each incoming block is compressed on the next worker, round
+ * robin, as a gzip member of its own, and the members leave in input order. At most
+ * `2 × workers` blocks are in flight, which bounds memory.
+ */
+export class ParallelGzipStream extends TransformStream<Uint8Array, Uint8Array> {
+  /** Starts the workers, or returns `undefined` where the runtime has no module Worker. */
+  static create(workers = 2): ParallelGzipStream | undefined {
+    if (typeof Worker === "undefined") return undefined;
+    const pool: Worker[] = [];
+    try {
+      for (let i = 0; i < workers; i++) {
+        pool.push(new Worker(new URL("./_gzip_worker.ts", import.meta.url), { type: "module" }));
+      }
+    } catch {
+      for (const w of pool) w.terminate();
+      return undefined;
+    }
+    return new ParallelGzipStream(pool);
+  }
+
+  private constructor(pool: Worker[]) {
+    const pending = new Map<number, { resolve(m: Uint8Array): void; reject(e: Error): void }>();
+    const inOrder: Promise<Uint8Array>[] = [];
+    let next = 0;
+    let failure: Error | undefined;
+    const stop = () => {
+      for (const w of pool) w.terminate();
+    };
+    for (const worker of pool) {
+      worker.onmessage = (event: MessageEvent) => {
+        const { id, member, error } = event.data as {
+          id: number;
+          member?: Uint8Array;
+          error?: string;
+        };
+        const waiter = pending.get(id)!;
+        pending.delete(id);
+        if (member) waiter.resolve(member);
+        else waiter.reject(new Error(`gzip worker failed: ${error}`));
+      };
+      worker.onerror = (event: ErrorEvent) => {
+        event.preventDefault();
+        failure = new Error(`gzip worker failed: ${event.message}`);
+        for (const waiter of pending.values()) waiter.reject(failure);
+        pending.clear();
+      };
+    }
+    const submit = (block: Uint8Array) => {
+      if (failure) throw failure;
+      const id = next++;
+      const copy = block.slice();
+      const member = new Promise<Uint8Array>((resolve, reject) =>
+        pending.set(id, { resolve, reject })
+      );
+      member.catch(() => {}); // awaited in order later; a failure surfaces there
+      inOrder.push(member);
+      pool[id % pool.length]!.postMessage({ id, block: copy }, [copy.buffer]);
+    };
+    // `cancel` is in the Streams spec, though not yet in TypeScript's DOM types.
+    const transformer: Transformer<Uint8Array, Uint8Array> & { cancel(): void } = {
+      async transform(block, controller) {
+        try {
+          submit(block);
+          while (inOrder.length >= pool.length * 2) controller.enqueue(await inOrder.shift()!);
+        } catch (error) {
+          stop();
+          throw error;
+        }
+      },
+      async flush(controller) {
+        try {
+          while (inOrder.length > 0) controller.enqueue(await inOrder.shift()!);
+        } finally {
+          stop();
+        }
+      },
+      cancel() {
+        stop();
+      },
+    };
+    super(transformer);
+  }
+}
