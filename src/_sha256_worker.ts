@@ -33,7 +33,7 @@ scope.onmessage = (event: MessageEvent) => {
     } else {
       const digest = hasher.digest("binary");
       hasher.init();
-      scope.postMessage({ type: "digest", digest }, [digest.buffer]);
+      scope.postMessage({ type: "digest", digest }, [digest.buffer as ArrayBuffer]);
     }
   });
 };
