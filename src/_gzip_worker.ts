@@ -10,17 +10,37 @@ interface Scope {
 
 const scope = globalThis as unknown as Scope;
 
+async function compress(block: Uint8Array): Promise<Uint8Array> {
+  const gzip = new CompressionStream("gzip");
+  const writer = gzip.writable.getWriter();
+  const reader = gzip.readable.getReader();
+  void writer.write(block as Uint8Array<ArrayBuffer>).then(() => writer.close()).catch(() => {});
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    length += value.length;
+  }
+  if (parts.length === 1) return parts[0]!;
+  const member = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    member.set(part, at);
+    at += part.length;
+  }
+  return member;
+}
+
 scope.onmessage = async (event: MessageEvent) => {
-  const { id, block } = event.data as { id: number; block: Uint8Array<ArrayBuffer> };
+  const { id, buffer, length } = event.data as { id: number; buffer: ArrayBuffer; length: number };
   try {
-    const gzip = new CompressionStream("gzip") as unknown as TransformStream<
-      Uint8Array,
-      Uint8Array
-    >;
-    const member = new Uint8Array(
-      await new Response(new Blob([block]).stream().pipeThrough(gzip)).arrayBuffer(),
-    );
-    scope.postMessage({ id, member }, [member.buffer]);
+    const member = await compress(new Uint8Array(buffer, 0, length));
+    const out = member.byteOffset === 0 && member.byteLength === member.buffer.byteLength
+      ? member
+      : member.slice();
+    scope.postMessage({ id, member: out }, [out.buffer as ArrayBuffer]);
   } catch (error) {
     scope.postMessage({ id, error: String(error) });
   }

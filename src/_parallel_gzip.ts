@@ -4,7 +4,8 @@
 /**
  * gzip on several Workers: each incoming block is compressed on the next worker, round
  * robin, as a gzip member of its own, and the members leave in input order. At most
- * `2 × workers` blocks are in flight, which bounds memory.
+ * `2 × workers` blocks are in flight, which bounds memory. The incoming blocks are
+ * transferred to the workers (their buffers detach), so hand it buffers you do not keep.
  */
 export class ParallelGzipStream extends TransformStream<Uint8Array, Uint8Array> {
   /** Starts the workers, or returns `undefined` where the runtime has no module Worker. */
@@ -52,13 +53,15 @@ export class ParallelGzipStream extends TransformStream<Uint8Array, Uint8Array> 
     const submit = (block: Uint8Array) => {
       if (failure) throw failure;
       const id = next++;
-      const copy = block.slice();
+      // The tar batches are fresh buffers nobody else holds: move them, don't copy.
+      const whole = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength;
+      const buffer = (whole ? block.buffer : block.slice().buffer) as ArrayBuffer;
       const member = new Promise<Uint8Array>((resolve, reject) =>
         pending.set(id, { resolve, reject })
       );
       member.catch(() => {}); // awaited in order later; a failure surfaces there
       inOrder.push(member);
-      pool[id % pool.length]!.postMessage({ id, block: copy }, [copy.buffer]);
+      pool[id % pool.length]!.postMessage({ id, buffer, length: block.length }, [buffer]);
     };
     // `cancel` is in the Streams spec, though not yet in TypeScript's DOM types.
     const transformer: Transformer<Uint8Array, Uint8Array> & { cancel(): void } = {

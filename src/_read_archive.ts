@@ -49,7 +49,8 @@ export interface ReadOptions {
   checksum?: boolean;
   /**
    * Hash a state of 8 MiB or more on a Worker, where the runtime has module Workers and
-   * no `hasher` was given, so that inflating and hashing run in parallel.
+   * the hasher names a worker script (the default and `nativeSha256` do), so that
+   * inflating and hashing run in parallel.
    *
    * @default {true}
    */
@@ -187,9 +188,16 @@ export async function readArchive(
       entry(entry) {
         current = entry;
         if (entry.name === "state.bin") {
-          const worker = stateSize === 0 && options.hasher === undefined &&
-            options.useWorker !== false && entry.size >= WORKER_THRESHOLD;
-          if (worker) stateHash = createWorkerSha256() ?? stateHash;
+          const url = factory.workerUrl;
+          if (
+            url && stateSize === 0 && options.useWorker !== false && entry.size >= WORKER_THRESHOLD
+          ) {
+            const offThread = createWorkerSha256(url);
+            if (offThread) {
+              stateHash.close?.();
+              stateHash = offThread;
+            }
+          }
           return;
         }
         if (!SMALL_ENTRIES.has(entry.name)) {

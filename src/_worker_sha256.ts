@@ -20,12 +20,15 @@ export const WORKER_THRESHOLD = 8 * 1024 * 1024;
 const BUFFER_BYTES = 1 << 20;
 const CREDITS = 8;
 
-/** Starts a hashing worker, or returns `undefined` where the runtime has no module Worker. */
-export function createWorkerSha256(): WorkerSha256 | undefined {
+/**
+ * Starts the hashing worker at `url`, or returns `undefined` where the runtime has no
+ * module Worker.
+ */
+export function createWorkerSha256(url: URL): WorkerSha256 | undefined {
   if (typeof Worker === "undefined") return undefined;
   let worker: Worker;
   try {
-    worker = new Worker(new URL("./_sha256_worker.ts", import.meta.url), { type: "module" });
+    worker = new Worker(url, { type: "module" });
   } catch {
     return undefined;
   }

@@ -85,6 +85,13 @@ class Member {
   }
 }
 
+/** The next offset from `from` where `1f 8b 08` starts, or -1. */
+function findMagic(bytes: Uint8Array, from: number): number {
+  let at = bytes.indexOf(0x1f, from);
+  while (at !== -1 && !startsWithMagic(bytes, at)) at = bytes.indexOf(0x1f, at + 1);
+  return at;
+}
+
 function startsWithMagic(bytes: Uint8Array, at = 0): boolean {
   return bytes[at] === 0x1f && bytes[at + 1] === 0x8b && bytes[at + 2] === 0x08;
 }
@@ -175,10 +182,11 @@ export async function inflate(
 
   const feedSplit = async (bytes: Uint8Array): Promise<void> => {
     // Split before every possible member header, and into pieces of at most MAX_PIECE.
+    // The next header position is remembered, so each byte is scanned once.
     let start = 0;
+    let at = findMagic(bytes, 1);
     while (start < bytes.length) {
-      let at = bytes.indexOf(0x1f, start + 1);
-      while (at !== -1 && !startsWithMagic(bytes, at)) at = bytes.indexOf(0x1f, at + 1);
+      if (at !== -1 && at <= start) at = findMagic(bytes, start + 1);
       const end = Math.min(at === -1 ? bytes.length : at, start + MAX_PIECE);
       await feed(bytes.subarray(start, end));
       start = end;

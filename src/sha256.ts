@@ -20,7 +20,16 @@ export interface Sha256 {
  * Makes a fresh {@linkcode Sha256}. The library's default is hash-wasm's; a caller that
  * knows its runtime may pass a native one (Node's `crypto.createHash("sha256")`, say).
  */
-export type Sha256Factory = () => Sha256 | Promise<Sha256>;
+export interface Sha256Factory {
+  /** A fresh hasher. */
+  (): Sha256 | Promise<Sha256>;
+  /**
+   * A module Worker script that hashes the same way, to hash large states off the
+   * calling thread (it calls `serveHashing` from `_hash_worker_protocol.ts`). Without
+   * one, a custom hasher always runs on the calling thread.
+   */
+  workerUrl?: URL;
+}
 
 /**
  * The default {@linkcode Sha256Factory}: hash-wasm's WebAssembly SHA-256, which runs in
@@ -39,14 +48,17 @@ export type Sha256Factory = () => Sha256 | Promise<Sha256>;
  *
  * @returns A fresh hasher.
  */
-export const hashWasmSha256: Sha256Factory = async (): Promise<Sha256> => {
-  const hasher = await createSHA256();
-  hasher.init();
-  return {
-    update: (chunk) => void hasher.update(chunk),
-    digest: () => hasher.digest("binary"),
-  };
-};
+export const hashWasmSha256: Sha256Factory = Object.assign(
+  async (): Promise<Sha256> => {
+    const hasher = await createSHA256();
+    hasher.init();
+    return {
+      update: (chunk: Uint8Array) => void hasher.update(chunk),
+      digest: () => hasher.digest("binary"),
+    };
+  },
+  { workerUrl: new URL("./_sha256_worker.ts", import.meta.url) },
+);
 
 /** SHA-256 of one buffer with a given factory. */
 export async function sha256Of(bytes: Uint8Array, factory: Sha256Factory): Promise<Uint8Array> {

@@ -42,7 +42,8 @@ export interface WriteOptions {
   hasher?: Sha256Factory;
   /**
    * Hash a state of 8 MiB or more on a Worker, where the runtime has module Workers and
-   * no `hasher` was given.
+   * the hasher names a worker script (the default and `nativeSha256` do), so that
+   * inflating and hashing run in parallel.
    *
    * @default {true}
    */
@@ -103,9 +104,9 @@ export function writeSnapshotTar(
   return new ReadableStream<Uint8Array>({
     async start() {
       signal?.throwIfAborted();
-      const worker = options.hasher === undefined && options.useWorker !== false &&
-        size >= WORKER_THRESHOLD;
-      stateHash = (worker ? createWorkerSha256() : undefined) ?? await factory();
+      const url = factory.workerUrl;
+      const offThread = url && options.useWorker !== false && size >= WORKER_THRESHOLD;
+      stateHash = (offThread ? createWorkerSha256(url) : undefined) ?? await factory();
       reader = toByteStream(state).getReader();
       batcher.file("meta.json", metaBytes, mtime);
       batcher.header("state.bin", size, mtime);

@@ -23,11 +23,17 @@
 import { createHash } from "node:crypto";
 import type { Sha256, Sha256Factory } from "../sha256.ts";
 
-/** {@linkcode Sha256Factory} on `node:crypto`. */
-export const nativeSha256: Sha256Factory = (): Sha256 => {
-  const hash = createHash("sha256");
-  return {
-    update: (chunk) => void hash.update(chunk),
-    digest: () => new Uint8Array(hash.digest()),
-  };
-};
+/**
+ * {@linkcode Sha256Factory} on `node:crypto`; large states are hashed by the same code
+ * on a Worker, so inflating and hashing overlap.
+ */
+export const nativeSha256: Sha256Factory = Object.assign(
+  (): Sha256 => {
+    const hash = createHash("sha256");
+    return {
+      update: (chunk: Uint8Array) => void hash.update(chunk),
+      digest: () => new Uint8Array(hash.digest()),
+    };
+  },
+  { workerUrl: new URL("./_native_sha256_worker.ts", import.meta.url) },
+);

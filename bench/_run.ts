@@ -1,0 +1,151 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+// Child processes: measured operations, shell baselines, and their clean-up.
+
+import type { Measurement, NotAvailable } from "./_measure.ts";
+
+/** The repository root, where deno.json is. */
+export const ROOT: string = new URL("../", import.meta.url).pathname;
+const MEASURE = new URL("./_measure.ts", import.meta.url).pathname;
+
+/** A finished child: its output and whether it had to be killed. */
+interface ChildOutcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  wallSeconds: number;
+}
+
+const running = new Set<Deno.ChildProcess>();
+
+/**
+ * Kills one child and whatever it started: each child leads its own process group
+ * (`detached`), so a pipeline's gzip dies with its bash.
+ */
+function killGroup(child: Deno.ChildProcess): void {
+  try {
+    Deno.kill(-child.pid, "SIGKILL");
+  } catch {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** Kills the children still running (each by its own id), for an interrupted run. */
+export function killChildren(): void {
+  for (const child of running) killGroup(child);
+}
+
+async function spawn(
+  command: string,
+  args: string[],
+  timeoutSeconds: number,
+): Promise<ChildOutcome> {
+  const start = performance.now();
+  const child = new Deno.Command(command, {
+    args,
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    detached: true,
+  }).spawn();
+  running.add(child);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(child);
+  }, timeoutSeconds * 1000);
+  try {
+    const { code, stdout, stderr } = await child.output();
+    const decoder = new TextDecoder();
+    return {
+      code,
+      stdout: decoder.decode(stdout),
+      stderr: decoder.decode(stderr),
+      timedOut,
+      wallSeconds: (performance.now() - start) / 1000,
+    };
+  } finally {
+    clearTimeout(timer);
+    running.delete(child);
+  }
+}
+
+/** The result of one measured operation: a measurement, "n/a", or an error. */
+export type OpOutcome =
+  | { kind: "ok"; value: Measurement }
+  | { kind: "na"; reason: string }
+  | { kind: "error"; error: string };
+
+function failure(what: string, outcome: ChildOutcome): string {
+  const why = outcome.timedOut
+    ? `killed after the ${outcome.wallSeconds.toFixed(0)} s timeout`
+    : `exit code ${outcome.code}`;
+  const detail = [outcome.stderr.trim(), outcome.stdout.trim()].filter((s) => s).join("\n");
+  return `${what}: ${why}${detail ? `\n${detail}` : ""}`;
+}
+
+/** Runs bench/_measure.ts for one operation in a fresh Deno process. */
+export async function measure(
+  op: string,
+  files: { snap?: string; state?: string; out?: string; size: number },
+  timeoutSeconds: number,
+): Promise<OpOutcome> {
+  const args = ["run", "-A", MEASURE, "--op", op, "--size", String(files.size)];
+  if (files.snap) args.push("--snap", files.snap);
+  if (files.state) args.push("--state", files.state);
+  if (files.out) args.push("--out", files.out);
+  let outcome: ChildOutcome;
+  try {
+    outcome = await spawn(Deno.execPath(), args, timeoutSeconds);
+  } catch (error) {
+    return { kind: "error", error: `${op}: cannot start deno: ${error}` };
+  }
+  if (outcome.code !== 0 || outcome.timedOut) {
+    return { kind: "error", error: failure(op, outcome) };
+  }
+  const line = outcome.stdout.trim().split("\n").pop() ?? "";
+  try {
+    const parsed = JSON.parse(line) as Measurement | NotAvailable;
+    if ("na" in parsed) return { kind: "na", reason: parsed.na };
+    if (typeof parsed.seconds !== "number") throw new Error("no seconds");
+    return { kind: "ok", value: parsed };
+  } catch {
+    return { kind: "error", error: failure(`${op} printed no measurement`, outcome) };
+  }
+}
+
+/** A shell baseline's time, or why it failed. */
+export type BaselineOutcome =
+  | { kind: "ok"; seconds: number }
+  | { kind: "error"; error: string };
+
+/**
+ * Times a bash command line with bash's own `time` (TIMEFORMAT=%R, so bash's start-up is
+ * not counted), `pipefail` on so a failure anywhere in a pipeline is seen. Arguments are
+ * passed as $1, $2, … rather than pasted into the script.
+ */
+export async function baseline(
+  name: string,
+  script: string,
+  args: string[],
+  timeoutSeconds: number,
+): Promise<BaselineOutcome> {
+  const line = `set -o pipefail; TIMEFORMAT=%R; time { ${script}; }`;
+  let outcome: ChildOutcome;
+  try {
+    outcome = await spawn("bash", ["-c", line, "bash", ...args], timeoutSeconds);
+  } catch (error) {
+    return { kind: "error", error: `${name}: cannot start bash: ${error}` };
+  }
+  if (outcome.code !== 0 || outcome.timedOut) {
+    return { kind: "error", error: failure(name, outcome) };
+  }
+  const last = outcome.stderr.trim().split("\n").pop() ?? "";
+  const seconds = /^\d+(\.\d+)?$/.test(last) ? Number(last) : outcome.wallSeconds;
+  return { kind: "ok", seconds };
+}

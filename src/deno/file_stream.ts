@@ -1,0 +1,67 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+
+/**
+ * Reads a file as a byte stream in large chunks. `Deno.FsFile.readable` reads 64 KiB at
+ * a time; 256 KiB reads cost fewer round trips per byte, which shows at gigabytes.
+ *
+ * @example Verifying a file
+ * ```ts ignore
+ * import { verifySnapshot } from "@raftsnap/raftsnap";
+ * import { openFileStream } from "@raftsnap/raftsnap/deno/file-stream";
+ *
+ * const result = await verifySnapshot(await openFileStream("backup.snap"));
+ * ```
+ *
+ * @module
+ */
+
+/** Options of {@linkcode openFileStream}. */
+export interface FileStreamOptions {
+  /**
+   * Bytes read at a time.
+   *
+   * @default {262144}
+   */
+  chunkSize?: number;
+}
+
+/**
+ * Opens `path` for reading as a stream; the file is closed when the stream ends, errors
+ * or is cancelled.
+ *
+ * @param path The file.
+ * @param options The read size.
+ * @returns The file's bytes.
+ */
+export async function openFileStream(
+  path: string | URL,
+  options: FileStreamOptions = {},
+): Promise<ReadableStream<Uint8Array>> {
+  const size = options.chunkSize ?? 256 * 1024;
+  const file = await Deno.open(path, { read: true });
+  let open = true;
+  const close = () => {
+    if (open) file.close();
+    open = false;
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const buffer = new Uint8Array(size);
+        const n = await file.read(buffer);
+        if (n === null) {
+          close();
+          controller.close();
+        } else {
+          controller.enqueue(n === size ? buffer : buffer.subarray(0, n));
+        }
+      } catch (error) {
+        close();
+        throw error;
+      }
+    },
+    cancel() {
+      close();
+    },
+  });
+}
