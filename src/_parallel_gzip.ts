@@ -83,6 +83,11 @@ export class ParallelGzipStream extends TransformStream<Uint8Array, Uint8Array> 
       },
       cancel() {
         stop();
+        // Wake a transform that waits on a member that will never come.
+        for (const waiter of pending.values()) {
+          waiter.reject(new Error("the compressed stream was cancelled"));
+        }
+        pending.clear();
       },
     };
     super(transformer);

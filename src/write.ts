@@ -10,6 +10,7 @@ import { encodeSums, SUMMED_FILES, type SummedFile } from "./sums.ts";
 import { TarBatcher } from "./tar/writer.ts";
 import { createWorkerSha256, WORKER_THRESHOLD } from "./_worker_sha256.ts";
 import { ParallelGzipStream } from "./_parallel_gzip.ts";
+import { WorkerGzipStream } from "./_worker_gzip.ts";
 
 /** Options of {@linkcode writeSnapshot}. */
 export interface WriteOptions {
@@ -41,9 +42,10 @@ export interface WriteOptions {
    */
   hasher?: Sha256Factory;
   /**
-   * Hash a state of 8 MiB or more on a Worker, where the runtime has module Workers and
-   * the hasher names a worker script (the default and `nativeSha256` do), so that
-   * inflating and hashing run in parallel.
+   * Compress a state of 8 MiB or more on a Worker (still one gzip member), and hash it on
+   * another where the hasher names a worker script (the default and `nativeSha256` do),
+   * so that reading, hashing and compressing run in parallel. Where the runtime has no
+   * module Workers, everything runs on the calling thread.
    *
    * @default {true}
    */
@@ -204,6 +206,10 @@ export function writeSnapshot(
       return tar.pipeThrough(parallel, { signal: options.signal });
     }
   }
-  const gzip = new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>;
+  // A large state is compressed on a Worker, so reading, hashing and compressing overlap.
+  const large = BigInt(toSnapshotMeta(meta).size) >= BigInt(WORKER_THRESHOLD);
+  const offThread = large && options.useWorker !== false ? WorkerGzipStream.create() : undefined;
+  const gzip = offThread ??
+    new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>;
   return writeSnapshotTar(meta, state, options).pipeThrough(gzip, { signal: options.signal });
 }
