@@ -32,8 +32,10 @@ scope.onmessage = (event: MessageEvent) => {
   queue = queue.then(async () => {
     try {
       if (message.type === "data") {
+        // The compressor may keep a view of the block until it has been compressed:
+        // wait for that, then hand the buffer back for reuse.
         await writer.write(message.block);
-        scope.postMessage({ type: "ack" });
+        scope.postMessage({ type: "ack", buffer: message.block.buffer }, [message.block.buffer]);
       } else {
         await writer.close();
         await pumped;

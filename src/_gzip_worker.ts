@@ -40,7 +40,8 @@ scope.onmessage = async (event: MessageEvent) => {
     const out = member.byteOffset === 0 && member.byteLength === member.buffer.byteLength
       ? member
       : member.slice();
-    scope.postMessage({ id, member: out }, [out.buffer as ArrayBuffer]);
+    // Hand the block's buffer back too, for the next block.
+    scope.postMessage({ id, member: out, buffer }, [out.buffer as ArrayBuffer, buffer]);
   } catch (error) {
     scope.postMessage({ id, error: String(error) });
   }

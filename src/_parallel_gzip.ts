@@ -8,6 +8,14 @@
  * transferred to the workers (their buffers detach), so hand it buffers you do not keep.
  */
 export class ParallelGzipStream extends TransformStream<Uint8Array, Uint8Array> {
+  readonly #free: ArrayBuffer[];
+
+  /** A buffer of `size` bytes, reusing one a worker has handed back where it can. */
+  reuse(size: number): Uint8Array {
+    const buffer = this.#free.pop();
+    return buffer && buffer.byteLength === size ? new Uint8Array(buffer) : new Uint8Array(size);
+  }
+
   /** Starts the workers, or returns `undefined` where the runtime has no module Worker. */
   static create(workers = 2): ParallelGzipStream | undefined {
     if (typeof Worker === "undefined") return undefined;
@@ -24,6 +32,7 @@ export class ParallelGzipStream extends TransformStream<Uint8Array, Uint8Array> 
   }
 
   private constructor(pool: Worker[]) {
+    const free: ArrayBuffer[] = [];
     const pending = new Map<number, { resolve(m: Uint8Array): void; reject(e: Error): void }>();
     const inOrder: Promise<Uint8Array>[] = [];
     let next = 0;
@@ -33,11 +42,13 @@ export class ParallelGzipStream extends TransformStream<Uint8Array, Uint8Array> 
     };
     for (const worker of pool) {
       worker.onmessage = (event: MessageEvent) => {
-        const { id, member, error } = event.data as {
+        const { id, member, buffer, error } = event.data as {
           id: number;
           member?: Uint8Array;
+          buffer?: ArrayBuffer;
           error?: string;
         };
+        if (buffer && free.length < pool.length * 2) free.push(buffer);
         const waiter = pending.get(id)!;
         pending.delete(id);
         if (member) waiter.resolve(member);
@@ -91,5 +102,6 @@ export class ParallelGzipStream extends TransformStream<Uint8Array, Uint8Array> 
       },
     };
     super(transformer);
+    this.#free = free;
   }
 }

@@ -5,13 +5,22 @@
  * gzip on a Worker, as one member: the same bytes a `CompressionStream` on the calling
  * thread gives, while the calling thread reads, hashes and lays out the tar. At most
  * `CREDITS` blocks are in flight; output flows back as the worker produces it, and the
- * stream's own backpressure holds the input when the reader is slow.
+ * stream's own backpressure holds the input when the reader is slow. Incoming blocks are
+ * transferred to the worker (their buffers detach), so hand it buffers you do not keep.
  */
 
 const CREDITS = 4;
 
 /** A `TransformStream` that compresses on a Worker. */
 export class WorkerGzipStream extends TransformStream<Uint8Array, Uint8Array> {
+  readonly #free: ArrayBuffer[];
+
+  /** A buffer of `size` bytes, reusing one the worker has handed back where it can. */
+  reuse(size: number): Uint8Array {
+    const buffer = this.#free.pop();
+    return buffer && buffer.byteLength === size ? new Uint8Array(buffer) : new Uint8Array(size);
+  }
+
   /** Starts the worker, or returns `undefined` where the runtime has no module Worker. */
   static create(): WorkerGzipStream | undefined {
     if (typeof Worker === "undefined") return undefined;
@@ -25,6 +34,7 @@ export class WorkerGzipStream extends TransformStream<Uint8Array, Uint8Array> {
   }
 
   private constructor(worker: Worker) {
+    const free: ArrayBuffer[] = [];
     let output: TransformStreamDefaultController<Uint8Array> | undefined;
     let inFlight = 0;
     let failure: Error | undefined;
@@ -43,7 +53,7 @@ export class WorkerGzipStream extends TransformStream<Uint8Array, Uint8Array> {
     worker.onmessage = (event: MessageEvent) => {
       const message = event.data as
         | { type: "out"; chunk: Uint8Array }
-        | { type: "ack" }
+        | { type: "ack"; buffer: ArrayBuffer }
         | { type: "done" }
         | { type: "error"; message: string };
       switch (message.type) {
@@ -51,6 +61,7 @@ export class WorkerGzipStream extends TransformStream<Uint8Array, Uint8Array> {
           output?.enqueue(message.chunk);
           break;
         case "ack":
+          if (free.length < CREDITS) free.push(message.buffer);
           inFlight--;
           notify();
           break;
@@ -76,9 +87,11 @@ export class WorkerGzipStream extends TransformStream<Uint8Array, Uint8Array> {
         try {
           while (inFlight >= CREDITS && !failure) await new Promise<void>((r) => (wake = r));
           if (failure) throw failure;
-          const copy = block.slice();
+          // The tar batches are fresh buffers nobody else holds: move them, don't copy.
+          const whole = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength;
+          const moved = whole ? block : block.slice();
           inFlight++;
-          worker.postMessage({ type: "data", block: copy }, [copy.buffer]);
+          worker.postMessage({ type: "data", block: moved }, [moved.buffer as ArrayBuffer]);
         } catch (error) {
           stop();
           throw error;
@@ -101,5 +114,6 @@ export class WorkerGzipStream extends TransformStream<Uint8Array, Uint8Array> {
       },
     };
     super(transformer);
+    this.#free = free;
   }
 }

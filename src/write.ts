@@ -81,6 +81,16 @@ export function writeSnapshotTar(
   state: StateInput,
   options: WriteOptions = {},
 ): ReadableStream<Uint8Array> {
+  return tarStream(meta, state, options);
+}
+
+/** {@linkcode writeSnapshotTar}, with batch buffers from `allocate` (a pool, say). */
+function tarStream(
+  meta: SnapshotMeta | SnapshotMetaInit,
+  state: StateInput,
+  options: WriteOptions,
+  allocate?: (size: number) => Uint8Array,
+): ReadableStream<Uint8Array> {
   const full = toSnapshotMeta(meta);
   const metaBytes = encodeMeta(full);
   const declared = full.size;
@@ -88,7 +98,7 @@ export function writeSnapshotTar(
   const size = Number(declared);
   const mtime = Math.round((options.modTime ?? new Date()).getTime() / 1000);
   const factory = options.hasher ?? hashWasmSha256;
-  const batcher = new TarBatcher(options.batchSize);
+  const batcher = new TarBatcher(options.batchSize, allocate);
   const signal = options.signal;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let stateHash: Awaited<ReturnType<Sha256Factory>> | undefined;
@@ -199,17 +209,23 @@ export function writeSnapshot(
   if (options.parallel) {
     const parallel = ParallelGzipStream.create();
     if (parallel) {
-      const tar = writeSnapshotTar(meta, state, {
-        ...options,
-        batchSize: options.batchSize ?? 4 << 20,
-      });
+      const tar = tarStream(
+        meta,
+        state,
+        { ...options, batchSize: options.batchSize ?? 4 << 20 },
+        (size) => parallel.reuse(size),
+      );
       return tar.pipeThrough(parallel, { signal: options.signal });
     }
   }
   // A large state is compressed on a Worker, so reading, hashing and compressing overlap.
   const large = BigInt(toSnapshotMeta(meta).size) >= BigInt(WORKER_THRESHOLD);
   const offThread = large && options.useWorker !== false ? WorkerGzipStream.create() : undefined;
-  const gzip = offThread ??
-    new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>;
-  return writeSnapshotTar(meta, state, options).pipeThrough(gzip, { signal: options.signal });
+  if (offThread) {
+    // The worker hands each batch buffer back once compressed; the tar reuses it.
+    return tarStream(meta, state, options, (size) => offThread.reuse(size))
+      .pipeThrough(offThread, { signal: options.signal });
+  }
+  const gzip = new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>;
+  return tarStream(meta, state, options).pipeThrough(gzip, { signal: options.signal });
 }

@@ -10,13 +10,19 @@ import { BLOCK, encodeHeader, padding } from "./header.ts";
  */
 export class TarBatcher {
   readonly #size: number;
+  readonly #allocate: (size: number) => Uint8Array;
   #buffer: Uint8Array;
   #filled = 0;
   #out: Uint8Array[] = [];
 
-  constructor(size = 1 << 20) {
+  /**
+   * @param size Bytes per batch.
+   * @param allocate Makes a batch buffer of `size` bytes (a pool may hand back a used one).
+   */
+  constructor(size = 1 << 20, allocate: (n: number) => Uint8Array = (n) => new Uint8Array(n)) {
     this.#size = size;
-    this.#buffer = new Uint8Array(size);
+    this.#allocate = allocate;
+    this.#buffer = allocate(size);
   }
 
   /** Adds bytes; full batches become available through {@linkcode TarBatcher.take}. */
@@ -29,7 +35,7 @@ export class TarBatcher {
       pos += take;
       if (this.#filled === this.#size) {
         this.#out.push(this.#buffer);
-        this.#buffer = new Uint8Array(this.#size);
+        this.#buffer = this.#allocate(this.#size);
         this.#filled = 0;
       }
     }
@@ -61,7 +67,7 @@ export class TarBatcher {
   take(flush = false): Uint8Array[] {
     if (flush && this.#filled > 0) {
       this.#out.push(this.#buffer.subarray(0, this.#filled));
-      this.#buffer = new Uint8Array(this.#size);
+      this.#buffer = this.#allocate(this.#size);
       this.#filled = 0;
     }
     const out = this.#out;
