@@ -1,0 +1,129 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+
+/**
+ * The CLI's exit codes and how every error maps to one: a bad snapshot is 1, a bad
+ * command line 2, a file that cannot be read or written 3.
+ *
+ * @module
+ */
+
+import { SnapshotError } from "../../mod.ts";
+import { UsageError } from "./args.ts";
+
+/** The exit codes, as `--help` and the README document them. */
+export const EXIT = {
+  /** Everything verified (or was written). */
+  ok: 0,
+  /** A snapshot is bad: a check failed. */
+  bad: 1,
+  /** The command line is wrong. */
+  usage: 2,
+  /** A file could not be read or written (missing, a folder, no permission, exists). */
+  io: 3,
+  /** Something raftsnap did not expect: a bug. */
+  internal: 4,
+  /** Stopped by Ctrl-C (SIGINT) or SIGTERM. */
+  interrupted: 130,
+} as const;
+
+/** The exit code lines every `--help` ends with. */
+export const EXIT_CODES_HELP = `Exit codes:
+    0  ok
+    1  a snapshot is bad (a check failed; the message says which)
+    2  usage error (unknown flag, missing argument)
+    3  I/O error (a file is missing, unreadable, a folder, or exists without --force)
+    4  internal error (a bug: please report it with the --debug output)
+  130  interrupted (Ctrl-C)`;
+
+/** A file-level failure with its context: `cannot open x.snap: no such file or directory`. */
+export class IoError extends Error {
+  /**
+   * @param message What could not be done, to which file, and why.
+   * @param cause The underlying error, for `--debug`.
+   */
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = "IoError";
+  }
+}
+
+/** Thrown when the command was stopped by a signal. */
+export class Interrupted extends Error {
+  constructor(signal: string) {
+    super(`interrupted (${signal})`);
+    this.name = "Interrupted";
+  }
+}
+
+const DENO_ERRORS: (new (...args: never[]) => Error)[] = Object.values(Deno.errors);
+
+/** Whether `error` is one of Deno's I/O error classes (`NotFound`, `PermissionDenied`, ...). */
+export function isDenoIoError(error: unknown): error is Error {
+  return DENO_ERRORS.some((cls) => error instanceof cls);
+}
+
+/** A short lowercase reason for a Deno I/O error: `no such file or directory`. */
+export function describeIoError(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "no such file or directory";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.IsADirectory) return "is a folder";
+  if (error instanceof Deno.errors.NotADirectory) return "a part of the path is not a folder";
+  if (error instanceof Deno.errors.AlreadyExists) return "already exists";
+  if (error instanceof Error) {
+    // "No space left on device (os error 28): write" -> "no space left on device"
+    const text = error.message.replace(/ \(os error \d+\).*$/s, "");
+    return text.charAt(0).toLowerCase() + text.slice(1);
+  }
+  return String(error);
+}
+
+/**
+ * Runs `fn`, turning a Deno I/O error into an {@linkcode IoError} that says what was
+ * being done: `withIo("cannot open x.snap", ...)` fails as `cannot open x.snap: no such
+ * file or directory`.
+ */
+export async function withIo<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (isDenoIoError(error)) throw new IoError(`${what}: ${describeIoError(error)}`, error);
+    throw error;
+  }
+}
+
+/** What an error means to the CLI: its exit code, a stable code for `--json`, one line. */
+export interface Classified {
+  /** The process exit code. */
+  exit: number;
+  /** A {@linkcode SnapshotError} code, or `usage`, `io`, `interrupted`, `internal`. */
+  code: string;
+  /** The message, without the library's `Cannot verify the snapshot: ` prefix. */
+  message: string;
+}
+
+/**
+ * A library message as the CLI shows it: without the `Cannot verify the snapshot: `
+ * prefix (the CLI line already says what it was doing), and naming the CLI's flag where
+ * the library names its option.
+ */
+export function stripPrefix(message: string): string {
+  return message.replace(/^Cannot (verify|write) the snapshot: /, "")
+    .replace("the allowZeroPadding option", "--allow-zero-padding");
+}
+
+/** Classifies any error the CLI may meet. */
+export function classify(error: unknown): Classified {
+  if (error instanceof SnapshotError) {
+    return { exit: EXIT.bad, code: error.code, message: stripPrefix(error.message) };
+  }
+  if (error instanceof UsageError) {
+    return { exit: EXIT.usage, code: "usage", message: error.message };
+  }
+  if (error instanceof IoError) return { exit: EXIT.io, code: "io", message: error.message };
+  if (error instanceof Interrupted) {
+    return { exit: EXIT.interrupted, code: "interrupted", message: error.message };
+  }
+  if (isDenoIoError(error)) return { exit: EXIT.io, code: "io", message: describeIoError(error) };
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { exit: EXIT.internal, code: "internal", message: `internal error: ${message}` };
+}

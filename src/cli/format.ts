@@ -1,0 +1,338 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+
+/**
+ * What the CLI prints: the `--json` documents (one per file, one line each) and the
+ * human-readable text. The JSON shapes are part of the CLI's contract; the README's
+ * "Command line" section documents them.
+ *
+ * @module
+ */
+
+import type { ArchiveEntry, SnapshotError, SnapshotMeta, VerifyResult } from "../../mod.ts";
+import { type ParsedArgs, UsageError } from "./args.ts";
+import { type Classified, classify, stripPrefix } from "./errors.ts";
+import type { Context } from "./io.ts";
+
+// ---- JSON ----
+
+/**
+ * `meta.json` as JSON, with its own (Go) key names. The four uint64 fields are decimal
+ * strings, always, so that values beyond 2^53 stay exact and a field never changes type.
+ */
+export interface MetaJson {
+  /** The FSM's snapshot format version. */
+  Version: number;
+  /** The snapshot ID. */
+  ID: string;
+  /** The raft index, as a decimal string. */
+  Index: string;
+  /** The raft term, as a decimal string. */
+  Term: string;
+  /** The deprecated peer list, base64, or `null`. */
+  Peers: string | null;
+  /** The cluster membership. */
+  Configuration: { Servers: { Suffrage: number; ID: string; Address: string }[] | null };
+  /** The index of that configuration, as a decimal string. */
+  ConfigurationIndex: string;
+  /** The declared length of `state.bin`, as a decimal string. */
+  Size: string;
+}
+
+/** One archive entry in a JSON document. */
+export interface EntryJson {
+  /** `meta.json`, `state.bin`, `SHA256SUMS` or `SHA256SUMS.sealed`. */
+  name: string;
+  /** Its length in bytes. */
+  size: number;
+  /** Lowercase hex SHA-256 of its bytes. */
+  sha256: string;
+  /** Its modification time, in Unix seconds, as the tar stores it. */
+  mtime: number;
+  /** Offset of its tar header in the uncompressed tar. */
+  offset: number;
+}
+
+/** The `error` member of a failed document. */
+export interface ErrorJson {
+  /** A `SnapshotError` code, or `io`, `interrupted`, `internal`. */
+  code: string;
+  /** The archive layer that failed (`gzip`, `tar`, `entry`, `meta`, `sums`, `seal`, `write`), or `null`. */
+  layer: string | null;
+  /** The entry involved, or `null`. */
+  entry: string | null;
+  /** The byte offset (compressed for `gzip`, uncompressed otherwise), or `null`. */
+  offset: number | null;
+  /** What a valid archive has there, or `null`. */
+  expected: string | null;
+  /** What this one has instead, or `null`. */
+  found: string | null;
+  /** The message the text output prints. */
+  message: string;
+}
+
+/** A verified archive, as `verify`, `inspect` and `unpack` print it with `--json`. */
+export interface ReportJson {
+  /** The file as given on the command line (`-` for standard input). */
+  file: string;
+  /** Always `true` here. */
+  ok: true;
+  /** The decoded `meta.json`. */
+  meta: MetaJson;
+  /** The entries, in archive order. */
+  entries: EntryJson[];
+  /** The length of `state.bin`. */
+  stateSize: number;
+  /** Its SHA-256. */
+  stateSha256: string;
+  /** Whether the archive holds `SHA256SUMS.sealed`. */
+  sealed: boolean;
+  /** Whether `--sealer-key` opened it and its sums matched. */
+  sealVerified: boolean;
+  /** `sha-256=` + base64 SHA-256 of the archive file (Go's `Snapshot.Checksum`). */
+  checksum: string;
+  /** The archive's length in bytes. */
+  compressedBytes: number;
+  /** The uncompressed tar's length. */
+  tarBytes: number;
+  /** gzip members (Go writes one). */
+  gzipMembers: number;
+  /** Zero bytes accepted after the tar under `--allow-zero-padding`. */
+  zeroPadding: number;
+}
+
+/** A failed file, as every command prints it with `--json`. */
+export interface FailureJson {
+  /** The file as given. */
+  file: string;
+  /** Always `false` here. */
+  ok: false;
+  /** What failed. */
+  error: ErrorJson;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+/** `meta.json` as a JSON object, uint64 fields as decimal strings. */
+export function metaJson(meta: SnapshotMeta): MetaJson {
+  return {
+    Version: meta.version,
+    ID: meta.id,
+    Index: String(meta.index),
+    Term: String(meta.term),
+    Peers: meta.peers === null ? null : toBase64(meta.peers),
+    Configuration: {
+      Servers: meta.configuration.servers?.map((s) => ({
+        Suffrage: s.suffrage,
+        ID: s.id,
+        Address: s.address,
+      })) ?? null,
+    },
+    ConfigurationIndex: String(meta.configurationIndex),
+    Size: String(meta.size),
+  };
+}
+
+function entryJson(entry: ArchiveEntry): EntryJson {
+  return {
+    name: entry.name,
+    size: entry.size,
+    sha256: entry.sha256,
+    mtime: Math.floor(entry.modTime.getTime() / 1000),
+    offset: entry.offset,
+  };
+}
+
+/** The document of a verified archive. */
+export function reportJson(file: string, result: VerifyResult): ReportJson {
+  return {
+    file,
+    ok: true,
+    meta: metaJson(result.meta),
+    entries: result.entries.map(entryJson),
+    stateSize: result.stateSize,
+    stateSha256: result.stateSha256,
+    sealed: result.sealed,
+    sealVerified: result.sealVerified,
+    checksum: result.checksum ?? "",
+    compressedBytes: result.compressedBytes,
+    tarBytes: result.tarBytes,
+    gzipMembers: result.gzipMembers,
+    zeroPadding: result.zeroPadding,
+  };
+}
+
+/** The `error` member for any error. */
+export function errorJson(error: unknown, classified: Classified): ErrorJson {
+  const snapshot = classified.exit === 1 ? error as SnapshotError : undefined;
+  return {
+    code: classified.code,
+    layer: snapshot?.layer ?? null,
+    entry: snapshot?.entry ?? null,
+    offset: snapshot?.offset ?? null,
+    expected: snapshot?.expected ?? null,
+    found: snapshot?.found ?? null,
+    message: snapshot ? stripPrefix(snapshot.message) : classified.message,
+  };
+}
+
+/** One document, one line. */
+export function jsonLine(doc: unknown): string {
+  return JSON.stringify(doc) + "\n";
+}
+
+// ---- text ----
+
+const SUFFRAGE = ["voter", "nonvoter", "staging"];
+
+/** raft's names for a server's suffrage. */
+export function suffrageName(suffrage: number): string {
+  return SUFFRAGE[suffrage] ?? `suffrage ${suffrage}`;
+}
+
+/** `ID 2-5-1700000000000  Index 5  Term 2  Size 20`. */
+export function metaSummary(meta: SnapshotMeta): string {
+  return `ID ${meta.id || '""'}  Index ${meta.index}  Term ${meta.term}  Size ${meta.size}`;
+}
+
+/** Notes worth a reader's attention: unopened seal, a Size that disagrees with the state. */
+export function notes(result: VerifyResult): string[] {
+  const out: string[] = [];
+  if (result.sealVerified) out.push("sealed sums ok");
+  else if (result.sealed) out.push("SHA256SUMS.sealed not opened: no --sealer-key");
+  if (result.meta.size !== BigInt(result.stateSize)) {
+    out.push(`meta.json says Size ${result.meta.size} but state.bin is ${result.stateSize} bytes`);
+  }
+  if (result.zeroPadding > 0) out.push(`${result.zeroPadding} bytes of zero padding accepted`);
+  return out;
+}
+
+/** The line `verify` prints for a good file: `x.snap: ok  ID ...  Index ...`. */
+export function verifyLine(file: string, result: VerifyResult): string {
+  const extra = notes(result).map((n) => ` (${n})`).join("");
+  return `${file}: ok  ${metaSummary(result.meta)}${extra}\n`;
+}
+
+/** Entry lines: name, size, SHA-256, aligned, each indented by `indent`. */
+export function entryTable(entries: readonly ArchiveEntry[], indent: string): string {
+  const nameWidth = Math.max(...entries.map((e) => e.name.length), 5);
+  const sizeWidth = Math.max(...entries.map((e) => String(e.size).length), 4);
+  return entries.map((e) =>
+    `${indent}${e.name.padEnd(nameWidth)}  ${String(e.size).padStart(sizeWidth)}  ${e.sha256}\n`
+  ).join("");
+}
+
+/** The detail lines `verify` adds for a single file: entries and the checksum. */
+export function verifyDetails(result: VerifyResult): string {
+  return entryTable(result.entries, "  ") + `  checksum ${result.checksum}\n`;
+}
+
+function row(label: string, value: string): string {
+  return ` ${label.padEnd(12)} ${value}\n`;
+}
+
+/** UTC to the second: `2026-11-25 08:19:22 UTC`. */
+function utc(date: Date): string {
+  return date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+}
+
+/**
+ * `inspect`'s text: the metadata block as `consul snapshot inspect` prints it, then the
+ * configuration, the archive's entries and what was checked. `result` is undefined when
+ * verification failed after `meta.json` was read.
+ */
+export function inspectText(meta: SnapshotMeta, result: VerifyResult | undefined): string {
+  let out = "";
+  out += row("ID", meta.id);
+  out += row("Size", String(meta.size));
+  out += row("Index", String(meta.index));
+  out += row("Term", String(meta.term));
+  out += row("Version", String(meta.version));
+  out += row("Config index", String(meta.configurationIndex));
+  const servers = meta.configuration.servers ?? [];
+  if (servers.length === 0) out += row("Servers", "none");
+  const idWidth = Math.max(...servers.map((s) => s.id.length), 0);
+  const addressWidth = Math.max(...servers.map((s) => s.address.length), 0);
+  servers.forEach((s, i) => {
+    const text = `${s.id.padEnd(idWidth)}  ${s.address.padEnd(addressWidth)}  ${
+      suffrageName(s.suffrage)
+    }`;
+    out += row(i === 0 ? "Servers" : "", text);
+  });
+  if (meta.peers !== null) out += row("Peers", `${meta.peers.length} bytes (deprecated field)`);
+  if (result === undefined) {
+    return out + row("Verified", "NO: the archive failed verification (below)");
+  }
+  const times = new Set(result.entries.map((e) => e.modTime.getTime()));
+  if (times.size === 1) out += row("Written", utc(result.entries[0]!.modTime));
+  out += row(
+    "Archive",
+    `${result.compressedBytes} bytes, ${result.gzipMembers} gzip member${
+      result.gzipMembers === 1 ? "" : "s"
+    }, tar ${result.tarBytes} bytes`,
+  );
+  out += row("Checksum", result.checksum ?? "");
+  out += row("Verified", ["ok", ...notes(result)].join("; "));
+  out += "\n";
+  const nameWidth = Math.max(...result.entries.map((e) => e.name.length), 5);
+  const sizeWidth = Math.max(...result.entries.map((e) => String(e.size).length), 4);
+  out += ` ${"Entry".padEnd(nameWidth)}  ${"Size".padStart(sizeWidth)}  SHA-256\n`;
+  out += entryTable(result.entries, " ");
+  return out;
+}
+
+/** The one error line: `raftsnap: verify x.snap: hash mismatch for ... [hash-mismatch]`. */
+export function errorLine(command: string, target: string, classified: Classified): string {
+  const hint = HINTS[classified.code];
+  const code = classified.exit === 1 ? ` [${classified.code}]` : "";
+  return `raftsnap: ${command}${target ? ` ${target}` : ""}: ${classified.message}${code}${
+    hint ? `; ${hint}` : ""
+  }\n`;
+}
+
+/** What to do next, for the failures where there is something to do. */
+const HINTS: Record<string, string> = {
+  "seal-open": "is --sealer-key the key the snapshot was sealed with?",
+};
+
+/** The error and its causes' stacks, for `--debug`. */
+export function debugText(error: unknown): string {
+  let out = "";
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 5; depth++) {
+    const text = current instanceof Error ? current.stack ?? String(current) : String(current);
+    out += (depth === 0 ? "" : "caused by: ") + text + "\n";
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return out;
+}
+
+/**
+ * Reports a failed file the way the command line asked: a `--json` document on standard
+ * output, or the one error line on standard error (with the stack under `--debug`).
+ *
+ * @param extra Members added to the JSON document after `ok` (such as `dir`).
+ * @returns The exit code.
+ * @throws {UsageError} rethrown: a usage error is not a file's failure.
+ */
+export function reportFailure(
+  ctx: Context,
+  args: ParsedArgs,
+  command: string,
+  file: string,
+  error: unknown,
+  extra: Record<string, unknown> = {},
+): number {
+  if (error instanceof UsageError) throw error;
+  const classified = classify(error);
+  if (args.flags.json) {
+    ctx.out(jsonLine({ file, ok: false, ...extra, error: errorJson(error, classified) }));
+  } else {
+    ctx.err(errorLine(command, file, classified));
+  }
+  if (args.flags.debug) ctx.err(debugText(error));
+  return classified.exit;
+}

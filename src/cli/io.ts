@@ -1,0 +1,178 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+
+/**
+ * What a command reaches the outside world through: text output, standard input and
+ * output, files, the sealer key, the progress bar, and the interrupt signal.
+ *
+ * @module
+ */
+
+import { createAesGcmSealer, type Sealer } from "../../mod.ts";
+import { openFileStream } from "../deno/file_stream.ts";
+import { type ParsedArgs, UsageError } from "./args.ts";
+import { IoError, withIo } from "./errors.ts";
+import { Progress } from "./progress.ts";
+
+/** The world as a command sees it. {@linkcode denoContext} gives the real one. */
+export interface Context {
+  /** Writes text to standard output. */
+  out(text: string): void;
+  /** Writes text to standard error. */
+  err(text: string): void;
+  /** Standard input as bytes. */
+  stdin(): ReadableStream<Uint8Array>;
+  /** Standard output as bytes (closed when the stream ends). */
+  stdoutWritable(): WritableStream<Uint8Array>;
+  /** Whether standard input is a terminal. */
+  stdinIsTerminal: boolean;
+  /** Whether standard output is a terminal. */
+  stdoutIsTerminal: boolean;
+  /** Whether standard error is a terminal. */
+  stderrIsTerminal: boolean;
+  /** Aborts with an `Interrupted` error on Ctrl-C or SIGTERM. */
+  signal: AbortSignal;
+}
+
+const encoder = new TextEncoder();
+
+function writeAllSync(file: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes = encoder.encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
+}
+
+/** The process's own standard streams. */
+export function denoContext(signal: AbortSignal): Context {
+  return {
+    out: (text) => writeAllSync(Deno.stdout, text),
+    err: (text) => writeAllSync(Deno.stderr, text),
+    stdin: () => Deno.stdin.readable,
+    stdoutWritable: () => Deno.stdout.writable,
+    stdinIsTerminal: Deno.stdin.isTerminal(),
+    stdoutIsTerminal: Deno.stdout.isTerminal(),
+    stderrIsTerminal: Deno.stderr.isTerminal(),
+    signal,
+  };
+}
+
+/** The shown name of an input or output: `-` is standard input or output. */
+export const STDIO = "-";
+
+/** An archive to read: its bytes, and its size when known. */
+export interface Input {
+  /** The name as given (`-` for standard input). */
+  name: string;
+  /** The bytes. */
+  stream: ReadableStream<Uint8Array>;
+  /** The size in bytes, when it is a regular file. */
+  size?: number;
+}
+
+/**
+ * Opens `path` for reading (256 KiB reads), or standard input for `-`.
+ *
+ * @throws {Deno.errors.NotFound} (and the like) when the file is missing, a folder, or unreadable.
+ * @throws {UsageError} for `-` when standard input is a terminal.
+ */
+export async function openInput(ctx: Context, path: string): Promise<Input> {
+  if (path === STDIO) {
+    if (ctx.stdinIsTerminal) {
+      throw new UsageError(
+        "refusing to read a snapshot from a terminal: pipe one into '-', or name a FILE",
+      );
+    }
+    return { name: path, stream: ctx.stdin() };
+  }
+  // A Deno error here is reported as `raftsnap: verify x.snap: no such file or directory`.
+  const info = await Deno.stat(path);
+  if (info.isDirectory) throw new Deno.errors.IsADirectory();
+  return { name: path, stream: await openFileStream(path), size: info.size };
+}
+
+/** Whether `path` exists (a dangling symbolic link counts). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** `dir/name`, without doubling a trailing separator. */
+export function joinPath(dir: string, name: string): string {
+  return /[\\/]$/.test(dir) ? dir + name : `${dir}/${name}`;
+}
+
+/** The folder part of a path (`.` for a bare name). */
+export function dirOf(path: string): string {
+  const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  if (cut < 0) return ".";
+  if (cut === 0) return path.slice(0, 1);
+  return path.slice(0, cut);
+}
+
+/**
+ * The sealer for `--sealer-key`: 64 hex digits, or `@FILE` holding them (whitespace
+ * around them is ignored), for an AES-256-GCM key.
+ *
+ * @throws {UsageError} when the key is not 32 bytes of hex.
+ * @throws {IoError} when the key file cannot be read.
+ */
+export async function loadSealer(value: string | true | undefined): Promise<Sealer | undefined> {
+  if (typeof value !== "string") return undefined;
+  let hex = value;
+  if (value.startsWith("@")) {
+    const path = value.slice(1);
+    hex = await withIo(`cannot read the key file ${path}`, () => Deno.readTextFile(path));
+  }
+  try {
+    return await createAesGcmSealer(hex.trim());
+  } catch (error) {
+    if (error instanceof TypeError || error instanceof RangeError) {
+      // Never echo the key itself.
+      const why = error.message.charAt(0).toLowerCase() + error.message.slice(1);
+      throw new UsageError(`--sealer-key: ${why} (give 64 hex digits, or @FILE)`);
+    }
+    throw error;
+  }
+}
+
+/** A progress bar for this command line: on when standard error is a terminal or `--progress`, off with `--quiet`. */
+export function progressFor(
+  ctx: Context,
+  args: ParsedArgs,
+  label: string,
+  total?: number,
+): Progress {
+  const enabled = !args.flags.quiet && (args.flags.progress === true || ctx.stderrIsTerminal);
+  return new Progress({ label, total, enabled, write: (text) => ctx.err(text) });
+}
+
+/**
+ * A temporary file in `dir` (mode 0600), named so it is plainly raftsnap's:
+ * `.raftsnap-XXXX.NAME.tmp`.
+ */
+export function tempFileIn(dir: string, name: string): Promise<string> {
+  return withIo(
+    `cannot create a temporary file in ${dir}`,
+    () => Deno.makeTempFile({ dir, prefix: ".raftsnap-", suffix: `.${name}.tmp` }),
+  );
+}
+
+/** Removes a file, ignoring one that is already gone. */
+export async function removeQuietly(path: string, options?: Deno.RemoveOptions): Promise<void> {
+  try {
+    await Deno.remove(path, options);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+/** Refuses to overwrite `path` unless forced. @throws {IoError} when it exists. */
+export async function refuseToOverwrite(path: string, force: boolean): Promise<void> {
+  if (force) return;
+  if (await exists(path)) {
+    throw new IoError(`${path} already exists (--force overwrites it)`);
+  }
+}
