@@ -22,6 +22,7 @@
  */
 
 export * from "./src/errors.ts";
+export * from "./src/limits.ts";
 export * from "./src/meta.ts";
 export * from "./src/sums.ts";
 export * from "./src/seal.ts";

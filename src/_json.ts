@@ -20,6 +20,9 @@ export class JsonSyntaxError extends Error {}
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 
+/** Go's decoder refuses nesting deeper than 10000; raftsnap's limit keeps recursion shallow. */
+const MAX_DEPTH = 1000;
+
 /** Parses one JSON document, surrounded by optional white space. */
 export function parseJson(text: string): JsonValue {
   let pos = 0;
@@ -92,16 +95,20 @@ export function parseJson(text: string): JsonValue {
     }
   };
 
+  let depth = 0;
   const parseValue = (): JsonValue => {
     skipSpace();
+    if (depth >= MAX_DEPTH) throw new JsonSyntaxError(`exceeded max depth (${MAX_DEPTH})`);
     const ch = text[pos];
     switch (ch) {
       case "{": {
         pos++;
+        depth++;
         const entries: [string, JsonValue][] = [];
         skipSpace();
         if (text[pos] === "}") {
           pos++;
+          depth--;
           return { kind: "object", entries };
         }
         for (;;) {
@@ -119,6 +126,7 @@ export function parseJson(text: string): JsonValue {
           }
           if (text[pos] === "}") {
             pos++;
+            depth--;
             return { kind: "object", entries };
           }
           fail("after object key:value pair");
@@ -126,10 +134,12 @@ export function parseJson(text: string): JsonValue {
       }
       case "[": {
         pos++;
+        depth++;
         const items: JsonValue[] = [];
         skipSpace();
         if (text[pos] === "]") {
           pos++;
+          depth--;
           return { kind: "array", items };
         }
         for (;;) {
@@ -141,6 +151,7 @@ export function parseJson(text: string): JsonValue {
           }
           if (text[pos] === "]") {
             pos++;
+            depth--;
             return { kind: "array", items };
           }
           fail("after array element");

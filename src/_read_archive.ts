@@ -15,6 +15,7 @@ import { decodeMeta, MetaDecodeError, type SnapshotMeta, zeroMeta } from "./meta
 import type { Sealer } from "./seal.ts";
 import { hashWasmSha256, type Sha256, type Sha256Factory, sha256Of } from "./sha256.ts";
 import { createWorkerSha256, WORKER_THRESHOLD } from "./_worker_sha256.ts";
+import { type ReadLimits, resolveLimits } from "./limits.ts";
 import { checkSums, type SummedFile, type SumsFailure } from "./sums.ts";
 import { type TarEntry, TarReader } from "./tar/reader.ts";
 
@@ -55,6 +56,8 @@ export interface ReadOptions {
    * @default {true}
    */
   useWorker?: boolean;
+  /** Bounds on what the archive may make the reader do; see {@linkcode ReadLimits}. */
+  limits?: ReadLimits;
   /** Stops the work; the promise rejects with the signal's reason. */
   signal?: AbortSignal;
 }
@@ -109,8 +112,6 @@ export interface ReadHooks {
   meta?: (meta: SnapshotMeta) => void;
 }
 
-/** Go reads these whole, refusing 8192 bytes or more. */
-const SMALL_ENTRY_LIMIT = 8192;
 const SMALL_ENTRIES = new Set(["meta.json", "SHA256SUMS", "SHA256SUMS.sealed"]);
 
 function sumsError(failure: SumsFailure, list: "SHA256SUMS" | "SHA256SUMS.sealed") {
@@ -162,6 +163,7 @@ export async function readArchive(
   hooks: ReadHooks = {},
 ): Promise<VerifyResult> {
   const { sealer, signal } = options;
+  const limits = resolveLimits(options.limits);
   const factory = options.hasher ?? hashWasmSha256;
   let stateHash: Sha256 = await factory();
   try {
@@ -180,6 +182,7 @@ export async function readArchive(
     let smallBytes = 0;
     let current: TarEntry | undefined;
     let stateSize = 0;
+    let entryCount = 0;
     let pendingState: Uint8Array[] = [];
     let checked = false;
     let sealVerified = false;
@@ -187,6 +190,19 @@ export async function readArchive(
     const tar = new TarReader({
       entry(entry) {
         current = entry;
+        if (++entryCount > limits.maxEntries) {
+          throw new SnapshotError(
+            "limit-exceeded",
+            `the archive has more than ${limits.maxEntries} entries ("${entry.name}" at offset ${entry.offset}) (limits.maxEntries)`,
+            {
+              layer: "entry",
+              entry: entry.name,
+              offset: entry.offset,
+              expected: `at most ${limits.maxEntries} entries`,
+              found: `${entryCount} entries`,
+            },
+          );
+        }
         if (entry.name === "state.bin") {
           const url = factory.workerUrl;
           if (
@@ -224,15 +240,17 @@ export async function readArchive(
           return;
         }
         smallBytes += chunk.length;
-        if (smallBytes >= SMALL_ENTRY_LIMIT) {
+        if (smallBytes > limits.maxSmallEntryBytes) {
+          const most = limits.maxSmallEntryBytes;
           throw new SnapshotError(
             "entry-too-large",
-            `"${name}" is ${current!.size} bytes; Go reads at most ${SMALL_ENTRY_LIMIT - 1}`,
+            `"${name}" is ${current!.size} bytes; at most ${most} are read` +
+              (most === 8191 ? " (as Go reads it)" : " (limits.maxSmallEntryBytes)"),
             {
               layer: "entry",
               entry: name,
               offset: current!.dataOffset,
-              expected: `at most ${SMALL_ENTRY_LIMIT - 1} bytes`,
+              expected: `at most ${most} bytes`,
               found: `${current!.size} bytes`,
             },
           );
@@ -272,7 +290,7 @@ export async function readArchive(
           hooks.meta?.(meta);
         }
       },
-    });
+    }, { maxMetaHeaderBytes: limits.maxPaxBytes });
 
     const digests = {} as Record<SummedFile, Uint8Array>;
     const checkLists = async () => {
@@ -316,7 +334,11 @@ export async function readArchive(
         }
         if (tar.ended && !checked) await checkLists();
       },
-      archiveHash ? (chunk) => archiveHash.update(chunk) : undefined,
+      {
+        onCompressed: archiveHash ? (chunk) => archiveHash.update(chunk) : undefined,
+        maxBytes: limits.maxTarBytes,
+        maxRatio: limits.maxRatio,
+      },
     );
     if (!tar.ended) tar.end();
     if (!checked) await checkLists();

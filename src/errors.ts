@@ -22,6 +22,7 @@
  * | `hash-mismatch` | sums | a file's SHA-256 differs from its sums line | `hash check failed for "NAME"` |
  * | `file-missing` | sums | `meta.json` or `state.bin` has no sums line | `file missing for "NAME"` |
  * | `seal-open` | seal | the sealer could not open `SHA256SUMS.sealed` | `failed to open the sealed hashes: ...` |
+ * | `limit-exceeded` | gzip, tar, entry | the archive goes past a `ReadLimits` bound (a gzip bomb, too many entries, an oversized PAX header) | (Go has no such bound) |
  * | `size-mismatch` | write | the state given to a writer is not `meta.size` bytes long | (Go copies `Size` bytes) |
  * | `spool-full` | spool | the state does not fit the spool's byte cap | (Go spools to a file) |
  */
@@ -42,6 +43,7 @@ export type SnapshotErrorCode =
   | "hash-mismatch"
   | "file-missing"
   | "seal-open"
+  | "limit-exceeded"
   | "size-mismatch"
   | "spool-full";
 

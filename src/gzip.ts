@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import { SnapshotError } from "./errors.ts";
+import { RATIO_FLOOR } from "./limits.ts";
 
 /**
  * gzip on the platform's `DecompressionStream`, made to behave like Go's `gzip.Reader`:
@@ -20,6 +21,16 @@ import { SnapshotError } from "./errors.ts";
 /** Receives decompressed bytes; a returned promise holds back further output. */
 export type InflateSink = (chunk: Uint8Array) => void | Promise<void>;
 
+/** Options of {@linkcode inflate}. */
+export interface InflateOptions {
+  /** Sees each compressed chunk as it is read (to hash the archive). */
+  onCompressed?: (chunk: Uint8Array) => void | Promise<void>;
+  /** Most decompressed bytes; more fails with `limit-exceeded`. */
+  maxBytes?: number;
+  /** Most decompressed bytes per compressed byte, once 16 MiB are out. */
+  maxRatio?: number;
+}
+
 /** What {@linkcode inflate} reports once the stream ended cleanly. */
 export interface InflateSummary {
   /** Compressed bytes read. */
@@ -31,8 +42,8 @@ export interface InflateSummary {
 }
 
 // Caps the bytes handed to the platform decompressor at once, which bounds how much it
-// can produce in one go.
-const MAX_PIECE = 64 * 1024;
+// can produce in one go: 16 KiB of deflate inflate to at most about 16.5 MiB.
+const MAX_PIECE = 16 * 1024;
 const HEADER = 10;
 const TRAILER = 8;
 
@@ -44,7 +55,7 @@ class Member {
   sinkError: unknown = undefined;
   readonly #tail = new Uint8Array(4);
 
-  constructor(sink: InflateSink) {
+  constructor(sink: InflateSink, check: (bytesOut: number) => void) {
     const ds = new DecompressionStream("gzip");
     // TypeScript types the platform stream over BufferSource; it takes any Uint8Array.
     this.writer = ds.writable.getWriter() as unknown as WritableStreamDefaultWriter<Uint8Array>;
@@ -55,6 +66,7 @@ class Member {
         if (done) return;
         this.bytesOut += value.length;
         try {
+          check(this.bytesOut);
           await sink(value);
         } catch (error) {
           this.sinkError = error;
@@ -111,14 +123,17 @@ function gzipError(
  *
  * @param source The compressed bytes.
  * @param sink Receives the decompressed bytes; if it throws, inflation stops with that error.
- * @param onCompressed Sees each compressed chunk as it is read (to hash the archive).
+ * @param options A compressed-chunk observer and the output limits.
  * @throws {SnapshotError} for input Go's `gzip.Reader` would refuse.
  */
 export async function inflate(
   source: ReadableStream<Uint8Array>,
   sink: InflateSink,
-  onCompressed?: (chunk: Uint8Array) => void | Promise<void>,
+  options: InflateOptions = {},
 ): Promise<InflateSummary> {
+  const { onCompressed } = options;
+  const maxBytes = options.maxBytes ?? Infinity;
+  const maxRatio = options.maxRatio ?? Infinity;
   const reader = source.getReader();
   let offset = 0; // compressed bytes handed to members so far
   let head: Uint8Array | undefined = new Uint8Array(0); // first bytes, until the header is checked
@@ -127,15 +142,42 @@ export async function inflate(
   let members = 0;
   let decompressed = 0;
 
+  // Compressed bytes taken by the decompressor, counting the piece it is working on.
+  let inFlight = 0;
+  const check = (memberOut: number) => {
+    const total = decompressed + memberOut;
+    if (total > maxBytes) {
+      throw new SnapshotError(
+        "limit-exceeded",
+        `the archive inflates to more than ${maxBytes} bytes (limits.maxTarBytes)`,
+        {
+          layer: "gzip",
+          offset,
+          expected: `at most ${maxBytes} bytes`,
+          found: `${total} bytes so far`,
+        },
+      );
+    }
+    if (total > RATIO_FLOOR && total > maxRatio * (offset + inFlight)) {
+      throw new SnapshotError(
+        "limit-exceeded",
+        `the archive inflates more than ${maxRatio} times its compressed size ` +
+          `(${total} bytes from ${offset + inFlight}): a gzip bomb? (limits.maxRatio)`,
+        { layer: "gzip", offset, expected: `at most ${maxRatio}x`, found: `${total} bytes` },
+      );
+    }
+  };
+
   const startMember = () => {
     if (member) decompressed += member.bytesOut;
-    member = new Member(sink);
+    member = new Member(sink, check);
     members++;
     return member;
   };
 
   const feed = async (piece: Uint8Array): Promise<void> => {
     const current = member ?? startMember();
+    inFlight = piece.length;
     try {
       await current.writer.write(piece);
       current.took(piece);
@@ -246,7 +288,8 @@ export async function inflate(
       }
       throw gzipError(
         "truncated",
-        `the gzip stream ends early, at offset ${offset}, before its trailer (the file is truncated)`,
+        `the gzip stream ends at offset ${offset} without a valid trailer ` +
+          "(the file is truncated, or its last 8 bytes are corrupt)",
         offset,
         error,
       );

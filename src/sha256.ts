@@ -1,7 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { createSHA256 } from "hash-wasm";
+import { createSHA256, type IHasher } from "hash-wasm";
 
 /** An incremental SHA-256, fed stream chunks as they pass. */
 export interface Sha256 {
@@ -50,15 +50,29 @@ export interface Sha256Factory {
  */
 export const hashWasmSha256: Sha256Factory = Object.assign(
   async (): Promise<Sha256> => {
-    const hasher = await createSHA256();
+    // Each hash-wasm hasher is a WebAssembly instance with its own memory: reuse them, so
+    // verifying thousands of small archives does not churn through instances.
+    let hasher: IHasher | undefined = idle.pop() ?? await createSHA256();
     hasher.init();
+    const release = () => {
+      if (hasher && idle.length < MAX_IDLE) idle.push(hasher);
+      hasher = undefined;
+    };
     return {
-      update: (chunk: Uint8Array) => void hasher.update(chunk),
-      digest: () => hasher.digest("binary"),
+      update: (chunk: Uint8Array) => void hasher!.update(chunk),
+      digest: () => {
+        const digest = hasher!.digest("binary");
+        release();
+        return digest;
+      },
+      close: release,
     };
   },
   { workerUrl: new URL("./_sha256_worker.ts", import.meta.url) },
 );
+
+const idle: IHasher[] = [];
+const MAX_IDLE = 16;
 
 /** SHA-256 of one buffer with a given factory. */
 export async function sha256Of(bytes: Uint8Array, factory: Sha256Factory): Promise<Uint8Array> {

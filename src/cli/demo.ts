@@ -1,76 +1,91 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
-// `deno task demo`: what a newcomer runs first. Writes a small sample snapshot into a
-// temporary folder, verifies it, corrupts a copy and shows the failure, then cleans up.
+// `deno task demo`: what a newcomer runs first. Writes a small sample snapshot with the
+// library into a temporary folder, runs the real CLI on it (inspect, then verify of the
+// sample and of a copy with one bit flipped), and cleans up. Needs only --allow-read and
+// --allow-write: the CLI runs in this process.
 
-import { SnapshotError, verifySnapshot, writeSnapshot } from "../../mod.ts";
+import { writeSnapshot } from "../../mod.ts";
+import { EXIT } from "./errors.ts";
+import { denoContext } from "./io.ts";
+import { main } from "./main.ts";
 
-const dir = await Deno.makeTempDir({ prefix: "raftsnap-demo-" });
-try {
-  const state = new TextEncoder().encode(
-    Array.from({ length: 2000 }, (_, i) => `{"Key":"app/config/${i}","Value":"v${i * 7}"}\n`).join(
-      "",
-    ),
+const out = (text: string) => Deno.stdout.writeSync(new TextEncoder().encode(text));
+
+/** Runs `raftsnap ARGS...` in this process, showing the command line and its output. */
+async function raftsnap(note: string, ...args: string[]): Promise<number> {
+  out(`\n$ raftsnap ${args.join(" ")}${note ? `    # ${note}` : ""}\n`);
+  // Both streams to standard output, so the demo reads in order even when piped.
+  return await main(args, {
+    context: (signal) => ({ ...denoContext(signal), err: out, stderrIsTerminal: false }),
+  });
+}
+
+/** A small Consul-like state: 2,000 key/value lines. */
+function sampleState(): Uint8Array {
+  const lines = Array.from(
+    { length: 2000 },
+    (_, i) => `{"Key":"app/config/${i}","Value":"v${i * 7}"}\n`,
   );
-  const path = `${dir}/sample.snap`;
+  return new TextEncoder().encode(lines.join(""));
+}
+
+/** The archive with one bit of `state.bin` flipped, its gzip layer still valid. */
+async function corruptCopy(archive: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+  const gunzip = new DecompressionStream("gzip");
+  const tar = new Uint8Array(
+    await new Response(new Blob([archive]).stream().pipeThrough(gunzip)).arrayBuffer(),
+  );
+  // meta.json's header and data take the first 1024 bytes; state.bin's header the next 512.
+  tar[1024 + 512 + 100]! ^= 0x01;
+  const gzip = new CompressionStream("gzip");
+  return new Uint8Array(
+    await new Response(new Blob([tar]).stream().pipeThrough(gzip)).arrayBuffer(),
+  );
+}
+
+const home = Deno.cwd();
+const dir = await Deno.makeTempDir({ prefix: "raftsnap-demo-" });
+let failed = false;
+try {
+  Deno.chdir(dir);
+  const state = sampleState();
+  const servers = [1, 2, 3].map((n) => ({
+    suffrage: 0,
+    id: `server-${n}`,
+    address: `10.0.0.${n}:8300`,
+  }));
   const meta = {
     id: "2-1200-1764000000000",
     index: 1200,
     term: 2,
     size: state.length,
-    configuration: {
-      servers: [
-        { suffrage: 0, id: "server-1", address: "10.0.0.1:8300" },
-        { suffrage: 0, id: "server-2", address: "10.0.0.2:8300" },
-        { suffrage: 0, id: "server-3", address: "10.0.0.3:8300" },
-      ],
-    },
+    configuration: { servers },
     configurationIndex: 1,
   };
-  await writeSnapshot(meta, state).pipeTo((await Deno.create(path)).writable);
-  const bytes = await Deno.readFile(path);
-  console.log(
-    `1. Wrote a sample snapshot: ${path} (${bytes.length} bytes, state ${state.length} bytes)`,
-  );
+  await writeSnapshot(meta, state).pipeTo((await Deno.create("sample.snap")).writable);
+  const archive = await Deno.readFile("sample.snap");
+  await Deno.writeFile("corrupt.snap", await corruptCopy(archive));
+  out(`raftsnap demo: a sample snapshot, written by the library, in ${dir}\n`);
 
-  const result = await verifySnapshot(bytes, { checksum: true });
-  console.log(
-    `2. Verified it: ID ${result.meta.id}, Index ${result.meta.index}, Term ${result.meta.term}`,
+  failed ||= await raftsnap("", "inspect", "sample.snap") !== EXIT.ok;
+  const code = await raftsnap(
+    "corrupt.snap: one bit of state.bin flipped",
+    "verify",
+    "sample.snap",
+    "corrupt.snap",
   );
-  for (const entry of result.entries) {
-    console.log(
-      `     ${entry.name.padEnd(18)} ${String(entry.size).padStart(7)} bytes  sha256 ${
-        entry.sha256.slice(0, 16)
-      }…`,
-    );
-  }
-  console.log(
-    `     servers: ${result.meta.configuration.servers?.map((s) => s.address).join(", ")}`,
+  failed ||= code !== EXIT.bad;
+  out(
+    `(exit code ${code}: ${
+      code === EXIT.bad ? "a snapshot is bad, as it must be" : "unexpected!"
+    })\n`,
   );
-  console.log(`     checksum ${result.checksum}`);
-
-  // Rewrite one byte of the state inside the archive, keeping the gzip layer valid.
-  const tar = new Uint8Array(
-    await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip")))
-      .arrayBuffer(),
-  );
-  const stateOffset = result.entries.find((e) => e.name === "state.bin")!.offset + 512;
-  tar[stateOffset + 10]! ^= 0x01;
-  const corrupt = new Uint8Array(
-    await new Response(new Blob([tar]).stream().pipeThrough(new CompressionStream("gzip")))
-      .arrayBuffer(),
-  );
-  await Deno.writeFile(`${dir}/corrupt.snap`, corrupt);
-  console.log(`3. Flipped one bit of state.bin in a copy: ${dir}/corrupt.snap`);
-  try {
-    await verifySnapshot(corrupt);
-    console.log("   … and it verified, which is a bug: please report it.");
-    Deno.exitCode = 1;
-  } catch (error) {
-    if (!(error instanceof SnapshotError)) throw error;
-    console.log(`4. Verifying the copy fails, as it must (code "${error.code}"):`);
-    console.log(`     ${error.message}`);
-  }
 } finally {
+  Deno.chdir(home);
   await Deno.remove(dir, { recursive: true });
-  console.log(`5. Cleaned up ${dir}.`);
+}
+out(`Removed ${dir}. Next: npx -y deno@2 task raftsnap --help\n`);
+if (failed) {
+  out("The demo did not go as expected: please report it.\n");
+  Deno.exitCode = 1;
 }

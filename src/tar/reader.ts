@@ -42,7 +42,7 @@ export interface TarHandler {
 
 /** Limits of the tar layer. */
 export interface TarReaderOptions {
-  /** Largest PAX or GNU long-name header data accepted (Go: 1 MiB). */
+  /** Largest PAX or GNU long-name header data accepted (Go: 1 MiB). @default {65536} */
   maxMetaHeaderBytes?: number;
 }
 
@@ -72,7 +72,7 @@ export class TarReader {
 
   constructor(handler: TarHandler, options: TarReaderOptions = {}) {
     this.#handler = handler;
-    this.#maxMeta = options.maxMetaHeaderBytes ?? 1 << 20;
+    this.#maxMeta = options.maxMetaHeaderBytes ?? 64 * 1024;
   }
 
   /** Bytes of tar stream consumed so far. */
@@ -225,9 +225,18 @@ export class TarReader {
     }
     const flag = header.typeflag;
     if (flag === "x" || flag === "g" || flag === "L" || flag === "K") {
-      if (header.size < 0 || header.size > this.#maxMeta) {
-        throw this.#headerError(
-          `a "${flag}" header declares ${header.size} bytes of data (at most ${this.#maxMeta} accepted)`,
+      if (header.size < 0) throw this.#headerError(`the size ${header.size} is negative`);
+      if (header.size > this.#maxMeta) {
+        throw new SnapshotError(
+          "limit-exceeded",
+          `a "${flag}" header at offset ${offset} declares ${header.size} bytes of data; ` +
+            `at most ${this.#maxMeta} are read (limits.maxPaxBytes)`,
+          {
+            layer: "tar",
+            offset,
+            expected: `at most ${this.#maxMeta} bytes`,
+            found: `${header.size} bytes`,
+          },
         );
       }
       this.#meta = { header, offset, parts: [] };
