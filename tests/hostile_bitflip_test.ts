@@ -7,8 +7,9 @@
 // The default run is a deterministic slice that keeps the suite fast: every bit of the
 // gzip bytes of the small fixtures, every 7th bit of their tars, and for one-mib.snap its
 // first and last 128 bytes plus every 49999th bit. RAFTSNAP_EXHAUSTIVE=1 (`deno task
-// test:exhaustive`) flips every bit of every fixture, one-mib.snap's first and last
-// 64 KiB bit by bit and every 97th bit between, and cuts at every offset.
+// test:exhaustive`) flips every bit of the small fixtures and of their tars, and for
+// one-mib.snap its first and last 8 KiB bit by bit and every 997th bit between, cutting
+// it at its first and last 8 KiB of offsets and every 97th between.
 
 import { verifySnapshot } from "../mod.ts";
 import { assert, goManifest, gunzipBytes, readFixture } from "./_helpers.ts";
@@ -21,8 +22,8 @@ const good = manifest.fixtures.filter((f) => f.verify_ok);
 /** The bit positions to flip in `length` bytes (`stride` thins out small inputs). */
 function* bits(length: number, stride: number): Generator<number> {
   const large = length > 64 * 1024;
-  const edge = EXHAUSTIVE ? 64 * 1024 : 128;
-  const step = EXHAUSTIVE ? 97 : 49999;
+  const edge = EXHAUSTIVE ? 8 * 1024 : 128;
+  const step = EXHAUSTIVE ? 997 : 49999;
   for (let bit = 0; bit < length * 8; bit++) {
     const byte = bit >> 3;
     if (!large) {
@@ -33,8 +34,9 @@ function* bits(length: number, stride: number): Generator<number> {
 
 /** Whether to cut at `offset` of `length` bytes. */
 function cutsAt(offset: number, length: number): boolean {
-  if (EXHAUSTIVE || length <= 64 * 1024) return true;
-  return offset < 1024 || offset >= length - 1024 || offset % 4999 === 0;
+  if (length <= 64 * 1024) return true;
+  const edge = EXHAUSTIVE ? 8 * 1024 : 1024;
+  return offset < edge || offset >= length - edge || offset % (EXHAUSTIVE ? 97 : 4999) === 0;
 }
 
 async function reference(bytes: Uint8Array<ArrayBuffer>): Promise<Reference> {
