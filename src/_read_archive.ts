@@ -114,8 +114,13 @@ export interface ReadHooks {
 
 const SMALL_ENTRIES = new Set(["meta.json", "SHA256SUMS", "SHA256SUMS.sealed"]);
 
-function sumsError(failure: SumsFailure, list: "SHA256SUMS" | "SHA256SUMS.sealed") {
+function sumsError(
+  failure: SumsFailure,
+  list: "SHA256SUMS" | "SHA256SUMS.sealed",
+  offsetOf: (name: string) => number | undefined,
+) {
   const layer = list === "SHA256SUMS" ? "sums" : "seal";
+  const offset = offsetOf(list);
   switch (failure.kind) {
     case "invalid":
       return new SnapshotError(
@@ -126,6 +131,7 @@ function sumsError(failure: SumsFailure, list: "SHA256SUMS" | "SHA256SUMS.sealed
         {
           layer,
           entry: list,
+          offset,
           expected: "<sha256 hex>  <file name>",
           found: failure.text.slice(0, 100),
         },
@@ -134,19 +140,28 @@ function sumsError(failure: SumsFailure, list: "SHA256SUMS" | "SHA256SUMS.sealed
       return new SnapshotError(
         "sums-unknown-file",
         `${list} line ${failure.line} lists "${failure.file}", which is not meta.json or state.bin`,
-        { layer, entry: list, expected: "meta.json or state.bin", found: failure.file },
+        { layer, entry: list, offset, expected: "meta.json or state.bin", found: failure.file },
       );
     case "mismatch":
       return new SnapshotError(
         "hash-mismatch",
-        `hash mismatch for "${failure.file}" (${list} lists ${failure.listed}, the data hashes to ${failure.actual})`,
-        { layer, entry: failure.file, expected: failure.listed, found: failure.actual },
+        `hash mismatch for "${failure.file}" (${list} lists ${failure.listed}, ` +
+          (offsetOf(failure.file) === undefined
+            ? `but the archive has no "${failure.file}", and nothing hashes to ${failure.actual})`
+            : `the data hashes to ${failure.actual})`),
+        {
+          layer,
+          entry: failure.file,
+          offset: offsetOf(failure.file),
+          expected: failure.listed,
+          found: failure.actual,
+        },
       );
     case "missing":
       return new SnapshotError(
         "file-missing",
         `${list} has no line for "${failure.file}"`,
-        { layer, entry: list, expected: `a line for ${failure.file}`, found: "none" },
+        { layer, entry: list, offset, expected: `a line for ${failure.file}`, found: "none" },
       );
   }
 }
@@ -292,6 +307,7 @@ export async function readArchive(
       },
     }, { maxMetaHeaderBytes: limits.maxPaxBytes });
 
+    const offsetOf = (name: string) => entries.find((e) => e.name === name)?.offset;
     const digests = {} as Record<SummedFile, Uint8Array>;
     const checkLists = async () => {
       checked = true;
@@ -305,18 +321,25 @@ export async function readArchive(
           opened = await sealer.open(sealedBytes);
         } catch (error) {
           const why = error instanceof Error ? error.message : String(error);
-          throw new SnapshotError("seal-open", `cannot open SHA256SUMS.sealed: ${why}`, {
-            layer: "seal",
-            entry: "SHA256SUMS.sealed",
-            cause: error,
-          });
+          const present = offsetOf("SHA256SUMS.sealed") !== undefined;
+          throw new SnapshotError(
+            "seal-open",
+            `cannot open SHA256SUMS.sealed: ${why}` +
+              (present ? "" : " (the archive has no SHA256SUMS.sealed: it was not sealed)"),
+            {
+              layer: "seal",
+              entry: "SHA256SUMS.sealed",
+              offset: offsetOf("SHA256SUMS.sealed"),
+              cause: error,
+            },
+          );
         }
         const failure = checkSums(opened, digests);
-        if (failure) throw sumsError(failure, "SHA256SUMS.sealed");
+        if (failure) throw sumsError(failure, "SHA256SUMS.sealed", offsetOf);
         sealVerified = true;
       }
       const failure = checkSums(concatBytes(small.get("SHA256SUMS") ?? []), digests);
-      if (failure) throw sumsError(failure, "SHA256SUMS");
+      if (failure) throw sumsError(failure, "SHA256SUMS", offsetOf);
     };
 
     const summary = await inflate(
@@ -339,7 +362,25 @@ export async function readArchive(
         maxBytes: limits.maxTarBytes,
         maxRatio: limits.maxRatio,
       },
-    );
+    ).catch((error) => {
+      // A gzip failure inside an entry names that entry, as Go's wrapping does.
+      const inside = tar.currentEntry;
+      if (error instanceof SnapshotError && error.layer === "gzip" && !error.entry && inside) {
+        throw new SnapshotError(
+          error.code,
+          `${error.message.replace(/^Cannot verify the snapshot: /, "")} (inside "${inside}")`,
+          {
+            layer: error.layer,
+            entry: inside,
+            offset: error.offset,
+            expected: error.expected,
+            found: error.found,
+            cause: error.cause,
+          },
+        );
+      }
+      throw error;
+    });
     if (!tar.ended) tar.end();
     if (!checked) await checkLists();
 

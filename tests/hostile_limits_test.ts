@@ -296,3 +296,34 @@ Deno.test("SnapshotError is the only thing a bad archive throws, even for odd in
     await assert.rejects(verifySnapshot(input), SnapshotError);
   }
 });
+
+Deno.test("restoreSnapshot() aborted midway with a FileSpool leaves no temporary file", async () => {
+  const { FileSpool } = await import("../src/deno/file_spool.ts");
+  const bytes = await readFixture("go-reference/one-mib.snap");
+  const controller = new AbortController();
+  const paths: string[] = [];
+  let pulls = 0;
+  const source = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (++pulls === 20) controller.abort(new Error("stop"));
+      const at = (pulls - 1) * 16384;
+      if (at >= bytes.length) c.close();
+      else c.enqueue(bytes.slice(at, at + 16384));
+    },
+  });
+  await assert.rejects(
+    restoreSnapshot(source, () => {
+      throw new Error("apply must not run");
+    }, {
+      signal: controller.signal,
+      spool: async () => {
+        const spool = await FileSpool.create();
+        paths.push(spool.path);
+        return spool;
+      },
+    }),
+    (e) => e instanceof Error && e.message === "stop",
+  );
+  assert.equal(paths.length, 1);
+  await assert.rejects(Deno.stat(paths[0]!), Deno.errors.NotFound);
+});

@@ -70,7 +70,7 @@ for (const fixture of manifest.fixtures) {
         const error = await rejectsWith(promise, codeForGoError(check.errors![0]!));
         if (error.code === "seal-open") {
           const goReason = check.errors![0]!.split("failed to open the sealed hashes: ")[1]!;
-          assert.ok(error.message.endsWith(goReason), error.message);
+          assert.ok(error.message.includes(`: ${goReason}`), error.message);
         }
       }
     });
@@ -103,6 +103,17 @@ Deno.test("verifySnapshot() names the entry, offset and expectation in its error
     "truncated",
   );
   assert.equal(gzip.layer, "gzip");
+  assert.equal(gzip.entry, "state.bin");
+  const missing = await rejectsWith(
+    verifySnapshot(await readFixture("go-reference/missing-state.snap")),
+    "hash-mismatch",
+  );
+  assert.match(missing.message, /the archive has no "state.bin"/);
+  const sums = await rejectsWith(
+    verifySnapshot(await readFixture("go-reference/bad-sha-line.snap")),
+    "hash-mismatch",
+  );
+  assert.equal(sums.offset, 1024); // the state.bin entry
 });
 
 Deno.test("verifySnapshot() accepts a Blob, a Response, a stream and bytes alike", async () => {

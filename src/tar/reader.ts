@@ -80,6 +80,11 @@ export class TarReader {
     return this.#position;
   }
 
+  /** The name of the entry whose data is being read, if any. */
+  get currentEntry(): string | undefined {
+    return this.#state === "data" ? this.#entry?.name : undefined;
+  }
+
   /** Whether the two zero blocks that end an archive have passed. */
   get ended(): boolean {
     return this.#state === "done";
