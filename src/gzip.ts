@@ -184,19 +184,21 @@ export async function inflate(
       offset += piece.length;
       return;
     } catch (error) {
+      // Let the sink finish what it was given: an error it finds (a hash mismatch, say)
+      // comes first, as Go reports the tar's errors before the gzip layer's.
+      await current.done.catch(() => {});
       if (current.sinkError !== undefined) throw current.sinkError;
       const nextMember = startsWithMagic(piece) && current.endsWithTrailer;
       if (!nextMember) throw classifyWriteError(current, piece, error);
     }
     // The member ended exactly where this piece starts: the piece opens the next one.
-    await current.done.catch(() => {});
-    if (current.sinkError !== undefined) throw current.sinkError;
     const next = startMember();
     try {
       await next.writer.write(piece);
       next.took(piece);
       offset += piece.length;
     } catch (error) {
+      await next.done.catch(() => {});
       if (next.sinkError !== undefined) throw next.sinkError;
       throw classifyWriteError(next, piece, error);
     }
@@ -275,8 +277,12 @@ export async function inflate(
     if (carry.length > 0) await feedSplit(carry);
     const last = member!;
     try {
+      // An empty write resolves only once the sink has taken every chunk already made
+      // (the stream's backpressure): nothing is lost if closing then fails.
+      await last.writer.write(new Uint8Array(0));
       await last.writer.close();
     } catch (error) {
+      await last.done.catch(() => {});
       if (last.sinkError !== undefined) throw last.sinkError;
       if (last.endsWithTrailer) {
         throw gzipError(
