@@ -181,15 +181,15 @@ export async function readArchive(
   const limits = resolveLimits(options.limits);
   const factory = options.hasher ?? hashWasmSha256;
   let stateHash: Sha256 = await factory();
+  const archiveHash: Sha256 | undefined = options.checksum ? await factory() : undefined;
   try {
     return await read();
   } finally {
     stateHash.close?.();
+    archiveHash?.close?.();
   }
 
   async function read(): Promise<VerifyResult> {
-    const archiveHash: Sha256 | undefined = options.checksum ? await factory() : undefined;
-
     let meta = zeroMeta();
     const entries: ArchiveEntry[] = [];
     const small = new Map<string, Uint8Array[]>(); // Go appends repeated entries
@@ -205,6 +205,19 @@ export async function readArchive(
     const tar = new TarReader({
       entry(entry) {
         current = entry;
+        if (entry.name !== "state.bin" && !SMALL_ENTRIES.has(entry.name)) {
+          throw new SnapshotError(
+            "unexpected-entry",
+            `unexpected entry "${entry.name}" at offset ${entry.offset}`,
+            {
+              layer: "entry",
+              entry: entry.name,
+              offset: entry.offset,
+              expected: "meta.json, state.bin, SHA256SUMS or SHA256SUMS.sealed",
+              found: entry.name,
+            },
+          );
+        }
         if (++entryCount > limits.maxEntries) {
           throw new SnapshotError(
             "limit-exceeded",
@@ -230,19 +243,6 @@ export async function readArchive(
             }
           }
           return;
-        }
-        if (!SMALL_ENTRIES.has(entry.name)) {
-          throw new SnapshotError(
-            "unexpected-entry",
-            `unexpected entry "${entry.name}" at offset ${entry.offset}`,
-            {
-              layer: "entry",
-              entry: entry.name,
-              offset: entry.offset,
-              expected: "meta.json, state.bin, SHA256SUMS or SHA256SUMS.sealed",
-              found: entry.name,
-            },
-          );
         }
         smallParts = [];
         smallBytes = 0;

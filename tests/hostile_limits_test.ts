@@ -118,6 +118,12 @@ Deno.test("verifySnapshot() refuses a fifth entry by default, and reads on when 
   const error = await rejectsWith(verifySnapshot(gzipStored(tar)), "limit-exceeded");
   assert.equal(error.layer, "entry");
   assert.equal(error.entry, "state.bin");
+  // An unknown name is named as such, whatever its position.
+  const unknown = await tarOf(state, [entry("meta.json", meta), entry("extra.txt", state)]);
+  assert.equal(
+    (await rejectsWith(verifySnapshot(gzipStored(unknown)), "unexpected-entry")).entry,
+    "extra.txt",
+  );
   // With room for them, Go's semantics apply: repeated entries hash as one stream.
   await rejectsWith(
     verifySnapshot(gzipStored(tar), { limits: { maxEntries: 6 } }),
