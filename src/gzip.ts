@@ -249,9 +249,13 @@ export async function inflate(
         head = joinBytes(head, bytes);
         if (head.length < HEADER) continue;
         if (!startsWithMagic(head)) {
+          // An operator who packed the folder with tar but forgot gzip deserves to be told.
+          const tar = head.length >= 262 &&
+            String.fromCharCode(...head.subarray(257, 262)) === "ustar";
           throw gzipError(
             "gzip-header",
-            "the input is not gzip data (it does not start with 1f 8b 08)",
+            "the input is not gzip data (it does not start with 1f 8b 08)" +
+              (tar ? "; it looks like an uncompressed tar: gzip it to make a .snap" : ""),
             0,
           );
         }

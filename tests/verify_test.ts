@@ -116,6 +116,19 @@ Deno.test("verifySnapshot() names the entry, offset and expectation in its error
   assert.equal(sums.offset, 1024); // the state.bin entry
 });
 
+Deno.test("verifySnapshot() says when the input is an uncompressed tar", async () => {
+  const tar = await rejectsWith(
+    verifySnapshot(await readFixture("go-reference/plain-tar.snap")),
+    "gzip-header",
+  );
+  assert.match(tar.message, /looks like an uncompressed tar/);
+  const text = await rejectsWith(
+    verifySnapshot(await readFixture("go-reference/not-gzip.snap")),
+    "gzip-header",
+  );
+  assert.doesNotMatch(text.message, /uncompressed tar/);
+});
+
 Deno.test("verifySnapshot() accepts a Blob, a Response, a stream and bytes alike", async () => {
   const bytes = await readFixture("go-reference/small.snap");
   for (const input of [new Blob([bytes]), new Response(bytes), new Blob([bytes]).stream(), bytes]) {
