@@ -3,6 +3,8 @@
 
 /** The Worker side of {@linkcode ParallelGzipStream}: each block becomes one gzip member. */
 
+import { concatBytes } from "./_bytes.ts";
+
 interface Scope {
   onmessage: ((event: MessageEvent) => void) | null;
   postMessage(message: unknown, transfer?: Transferable[]): void;
@@ -16,21 +18,12 @@ async function compress(block: Uint8Array): Promise<Uint8Array> {
   const reader = gzip.readable.getReader();
   void writer.write(block as Uint8Array<ArrayBuffer>).then(() => writer.close()).catch(() => {});
   const parts: Uint8Array[] = [];
-  let length = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     parts.push(value);
-    length += value.length;
   }
-  if (parts.length === 1) return parts[0]!;
-  const member = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    member.set(part, at);
-    at += part.length;
-  }
-  return member;
+  return parts.length === 1 ? parts[0]! : concatBytes(parts);
 }
 
 scope.onmessage = async (event: MessageEvent) => {
