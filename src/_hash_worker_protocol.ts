@@ -18,6 +18,9 @@ interface Scope {
 export function serveHashing(create: () => Sha256 | Promise<Sha256>): void {
   const scope = globalThis as unknown as Scope;
   let hasher = Promise.resolve(create());
+  // Tell the main thread the script loaded and the hasher works: until then it keeps
+  // the data, and falls back to hashing itself if this worker never gets here.
+  hasher.then(() => scope.postMessage({ type: "ready" }));
   let queue: Promise<void> = Promise.resolve();
   // The handler is set at once, so no message is lost while the hasher starts.
   scope.onmessage = (event: MessageEvent) => {

@@ -236,7 +236,7 @@ export async function readArchive(
           if (
             url && stateSize === 0 && options.useWorker !== false && entry.size >= WORKER_THRESHOLD
           ) {
-            const offThread = createWorkerSha256(url);
+            const offThread = createWorkerSha256(url, factory);
             if (offThread) {
               stateHash.close?.();
               stateHash = offThread;

@@ -118,7 +118,7 @@ function tarStream(
       signal?.throwIfAborted();
       const url = factory.workerUrl;
       const offThread = url && options.useWorker !== false && size >= WORKER_THRESHOLD;
-      stateHash = (offThread ? createWorkerSha256(url) : undefined) ?? await factory();
+      stateHash = (offThread ? createWorkerSha256(url, factory) : undefined) ?? await factory();
       reader = toByteStream(state).getReader();
       batcher.file("meta.json", metaBytes, mtime);
       batcher.header("state.bin", size, mtime);

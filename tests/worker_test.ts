@@ -2,7 +2,13 @@
 // The Worker paths: hashing a large state on a Worker, compressing on two. Run with
 // --trace-leaks, so a worker left running fails the test.
 
-import { parseSnapshot, SnapshotError, verifySnapshot, writeSnapshot } from "../mod.ts";
+import {
+  hashWasmSha256,
+  parseSnapshot,
+  SnapshotError,
+  verifySnapshot,
+  writeSnapshot,
+} from "../mod.ts";
 import { nativeSha256 } from "../src/deno/native_sha256.ts";
 import { inflate } from "../src/gzip.ts";
 import { assert, chunked, collect, hex, prng } from "./_helpers.ts";
@@ -73,5 +79,25 @@ Deno.test("writeSnapshot() cancelled midway stops its workers and its state read
     await reader.cancel();
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.ok(cancelled, `parallel=${parallel}: the state stream was not cancelled`);
+  }
+});
+
+Deno.test("verifySnapshot() falls back to hashing in-thread when the worker script cannot load", async () => {
+  const missing = Object.assign(() => hashWasmSha256(), {
+    workerUrl: new URL("./no_such_worker.ts", import.meta.url),
+  });
+  const dir = await Deno.makeTempDir({ prefix: "raftsnap-worker-" });
+  try {
+    const broken = new URL(`file://${dir}/broken_worker.ts`);
+    await Deno.writeTextFile(broken, 'throw new Error("this worker cannot start");\n');
+    const throwing = Object.assign(() => hashWasmSha256(), { workerUrl: broken });
+    for (const hasher of [missing, throwing]) {
+      const result = await verifySnapshot(chunked(archive, [100000]), { hasher });
+      assert.equal(result.stateSha256, expected);
+      const again = await collect(writeSnapshot(meta, state, { hasher, useWorker: true }));
+      assert.equal((await verifySnapshot(again)).stateSha256, expected);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
