@@ -1,0 +1,196 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+// Helpers for the edge handler tests: a store that records (and checks) the handler's
+// calls, request builders, and bodies that stall, fail or count what was pulled.
+
+import {
+  MemoryStore,
+  type SnapshotStore,
+  type StagedUpload,
+  type UploadInfo,
+  type VerifiedUpload,
+} from "../mod.ts";
+import { assert } from "./_helpers.ts";
+
+/** What happened to one staged upload. */
+export interface StagedRecord {
+  info: UploadInfo;
+  /** "write:N", "close", "sink-abort", "commit", "abort", in order. */
+  events: string[];
+  bytes: number;
+  closed: boolean;
+  commits: VerifiedUpload[];
+  aborts: unknown[];
+}
+
+/** Options of {@linkcode RecordingStore}. */
+export interface RecordingStoreOptions {
+  /** Milliseconds each write takes. */
+  writeDelay?: number;
+  /** Fail the write that takes the staged bytes past this count. */
+  failWriteAfter?: number;
+  failBegin?: boolean;
+  failCommit?: boolean;
+  failAbort?: boolean;
+  /** Called on every write with the bytes written so far. */
+  onWrite?: (written: number) => void;
+}
+
+/**
+ * A MemoryStore behind a recorder. It checks the handler's contract as it goes: commit
+ * at most once and only after the writable closed, abort at most once, never both.
+ */
+export class RecordingStore implements SnapshotStore {
+  readonly memory: MemoryStore = new MemoryStore();
+  readonly records: StagedRecord[] = [];
+  readonly violations: string[] = [];
+
+  constructor(readonly options: RecordingStoreOptions = {}) {}
+
+  async begin(info: UploadInfo): Promise<StagedUpload> {
+    if (this.options.failBegin) throw new Error("begin failed on purpose");
+    const inner = await this.memory.begin();
+    const innerWriter = inner.writable.getWriter();
+    const record: StagedRecord = {
+      info,
+      events: [],
+      bytes: 0,
+      closed: false,
+      commits: [],
+      aborts: [],
+    };
+    this.records.push(record);
+    const { options, violations } = this;
+    const ended = () => record.commits.length + record.aborts.length > 0;
+    return {
+      writable: new WritableStream<Uint8Array>({
+        async write(chunk) {
+          if (options.writeDelay) await new Promise((r) => setTimeout(r, options.writeDelay));
+          if (
+            options.failWriteAfter !== undefined &&
+            record.bytes + chunk.length > options.failWriteAfter
+          ) {
+            throw new Error("write failed on purpose");
+          }
+          record.bytes += chunk.length;
+          record.events.push(`write:${chunk.length}`);
+          options.onWrite?.(record.bytes);
+          await innerWriter.write(chunk);
+        },
+        async close() {
+          record.closed = true;
+          record.events.push("close");
+          await innerWriter.close();
+        },
+        abort() {
+          record.events.push("sink-abort");
+        },
+      }),
+      async commit(upload) {
+        record.events.push("commit");
+        if (ended()) violations.push("commit after commit or abort");
+        if (!record.closed) violations.push("commit before the writable closed");
+        record.commits.push(upload);
+        if (options.failCommit) throw new Error("commit failed on purpose");
+        return await inner.commit(upload);
+      },
+      async abort(reason) {
+        record.events.push("abort");
+        if (ended()) violations.push("abort after commit or abort");
+        record.aborts.push(reason);
+        if (options.failAbort) throw new Error("abort failed on purpose");
+        await inner.abort(reason);
+      },
+    };
+  }
+
+  /** The one staged upload, checked to have ended as `outcome`. */
+  only(outcome: "commit" | "abort"): StagedRecord {
+    assert.deepEqual(this.violations, []);
+    assert.equal(this.records.length, 1, "one upload begun");
+    const record = this.records[0]!;
+    assert.equal(record.commits.length, outcome === "commit" ? 1 : 0, record.events.join(" "));
+    assert.equal(record.aborts.length, outcome === "abort" ? 1 : 0, record.events.join(" "));
+    return record;
+  }
+}
+
+/** An upload request. */
+export function uploadRequest(
+  body: BodyInit | null,
+  init: { method?: string; headers?: HeadersInit; signal?: AbortSignal } = {},
+): Request {
+  return new Request("http://edge.test/snapshots", {
+    method: init.method ?? "POST",
+    body,
+    headers: init.headers,
+    signal: init.signal,
+    duplex: "half",
+  } as RequestInit);
+}
+
+/** A body that yields `bytes` in `chunk`-sized pieces, optionally pausing, then failing. */
+export function bodyStream(
+  bytes: Uint8Array,
+  options: {
+    chunk?: number;
+    delay?: number;
+    /** Error the stream once this many bytes were sent. */
+    failAfter?: number;
+    /** Stall forever (until cancelled) once this many bytes were sent. */
+    stallAfter?: number;
+    onPull?: (sent: number) => void;
+    onCancel?: (reason: unknown) => void;
+  } = {},
+): ReadableStream<Uint8Array> {
+  const size = options.chunk ?? 16 * 1024;
+  let sent = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let wake: (() => void) | undefined;
+  let cancelled = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (options.failAfter !== undefined && sent >= options.failAfter) {
+        controller.error(new Error("the body failed on purpose"));
+        return;
+      }
+      if (options.stallAfter !== undefined && sent >= options.stallAfter) {
+        await new Promise<void>((resolve) => wake = resolve);
+        return;
+      }
+      if (options.delay) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          timer = setTimeout(resolve, options.delay);
+        });
+      }
+      if (cancelled) return;
+      if (sent >= bytes.length) {
+        controller.close();
+        return;
+      }
+      const piece = bytes.slice(sent, sent + size);
+      sent += piece.length;
+      options.onPull?.(sent);
+      controller.enqueue(piece);
+    },
+    cancel(reason) {
+      cancelled = true;
+      clearTimeout(timer);
+      wake?.();
+      options.onCancel?.(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** The response's JSON, typed loosely for assertions. */
+// deno-lint-ignore no-explicit-any
+export async function json(response: Response): Promise<any> {
+  assert.equal(response.headers.get("content-type"), "application/json; charset=utf-8");
+  return await response.json();
+}
+
+/** `sha-256=` + base64 of the bytes, via WebCrypto. */
+export async function checksumOf(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(bytes)));
+  return "sha-256=" + btoa(String.fromCharCode(...digest));
+}
