@@ -1,0 +1,244 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+
+/**
+ * The edge handler as a Deno server on 127.0.0.1, storing verified uploads in a folder
+ * ({@linkcode FsStore}). `deno task serve:edge --help` lists the flags.
+ *
+ * @example Serving from code
+ * ```ts ignore
+ * import { serveEdge } from "./src/deno/edge_server.ts";
+ *
+ * const server = await serveEdge({ dir: "./snapshots", port: 0 });
+ * console.log(`upload to ${server.url}`);
+ * await server.shutdown();
+ * ```
+ *
+ * @module
+ */
+
+import {
+  bearerAuthorizer,
+  createAesGcmSealer,
+  createVerifyHandler,
+  type VerifyHandlerOptions,
+} from "../../mod.ts";
+import { FsStore, type FsStoreOptions } from "./fs_store.ts";
+import { nativeSha256 } from "./native_sha256.ts";
+
+/**
+ * Options of {@linkcode serveEdge}: the handler's, but the store is a folder, and the
+ * hasher defaults to `nativeSha256` (`node:crypto`, several times hash-wasm's speed: every
+ * upload is hashed three times, for its state, its checksum and its staged copy).
+ */
+export interface EdgeServerOptions extends Omit<VerifyHandlerOptions, "store"> {
+  /** The folder snapshots are stored in (created if missing). */
+  dir: string;
+  /**
+   * The TCP port; 0 picks a free one.
+   *
+   * @default {8787}
+   */
+  port?: number;
+  /**
+   * The address to listen on.
+   *
+   * @default {"127.0.0.1"}
+   */
+  hostname?: string;
+  /** Options of the folder store. */
+  fsStore?: FsStoreOptions;
+  /** Receives one line per request once it is answered. */
+  log?: (line: string) => void;
+}
+
+/** A running edge server. */
+export interface EdgeServer {
+  /** Where it listens, such as `http://127.0.0.1:8787/`. */
+  url: URL;
+  /** The folder store. */
+  store: FsStore;
+  /** Stops: uploads in progress are aborted (503), then the listener closes. */
+  shutdown(): Promise<void>;
+  /** Settles once the server has stopped. */
+  finished: Promise<void>;
+}
+
+/**
+ * Serves the edge handler over a folder.
+ *
+ * @param options The folder, the address, and the handler's options.
+ * @returns The running server.
+ */
+export async function serveEdge(options: EdgeServerOptions): Promise<EdgeServer> {
+  const { dir, port, hostname, fsStore, log, signal, ...handlerOptions } = options;
+  const store = await FsStore.open(dir, fsStore);
+  // What a crashed run left behind (uploads time out long before an hour).
+  await store.removeStaleStaging(60 * 60 * 1000);
+  const stop = new AbortController();
+  const stopping = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  const handler = createVerifyHandler({
+    hasher: nativeSha256,
+    ...handlerOptions,
+    store,
+    signal: stopping,
+  });
+  let url: URL | undefined;
+  const close = new AbortController();
+  /** Responses not yet delivered. */
+  const delivering = new Set<Promise<void>>();
+  const server = Deno.serve({
+    hostname: hostname ?? "127.0.0.1",
+    port: port ?? 8787,
+    signal: close.signal,
+    onListen: (addr) => {
+      url = new URL(`http://${addr.hostname}:${addr.port}/`);
+    },
+  }, async (request, info) => {
+    const delivered = info.completed.catch(() => {});
+    delivering.add(delivered);
+    delivered.then(() => delivering.delete(delivered));
+    const started = performance.now();
+    const response = await handler(request);
+    if (log) {
+      const ms = (performance.now() - started).toFixed(0);
+      const { pathname } = new URL(request.url);
+      log(`${response.status} ${request.method} ${pathname} ${ms} ms`);
+    }
+    return response;
+  });
+  // The uploads in flight are answered (503) first, their answers delivered and given a
+  // moment to be read, and only then are the connections closed: closing at once would
+  // cut the answers off, and a graceful shutdown would wait for clients that stalled.
+  let closing: Promise<void> | undefined;
+  const shutdown = () =>
+    closing ??= Promise.resolve().then(async () => {
+      stop.abort();
+      if (delivering.size > 0) {
+        await within(SHUTDOWN_GRACE, Promise.all(delivering));
+        await within(READ_GRACE, new Promise(() => {}));
+      }
+      close.abort();
+      await server.finished;
+    });
+  stopping.addEventListener("abort", () => void shutdown(), { once: true });
+  return { url: url!, store, shutdown, finished: server.finished };
+}
+
+/** Milliseconds a shutdown waits for the answers to the uploads it stopped to be sent. */
+const SHUTDOWN_GRACE = 2000;
+/** Milliseconds it then leaves clients to read them. */
+const READ_GRACE = 250;
+
+/** Waits for `promise`, or `ms` milliseconds, whichever comes first. */
+async function within(ms: number, promise: Promise<unknown>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promise, new Promise((resolve) => timer = setTimeout(resolve, ms))]);
+  clearTimeout(timer);
+}
+
+const HELP = `raftsnap edge server: verifies uploaded .snap files as they stream in, and stores
+only those that verify, in a folder.
+
+Usage: deno task serve:edge [--dir DIR] [--port N] [options]
+
+Options:
+  --dir DIR          where snapshots are stored (default: ./snapshots)
+  --port N           TCP port on 127.0.0.1 (default: 8787; 0 picks a free one)
+  --max-bytes N      largest upload, in bytes; k, m, g suffixes are KiB, MiB, GiB (default: 1g)
+  --timeout MS       longest upload, in milliseconds (default: 600000)
+  --require-length   refuse uploads without Content-Length (411)
+  --token TOKEN      require Authorization: Bearer TOKEN (also from RAFTSNAP_EDGE_TOKEN)
+  --sealer-key HEX   the AES-256-GCM key of SHA256SUMS.sealed: refuse archives whose sealed
+                     sums do not open and match
+  --no-sync          do not flush snapshots to disk before naming them
+  --log              print a line per request
+  --help             this text
+
+Upload:
+  curl -sS -T backup.snap http://127.0.0.1:8787/
+  curl -sS --data-binary @backup.snap -H 'Content-Type: application/gzip' http://127.0.0.1:8787/
+
+Snapshots are named <ID>-<Index>-<16 hex of the archive's SHA-256>.snap; uploads are
+staged as .staging-<UUID> in the same folder and renamed only once they verified.`;
+
+function parseSize(text: string): number {
+  const match = /^(\d+)([kmg]?)(i?b)?$/i.exec(text.trim());
+  if (!match) throw new Error(`not a byte count: ${text}`);
+  const scale = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase()]!;
+  return Number(match[1]) * scale;
+}
+
+function parseArgs(args: string[]): Record<string, string | true> {
+  const out: Record<string, string | true> = {};
+  const flags = new Set(["require-length", "no-sync", "log", "help"]);
+  const values = new Set(["dir", "port", "max-bytes", "timeout", "token", "sealer-key"]);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [name, inline] = arg.startsWith("--") ? arg.slice(2).split(/=(.*)/s) : [arg];
+    if (flags.has(name!) && inline === undefined) out[name!] = true;
+    else if (values.has(name!)) {
+      const value = inline ?? args[++i];
+      if (value === undefined) throw new Error(`--${name} needs a value`);
+      out[name!] = value;
+    } else throw new Error(`unknown argument: ${arg}`);
+  }
+  return out;
+}
+
+async function main(args: string[]): Promise<number> {
+  let flags: Record<string, string | true>;
+  try {
+    flags = parseArgs(args);
+  } catch (error) {
+    console.error(`serve:edge: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const text = (name: string) => typeof flags[name] === "string" ? flags[name] : undefined;
+  const token = text("token") ?? Deno.env.get("RAFTSNAP_EDGE_TOKEN");
+  const sealerKey = text("sealer-key");
+  let options: EdgeServerOptions;
+  try {
+    options = {
+      dir: text("dir") ?? "snapshots",
+      port: text("port") === undefined ? 8787 : Number(text("port")),
+      maxBytes: text("max-bytes") === undefined ? undefined : parseSize(text("max-bytes")!),
+      timeout: text("timeout") === undefined ? undefined : Number(text("timeout")),
+      requireLength: flags["require-length"] === true,
+      authorize: token ? bearerAuthorizer(token) : undefined,
+      sealer: sealerKey ? await createAesGcmSealer(sealerKey) : undefined,
+      fsStore: { sync: flags["no-sync"] !== true },
+      log: flags.log ? (line) => console.log(line) : undefined,
+    };
+    if (!Number.isInteger(options.port) || options.port! < 0 || options.port! > 65535) {
+      throw new Error(`not a port: ${text("port")}`);
+    }
+  } catch (error) {
+    console.error(`serve:edge: ${(error as Error).message}`);
+    return 2;
+  }
+  let server: EdgeServer;
+  try {
+    server = await serveEdge(options);
+  } catch (error) {
+    console.error(`serve:edge: ${(error as Error).message}`);
+    return error instanceof RangeError || error instanceof TypeError ? 2 : 1;
+  }
+  const dir = await Deno.realPath(server.store.dir);
+  console.log(
+    `raftsnap edge: listening on ${server.url} storing verified snapshots in ${dir}` +
+      (token ? " (bearer token required)" : ""),
+  );
+  const stop = () => void server.shutdown();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  await server.finished;
+  Deno.removeSignalListener("SIGINT", stop);
+  Deno.removeSignalListener("SIGTERM", stop);
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
