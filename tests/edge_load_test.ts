@@ -238,7 +238,6 @@ interface Outcome extends Planned {
   bytes: number;
   key?: string;
   detail?: string;
-  ms: number;
 }
 
 /** An upload, prepared on disk before the clock starts. */
@@ -285,7 +284,6 @@ async function prepare(dir: string, n: number, kind: Kind): Promise<Planned> {
 
 async function upload(server: Server, plan: Planned): Promise<Outcome> {
   const { n, kind } = plan;
-  const started = performance.now();
   const client = new AbortController();
   const deadline = setTimeout(() => client.abort(new Error("client deadline")), 30_000);
   let abandon: ReturnType<typeof setTimeout> | undefined;
@@ -327,11 +325,9 @@ async function upload(server: Server, plan: Planned): Promise<Outcome> {
       bytes: bytes.length,
       key: json.key ?? undefined,
       detail: json.ok ? undefined : json.error.code,
-      ms: performance.now() - started,
     };
   } catch (error) {
-    const ms = performance.now() - started;
-    return { ...plan, status: "none", bytes: bytes.length, detail: String(error), ms };
+    return { ...plan, status: "none", bytes: bytes.length, detail: String(error) };
   } finally {
     clearTimeout(deadline);
     clearTimeout(abandon);
