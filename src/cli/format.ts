@@ -9,6 +9,7 @@
  */
 
 import type { ArchiveEntry, SnapshotError, SnapshotMeta, VerifyResult } from "../../mod.ts";
+import { metaToJson } from "../../mod.ts";
 import { type ParsedArgs, UsageError } from "./args.ts";
 import { type Classified, classify, stripPrefix } from "./errors.ts";
 import type { Context } from "./io.ts";
@@ -110,30 +111,9 @@ export interface FailureJson {
   error: ErrorJson;
 }
 
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
-}
-
-/** `meta.json` as a JSON object, uint64 fields as decimal strings. */
+/** `meta.json` as a JSON object, uint64 fields as decimal strings: the library's shape. */
 export function metaJson(meta: SnapshotMeta): MetaJson {
-  return {
-    Version: meta.version,
-    ID: meta.id,
-    Index: String(meta.index),
-    Term: String(meta.term),
-    Peers: meta.peers === null ? null : toBase64(meta.peers),
-    Configuration: {
-      Servers: meta.configuration.servers?.map((s) => ({
-        Suffrage: s.suffrage,
-        ID: s.id,
-        Address: s.address,
-      })) ?? null,
-    },
-    ConfigurationIndex: String(meta.configurationIndex),
-    Size: String(meta.size),
-  };
+  return metaToJson(meta);
 }
 
 function entryJson(entry: ArchiveEntry): EntryJson {
