@@ -1,7 +1,8 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // Running the real `raftsnap` command as a subprocess, with the task's permissions.
 
-import type { ErrorJson, FailureJson, MetaJson, ReportJson } from "../src/cli/format.ts";
+import type { ErrorJson, FailureJson, ReportJson } from "../src/cli/format.ts";
+import type { SnapshotMetaJson as MetaJson } from "../mod.ts";
 import { FIXTURES } from "./_helpers.ts";
 
 /** The checkout's root, the subprocess's working folder. */

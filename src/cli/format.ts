@@ -9,49 +9,12 @@
  */
 
 import type { ArchiveEntry, SnapshotError, SnapshotMeta, VerifyResult } from "../../mod.ts";
-import { metaToJson } from "../../mod.ts";
+import { resultToJson, type VerifyResultJson } from "../../mod.ts";
 import { type ParsedArgs, UsageError } from "./args.ts";
 import { type Classified, classify, stripPrefix } from "./errors.ts";
 import type { Context } from "./io.ts";
 
 // ---- JSON ----
-
-/**
- * `meta.json` as JSON, with its own (Go) key names. The four uint64 fields are decimal
- * strings, always, so that values beyond 2^53 stay exact and a field never changes type.
- */
-export interface MetaJson {
-  /** The FSM's snapshot format version. */
-  Version: number;
-  /** The snapshot ID. */
-  ID: string;
-  /** The raft index, as a decimal string. */
-  Index: string;
-  /** The raft term, as a decimal string. */
-  Term: string;
-  /** The deprecated peer list, base64, or `null`. */
-  Peers: string | null;
-  /** The cluster membership. */
-  Configuration: { Servers: { Suffrage: number; ID: string; Address: string }[] | null };
-  /** The index of that configuration, as a decimal string. */
-  ConfigurationIndex: string;
-  /** The declared length of `state.bin`, as a decimal string. */
-  Size: string;
-}
-
-/** One archive entry in a JSON document. */
-export interface EntryJson {
-  /** `meta.json`, `state.bin`, `SHA256SUMS` or `SHA256SUMS.sealed`. */
-  name: string;
-  /** Its length in bytes. */
-  size: number;
-  /** Lowercase hex SHA-256 of its bytes. */
-  sha256: string;
-  /** Its modification time, in Unix seconds, as the tar stores it. */
-  mtime: number;
-  /** Offset of its tar header in the uncompressed tar. */
-  offset: number;
-}
 
 /** The `error` member of a failed document. */
 export interface ErrorJson {
@@ -72,34 +35,12 @@ export interface ErrorJson {
 }
 
 /** A verified archive, as `verify`, `inspect` and `unpack` print it with `--json`. */
-export interface ReportJson {
+export type ReportJson = {
   /** The file as given on the command line (`-` for standard input). */
   file: string;
   /** Always `true` here. */
   ok: true;
-  /** The decoded `meta.json`. */
-  meta: MetaJson;
-  /** The entries, in archive order. */
-  entries: EntryJson[];
-  /** The length of `state.bin`. */
-  stateSize: number;
-  /** Its SHA-256. */
-  stateSha256: string;
-  /** Whether the archive holds `SHA256SUMS.sealed`. */
-  sealed: boolean;
-  /** Whether `--sealer-key` opened it and its sums matched. */
-  sealVerified: boolean;
-  /** `sha-256=` + base64 SHA-256 of the archive file (Go's `Snapshot.Checksum`). */
-  checksum: string;
-  /** The archive's length in bytes. */
-  compressedBytes: number;
-  /** The uncompressed tar's length. */
-  tarBytes: number;
-  /** gzip members (Go writes one). */
-  gzipMembers: number;
-  /** Zero bytes accepted after the tar under `--allow-zero-padding`. */
-  zeroPadding: number;
-}
+} & VerifyResultJson;
 
 /** A failed file, as every command prints it with `--json`. */
 export interface FailureJson {
@@ -111,38 +52,9 @@ export interface FailureJson {
   error: ErrorJson;
 }
 
-/** `meta.json` as a JSON object, uint64 fields as decimal strings: the library's shape. */
-export function metaJson(meta: SnapshotMeta): MetaJson {
-  return metaToJson(meta);
-}
-
-function entryJson(entry: ArchiveEntry): EntryJson {
-  return {
-    name: entry.name,
-    size: entry.size,
-    sha256: entry.sha256,
-    mtime: Math.floor(entry.modTime.getTime() / 1000),
-    offset: entry.offset,
-  };
-}
-
 /** The document of a verified archive. */
 export function reportJson(file: string, result: VerifyResult): ReportJson {
-  return {
-    file,
-    ok: true,
-    meta: metaJson(result.meta),
-    entries: result.entries.map(entryJson),
-    stateSize: result.stateSize,
-    stateSha256: result.stateSha256,
-    sealed: result.sealed,
-    sealVerified: result.sealVerified,
-    checksum: result.checksum ?? "",
-    compressedBytes: result.compressedBytes,
-    tarBytes: result.tarBytes,
-    gzipMembers: result.gzipMembers,
-    zeroPadding: result.zeroPadding,
-  };
+  return { file, ok: true, ...resultToJson(result) };
 }
 
 /** The `error` member for any error. */

@@ -2,11 +2,11 @@
 
 /** `raftsnap inspect FILE`: the metadata and the entries of one archive. @module */
 
-import { parseSnapshot, type SnapshotMeta, type VerifyResult } from "../../mod.ts";
+import { metaToJson, parseSnapshot, type SnapshotMeta, type VerifyResult } from "../../mod.ts";
 import { nativeSha256 } from "../deno/native_sha256.ts";
 import { type CommandSpec, COMMON_FLAGS, type ParsedArgs } from "./args.ts";
 import { EXIT } from "./errors.ts";
-import { inspectText, jsonLine, metaJson, reportFailure, reportJson } from "./format.ts";
+import { inspectText, jsonLine, reportFailure, reportJson } from "./format.ts";
 import { type Context, loadSealer, openInput, progressFor } from "./io.ts";
 import type { Progress } from "./progress.ts";
 import { SEALER_KEY_FLAG, ZERO_PADDING_FLAG } from "./verify.ts";
@@ -76,6 +76,6 @@ export async function inspectCommand(ctx: Context, args: ParsedArgs): Promise<nu
     progress?.stop();
     // Show what meta.json said, if it was read before the failure.
     if (meta && !args.flags.json) ctx.out(inspectText(meta, undefined));
-    return reportFailure(ctx, args, "inspect", file, error, meta ? { meta: metaJson(meta) } : {});
+    return reportFailure(ctx, args, "inspect", file, error, meta ? { meta: metaToJson(meta) } : {});
   }
 }

@@ -11,6 +11,7 @@ import {
   decodeMeta,
   encodeMeta,
   MetaDecodeError,
+  metaToJson,
   SnapshotError,
   writeSnapshot,
 } from "../../mod.ts";
@@ -18,7 +19,7 @@ import { nativeSha256 } from "../deno/native_sha256.ts";
 import { openFileStream } from "../deno/file_stream.ts";
 import { type CommandSpec, COMMON_FLAGS, type ParsedArgs, UsageError } from "./args.ts";
 import { EXIT, IoError, withIo } from "./errors.ts";
-import { jsonLine, metaJson, metaSummary, reportFailure } from "./format.ts";
+import { jsonLine, metaSummary, reportFailure } from "./format.ts";
 import {
   type Context,
   dirOf,
@@ -214,7 +215,7 @@ export async function packCommand(ctx: Context, args: ParsedArgs): Promise<numbe
         file,
         ok: true,
         dir,
-        meta: metaJson(meta),
+        meta: metaToJson(meta),
         size,
         checksum,
         sealed: sealer !== undefined,

@@ -45,12 +45,8 @@ export interface ArchiveEntryJson {
   offset: number;
 }
 
-/** The body of a 201 from {@linkcode createVerifyHandler}: the snapshot is stored. */
-export interface StoredUploadJson {
-  /** Always `true` here. */
-  ok: true;
-  /** The key the store returned from `commit`, or `null`. */
-  key: string | null;
+/** A verification result as JSON: shared by the edge handler's 201 body and the CLI's `--json`. */
+export interface VerifyResultJson {
   /** The decoded `meta.json`. */
   meta: SnapshotMetaJson;
   /** The entries, in archive order, with their SHA-256. */
@@ -61,11 +57,11 @@ export interface StoredUploadJson {
   stateSha256: string;
   /** Whether the archive holds `SHA256SUMS.sealed`. */
   sealed: boolean;
-  /** Whether the handler's sealer opened it and its sums matched. */
+  /** Whether a sealer opened it and its sums matched. */
   sealVerified: boolean;
-  /** `sha-256=` + base64 SHA-256 of the uploaded bytes (Go's `Snapshot.Checksum`). */
+  /** `sha-256=` + base64 SHA-256 of the archive bytes (Go's `Snapshot.Checksum`). */
   checksum: string;
-  /** The uploaded (compressed) length, which is what was stored. */
+  /** The compressed length: for an upload, what was stored. */
   compressedBytes: number;
   /** The uncompressed tar's length. */
   tarBytes: number;
@@ -73,6 +69,14 @@ export interface StoredUploadJson {
   gzipMembers: number;
   /** Zero bytes accepted after the tar under `allowZeroPadding`. */
   zeroPadding: number;
+}
+
+/** The body of a 201 from {@linkcode createVerifyHandler}: the snapshot is stored. */
+export interface StoredUploadJson extends VerifyResultJson {
+  /** Always `true` here. */
+  ok: true;
+  /** The key the store returned from `commit`, or `null`. */
+  key: string | null;
 }
 
 /** The `error` member of a refused upload, the CLI's `--json` error shape plus a hint. */
@@ -146,11 +150,22 @@ function entryToJson(entry: ArchiveEntry): ArchiveEntryJson {
   };
 }
 
-/** The 201 body. */
-export function storedJson(key: string | null, result: VerifyResult): StoredUploadJson {
+/**
+ * A {@linkcode VerifyResult} as JSON, uint64 fields as decimal strings.
+ *
+ * @example
+ * ```ts
+ * import { resultToJson, verifySnapshot, writeSnapshot } from "@raftsnap/raftsnap";
+ *
+ * const result = await verifySnapshot(writeSnapshot({ index: 3, term: 1, size: 1 }, new Uint8Array(1)));
+ * if (resultToJson(result).meta.Index !== "3") throw new Error("unexpected JSON");
+ * ```
+ *
+ * @param result What a reader found.
+ * @returns The JSON document's fields.
+ */
+export function resultToJson(result: VerifyResult): VerifyResultJson {
   return {
-    ok: true,
-    key,
     meta: metaToJson(result.meta),
     entries: result.entries.map(entryToJson),
     stateSize: result.stateSize,
@@ -163,6 +178,11 @@ export function storedJson(key: string | null, result: VerifyResult): StoredUplo
     gzipMembers: result.gzipMembers,
     zeroPadding: result.zeroPadding,
   };
+}
+
+/** The 201 body. */
+export function storedJson(key: string | null, result: VerifyResult): StoredUploadJson {
+  return { ok: true, key, ...resultToJson(result) };
 }
 
 const HINTS: Partial<Record<SnapshotErrorCode | UploadErrorCode, string>> = {

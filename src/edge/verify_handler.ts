@@ -24,8 +24,9 @@ export type {
   SnapshotMetaJson,
   StoredUploadJson,
   UploadErrorJson,
+  VerifyResultJson,
 } from "./upload_json.ts";
-export { metaToJson, uploadErrorResponse } from "./upload_json.ts";
+export { metaToJson, resultToJson, uploadErrorResponse } from "./upload_json.ts";
 
 /** The media types {@linkcode createVerifyHandler} accepts by default (and none at all). */
 export const SNAPSHOT_CONTENT_TYPES: readonly string[] = [
