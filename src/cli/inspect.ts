@@ -3,11 +3,10 @@
 /** `raftsnap inspect FILE`: the metadata and the entries of one archive. @module */
 
 import { metaToJson, parseSnapshot, type SnapshotMeta, type VerifyResult } from "../../mod.ts";
-import { nativeSha256 } from "../deno/native_sha256.ts";
 import { type CommandSpec, COMMON_FLAGS, type ParsedArgs } from "./args.ts";
 import { EXIT } from "./errors.ts";
 import { inspectText, jsonLine, reportFailure, reportJson } from "./format.ts";
-import { type Context, loadSealer, openInput, progressFor } from "./io.ts";
+import { type Context, loadSealer, openInput, progressFor, readOptions } from "./io.ts";
 import type { Progress } from "./progress.ts";
 import { SEALER_KEY_FLAG, ZERO_PADDING_FLAG } from "./verify.ts";
 
@@ -53,13 +52,10 @@ export async function inspectCommand(ctx: Context, args: ParsedArgs): Promise<nu
   try {
     const input = await openInput(ctx, file);
     progress = progressFor(ctx, args, `inspect ${file}`, input.size);
-    const parsed = parseSnapshot(input.stream.pipeThrough(progress.counter()), {
-      hasher: nativeSha256,
-      sealer,
-      allowZeroPadding: args.flags["allow-zero-padding"] === true,
-      checksum: true,
-      signal: ctx.signal,
-    });
+    const parsed = parseSnapshot(
+      input.stream.pipeThrough(progress.counter()),
+      readOptions(ctx, args, sealer),
+    );
     parsed.meta.then((m) => (meta = m), () => {});
     // The state is not needed here: read it away. It ends only once everything verified.
     const drained = parsed.state.pipeTo(new WritableStream());

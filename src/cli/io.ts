@@ -7,7 +7,8 @@
  * @module
  */
 
-import { createAesGcmSealer, type Sealer } from "../../mod.ts";
+import { createAesGcmSealer, type ReadOptions, type Sealer } from "../../mod.ts";
+import { nativeSha256 } from "../deno/native_sha256.ts";
 import { openFileStream } from "../deno/file_stream.ts";
 import { type ParsedArgs, UsageError } from "./args.ts";
 import { IoError, withIo } from "./errors.ts";
@@ -175,4 +176,22 @@ export async function refuseToOverwrite(path: string, force: boolean): Promise<v
   if (await exists(path)) {
     throw new IoError(`${path} already exists (--force overwrites it)`);
   }
+}
+
+/**
+ * The reader options every reading command uses: the native hasher, the sealer, the
+ * zero-padding flag, the archive checksum and the command's signal.
+ */
+export function readOptions(
+  ctx: Context,
+  args: ParsedArgs,
+  sealer: Sealer | undefined,
+): ReadOptions {
+  return {
+    hasher: nativeSha256,
+    sealer,
+    allowZeroPadding: args.flags["allow-zero-padding"] === true,
+    checksum: true,
+    signal: ctx.signal,
+  };
 }

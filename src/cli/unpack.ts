@@ -9,7 +9,6 @@
  */
 
 import { parseSnapshot } from "../../mod.ts";
-import { nativeSha256 } from "../deno/native_sha256.ts";
 import { type CommandSpec, COMMON_FLAGS, type ParsedArgs } from "./args.ts";
 import { EXIT, IoError, withIo } from "./errors.ts";
 import { jsonLine, reportFailure, reportJson, verifyLine } from "./format.ts";
@@ -21,6 +20,7 @@ import {
   loadSealer,
   openInput,
   progressFor,
+  readOptions,
   refuseToOverwrite,
   removeQuietly,
   tempFileIn,
@@ -106,13 +106,10 @@ export async function unpackCommand(ctx: Context, args: ParsedArgs): Promise<num
       created = toCreate[0];
     }
     progress = progressFor(ctx, args, `unpack ${file}`, input.size);
-    const parsed = parseSnapshot(input.stream.pipeThrough(progress.counter()), {
-      hasher: nativeSha256,
-      sealer,
-      allowZeroPadding: args.flags["allow-zero-padding"] === true,
-      checksum: true,
-      signal: ctx.signal,
-    });
+    const parsed = parseSnapshot(
+      input.stream.pipeThrough(progress.counter()),
+      readOptions(ctx, args, sealer),
+    );
     const stateTemp = await tempFileIn(dir, "state.bin");
     temps.push(stateTemp);
     const sink = await withIo(

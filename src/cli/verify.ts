@@ -3,7 +3,6 @@
 /** `raftsnap verify FILE...`: Go's `Verify` for each file. @module */
 
 import { verifySnapshot } from "../../mod.ts";
-import { nativeSha256 } from "../deno/native_sha256.ts";
 import {
   type CommandSpec,
   COMMON_FLAGS,
@@ -13,7 +12,7 @@ import {
 } from "./args.ts";
 import { EXIT } from "./errors.ts";
 import { jsonLine, reportFailure, reportJson, verifyDetails, verifyLine } from "./format.ts";
-import { type Context, loadSealer, openInput, progressFor, STDIO } from "./io.ts";
+import { type Context, loadSealer, openInput, progressFor, readOptions, STDIO } from "./io.ts";
 import type { Progress } from "./progress.ts";
 
 /** `--sealer-key`, shared by the commands that read or write sealed archives. */
@@ -85,13 +84,10 @@ export async function verifyCommand(ctx: Context, args: ParsedArgs): Promise<num
     try {
       const input = await openInput(ctx, file);
       progress = progressFor(ctx, args, `verify ${file}`, input.size);
-      const result = await verifySnapshot(input.stream.pipeThrough(progress.counter()), {
-        hasher: nativeSha256,
-        sealer,
-        allowZeroPadding: args.flags["allow-zero-padding"] === true,
-        checksum: true,
-        signal: ctx.signal,
-      });
+      const result = await verifySnapshot(
+        input.stream.pipeThrough(progress.counter()),
+        readOptions(ctx, args, sealer),
+      );
       progress.stop();
       if (args.flags.json) ctx.out(jsonLine(reportJson(file, result)));
       else if (!args.flags.quiet) {
