@@ -25,6 +25,9 @@
  * | `limit-exceeded` | gzip, tar, entry | the archive goes past a `ReadLimits` bound (a gzip bomb, too many entries, an oversized PAX header) | (Go has no such bound) |
  * | `size-mismatch` | write | the state given to a writer is not `meta.size` bytes long | (Go copies `Size` bytes) |
  * | `spool-full` | spool | the state does not fit the spool's byte cap | (Go spools to a file) |
+ * | `record-invalid` | state | a record of `state.bin` cannot be decoded (bad msgpack or protobuf, an impossible length) | `failed to decode ...` in the product's inspect |
+ *
+ * A `state.bin` that ends inside a record is `truncated` with layer `state`.
  */
 export type SnapshotErrorCode =
   | "empty"
@@ -45,7 +48,8 @@ export type SnapshotErrorCode =
   | "seal-open"
   | "limit-exceeded"
   | "size-mismatch"
-  | "spool-full";
+  | "spool-full"
+  | "record-invalid";
 
 /** The layer of the archive where a {@linkcode SnapshotError} was found. */
 export type SnapshotErrorLayer =
@@ -56,7 +60,8 @@ export type SnapshotErrorLayer =
   | "sums"
   | "seal"
   | "write"
-  | "spool";
+  | "spool"
+  | "state";
 
 /** Where and what: the details a {@linkcode SnapshotError} carries besides its message. */
 export interface SnapshotErrorDetails {
@@ -66,7 +71,8 @@ export interface SnapshotErrorDetails {
   entry?: string;
   /**
    * The byte offset where the problem was found: in the compressed input for the
-   * `gzip` layer, in the uncompressed tar stream for every other layer.
+   * `gzip` layer, in `state.bin` for the `state` layer, in the uncompressed tar stream
+   * for every other layer.
    */
   offset?: number;
   /** What a valid archive has here. */
@@ -75,6 +81,18 @@ export interface SnapshotErrorDetails {
   found?: string;
   /** The underlying error, such as a platform `TypeError` from `DecompressionStream`. */
   cause?: unknown;
+  /** For the `state` layer: the record (counted from 1) that failed, and its type. */
+  record?: RecordPosition;
+}
+
+/** Which record of `state.bin` a {@linkcode SnapshotError} of the `state` layer is about. */
+export interface RecordPosition {
+  /** The record's number, counted from 1 in stream order. */
+  number: number;
+  /** Its type byte, where the framing has one (Consul, Nomad). */
+  type?: number;
+  /** The product's name for the type, such as `KVS` or `Unknown(200)`. */
+  name?: string;
 }
 
 /**
@@ -106,6 +124,8 @@ export class SnapshotError extends Error {
   readonly expected: string | undefined;
   /** What this archive has instead, where it can be said. */
   readonly found: string | undefined;
+  /** For the `state` layer, the record that failed. */
+  readonly record: RecordPosition | undefined;
 
   /**
    * Builds the error; the message is prefixed with `Cannot write the snapshot: ` for the
@@ -125,5 +145,6 @@ export class SnapshotError extends Error {
     this.offset = details.offset;
     this.expected = details.expected;
     this.found = details.found;
+    this.record = details.record;
   }
 }

@@ -1,0 +1,200 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+// This module is browser compatible.
+
+import { SnapshotError } from "../errors.ts";
+import { readMapString } from "./_msgpack_field.ts";
+import { ProtoError } from "./_protobuf.ts";
+import type { FramedRecord } from "./_state_framer.ts";
+import { StateRecords } from "./_state_records.ts";
+import { readStorageEntry } from "./_storage_entry.ts";
+import { recordTypeName } from "./_type_names.ts";
+import type { InspectResult, KeyPrefixStats, Product, RecordTypeStats } from "./inspect_result.ts";
+
+/** What {@linkcode StateInspector} counts by. */
+export interface StateInspectorOptions {
+  /** Decode as this product instead of detecting it. */
+  product?: Product;
+  /** Key parts that name a prefix row; 0 for the whole key. */
+  depth: number;
+  /** Count only keys starting with this. */
+  filter: string;
+}
+
+/** The part of an {@linkcode InspectResult} that the state alone decides. */
+export type StateStats = Pick<
+  InspectResult,
+  | "product"
+  | "productReason"
+  | "records"
+  | "totalBytes"
+  | "stateBytes"
+  | "lastIndex"
+  | "types"
+  | "keys"
+  | "maxType"
+  | "unknownTypes"
+>;
+
+/** Consul's KVS record type. */
+const CONSUL_KVS = 2;
+/** Bytes of a record kept to find its key: keys come first in both products' encodings. */
+const KEY_CAPTURE = 1 << 20;
+
+/**
+ * Counts a `state.bin` as it streams past, the way the products' inspect commands do:
+ * records per type, per-prefix key statistics, unknown types. Push chunks, then `end()`.
+ */
+export class StateInspector {
+  #options: StateInspectorOptions;
+  #records: StateRecords;
+  #stats: StateStats;
+  #types = new Map<number | undefined, RecordTypeStats>();
+  #prefixes = new Map<string, KeyPrefixStats>();
+
+  /** @param options The product override, depth and filter. */
+  constructor(options: StateInspectorOptions) {
+    this.#options = options;
+    this.#stats = {
+      product: "unknown",
+      productReason: "",
+      records: 0,
+      totalBytes: 0,
+      stateBytes: 0,
+      lastIndex: undefined,
+      types: [],
+      keys: undefined,
+      maxType: undefined,
+      unknownTypes: [],
+    };
+    this.#records = new StateRecords({
+      product: options.product,
+      capture: (product) => (type) =>
+        product === "vault" || (product === "consul" && type === CONSUL_KVS) ? KEY_CAPTURE : 0,
+      start: (product, reason) => {
+        this.#stats.product = product;
+        this.#stats.productReason = reason;
+        if (product === "consul" || product === "vault") {
+          const { depth, filter } = options;
+          this.#stats.keys = { depth, filter, prefixes: [], count: 0, bytes: 0 };
+        }
+      },
+      record: (product, record) =>
+        product === "vault" ? this.#vaultRecord(record) : this.#msgpackRecord(product, record),
+    });
+  }
+
+  /** Consumes the next chunk of `state.bin`. @throws {SnapshotError} for a bad record. */
+  push(chunk: Uint8Array): void {
+    this.#stats.stateBytes += chunk.length;
+    this.#records.push(chunk);
+  }
+
+  /** Ends the state. @throws {SnapshotError} when it ends inside a record. */
+  end(): StateStats {
+    this.#records.end();
+    const stats = this.#stats;
+    if (stats.product === "consul") stats.lastIndex = lastIndexOf(this.#records.header);
+    if (stats.product === "consul" || stats.product === "nomad") {
+      stats.totalBytes = stats.stateBytes;
+    }
+    stats.types = [...this.#types.values()].sort(byBytesThenName);
+    stats.unknownTypes = stats.types.filter((t) => !t.known).map((t) => t.type!).sort((a, b) =>
+      a - b
+    );
+    if (stats.keys) stats.keys.prefixes = [...this.#prefixes.values()].sort(byBytesThenName);
+    return stats;
+  }
+
+  #msgpackRecord(product: "consul" | "nomad", record: FramedRecord): void {
+    const type = record.type!;
+    const stats = this.#stats;
+    stats.records++;
+    if (stats.maxType === undefined || type > stats.maxType) stats.maxType = type;
+    let row = this.#types.get(type);
+    if (!row) {
+      const { name, known } = recordTypeName(product, type);
+      row = { type, name, known, count: 0, bytes: 0 };
+      this.#types.set(type, row);
+    }
+    row.count++;
+    row.bytes += record.size;
+    if (product === "consul" && type === CONSUL_KVS) {
+      const key = readMapString(record.bytes!, "Key");
+      if (key === undefined) {
+        throw new SnapshotError(
+          "record-invalid",
+          `record ${record.number} (type 2, KVS) at offset ${record.offset} has no string Key` +
+            (record.complete ? "" : ` in its first ${KEY_CAPTURE} bytes`),
+          {
+            layer: "state",
+            entry: "state.bin",
+            offset: record.offset,
+            expected: "a DirEntry map with a Key",
+            found: "no Key",
+            record: { number: record.number, type, name: row.name },
+          },
+        );
+      }
+      this.#countKey(key, record.size);
+    }
+  }
+
+  #vaultRecord(record: FramedRecord): void {
+    const stats = this.#stats;
+    stats.records++;
+    stats.totalBytes += record.size;
+    let key: string;
+    try {
+      key = readStorageEntry(record.bytes!, record.complete).key;
+    } catch (error) {
+      if (!(error instanceof ProtoError)) throw error;
+      const at = record.offset;
+      throw new SnapshotError(
+        "record-invalid",
+        `entry ${record.number} at offset ${at} is not a protobuf StorageEntry: ${error.message} ` +
+          `at byte ${error.offset} of its message`,
+        {
+          layer: "state",
+          entry: "state.bin",
+          offset: at,
+          expected: "a StorageEntry {key, value, seal_wrap}",
+          found: error.message,
+          record: { number: record.number },
+        },
+      );
+    }
+    if (key !== "") this.#countKey(key, record.size);
+  }
+
+  #countKey(key: string, size: number): void {
+    const { depth, filter } = this.#options;
+    if (!key.startsWith(filter)) return;
+    const name = depth > 0 ? key.split("/").slice(0, depth).join("/") : key;
+    let row = this.#prefixes.get(name);
+    if (!row) {
+      row = { name, count: 0, bytes: 0 };
+      this.#prefixes.set(name, row);
+    }
+    row.count++;
+    row.bytes += size;
+    this.#stats.keys!.count++;
+    this.#stats.keys!.bytes += size;
+  }
+}
+
+function byBytesThenName(a: { bytes: number; name: string }, b: { bytes: number; name: string }) {
+  return b.bytes - a.bytes || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+/** `LastIndex` from Consul's header bytes `81 a9 "LastIndex" <uint>`. */
+function lastIndexOf(header: Uint8Array): bigint | undefined {
+  if (header[0] !== 0x81 || header[1] !== 0xa9) return undefined;
+  const b = header[11];
+  if (b === undefined) return undefined;
+  if (b <= 0x7f) return BigInt(b);
+  const width = { 0xcc: 1, 0xcd: 2, 0xce: 4, 0xcf: 8 }[b];
+  if (width === undefined || header.length < 12 + width) return undefined;
+  let value = 0n;
+  for (let i = 0; i < width; i++) value = (value << 8n) | BigInt(header[12 + i]!);
+  return value;
+}
