@@ -33,5 +33,6 @@ export * from "./src/write.ts";
 export * from "./src/spool.ts";
 export * from "./src/restore.ts";
 export * from "./src/snapshot.ts";
+export * from "./src/inspect/inspect_snapshot.ts";
 export * from "./src/edge/verify_handler.ts";
 export * from "./src/edge/memory_store.ts";

@@ -5,6 +5,7 @@ import { SnapshotError } from "../errors.ts";
 import { MsgpackFrameError, MsgpackSkipper } from "./_msgpack_skipper.ts";
 import {
   type CapturePolicy,
+  detachLast,
   type FramedRecord,
   joinPieces,
   type StateFramer,
@@ -87,7 +88,10 @@ export class MsgpackFramer implements StateFramer {
       if (this.#phase === "header") this.#keepHeader(chunk.subarray(from, upTo));
       else if (this.#captured < this.#limit) this.#keep(chunk.subarray(from, upTo));
       pos = upTo;
-      if (end < 0) break;
+      if (end < 0) {
+        detachLast(this.#pieces, chunk);
+        break;
+      }
       if (this.#phase === "header") {
         this.#phase = "type";
       } else {

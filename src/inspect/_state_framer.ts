@@ -44,3 +44,12 @@ export function joinPieces(pieces: Uint8Array[], length: number): Uint8Array {
   }
   return out;
 }
+
+/**
+ * Copies the last piece if it views `chunk`: a record that goes on past a chunk must not
+ * keep a view of it, since a producer may reuse the chunk's buffer once it is consumed.
+ */
+export function detachLast(pieces: Uint8Array[], chunk: Uint8Array): void {
+  const last = pieces.length - 1;
+  if (last >= 0 && pieces[last]!.buffer === chunk.buffer) pieces[last] = pieces[last]!.slice();
+}

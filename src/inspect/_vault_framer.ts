@@ -4,6 +4,7 @@
 import { SnapshotError } from "../errors.ts";
 import {
   type CapturePolicy,
+  detachLast,
   type FramedRecord,
   joinPieces,
   type StateFramer,
@@ -79,6 +80,7 @@ export class VaultFramer implements StateFramer {
       this.#remaining -= n;
       if (this.#remaining === 0) this.#emit();
     }
+    if (this.#remaining > 0) detachLast(this.#pieces, chunk);
     this.#position += chunk.length;
   }
 

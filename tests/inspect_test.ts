@@ -1,0 +1,355 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+// inspectSnapshot against the product fixtures: counts and sizes equal the products' own
+// inspect output (their JSON files), in any chunking; bad states fail with the record.
+
+import { type InspectResult, inspectSnapshot, parseSnapshot, SnapshotError } from "../mod.ts";
+import { assert, chunked, collect, randomSizes, rejectsWith } from "./_helpers.ts";
+import { productFile, productFixtures, snapOf } from "./_products.ts";
+
+const fixtures = await productFixtures();
+
+interface StatRow {
+  Name: string;
+  Count: number;
+  Sum?: number;
+  Size?: number;
+}
+
+/** Our rows in the product's order and field names, to compare with its JSON. */
+function rows(stats: { name: string; count: number; bytes: number }[], size: "Sum" | "Size") {
+  return stats.map((s) => ({ Name: s.name, Count: s.count, [size]: s.bytes }));
+}
+
+function sortedLike(expected: StatRow[], actual: StatRow[]): StatRow[] {
+  const order = new Map(expected.map((row, i) => [row.Name, i]));
+  return [...actual].sort((a, b) => (order.get(a.Name) ?? 1e9) - (order.get(b.Name) ?? 1e9));
+}
+
+for (const fixture of fixtures) {
+  const jsonOutputs = Object.entries(fixture.expected_outputs).filter(([file]) =>
+    file.endsWith(".json")
+  );
+  for (const [file, command] of jsonOutputs) {
+    Deno.test(`inspect ${fixture.fixture}: counts equal ${file} (${command})`, async () => {
+      const expected = JSON.parse(new TextDecoder().decode(await productFile(file)));
+      const depth = Number(/-(?:kv)?depth[= ](\d+)/.exec(command)?.[1] ?? 2);
+      const filter = /-(?:kv)?filter[= ](\S+)/.exec(command)?.[1] ?? "";
+      const result = await inspectSnapshot(await productFile(snapOf(fixture)), { depth, filter });
+      assert.equal(result.product, fixture.product, result.productReason);
+      assert.equal(String(result.meta.index), String(expected.Meta.Index));
+      assert.equal(result.meta.id, expected.Meta.ID);
+      if (fixture.product === "vault") {
+        assert.deepEqual(result.types, []);
+        assert.deepEqual(
+          sortedLike(expected.StatsKV, rows(result.keys!.prefixes, "Size")),
+          expected.StatsKV,
+        );
+        assert.equal(result.keys!.count, expected.TotalCountKV);
+        assert.equal(result.keys!.bytes, expected.TotalSizeKV);
+      } else {
+        assert.deepEqual(sortedLike(expected.Stats, rows(result.types, "Sum")), expected.Stats);
+        assert.equal(
+          result.records,
+          expected.Stats.reduce((n: number, s: StatRow) => n + s.Count, 0),
+        );
+        if (expected.TotalSize !== undefined) assert.equal(result.totalBytes, expected.TotalSize);
+        if (expected.StatsKV) {
+          assert.deepEqual(
+            sortedLike(expected.StatsKV, rows(result.keys!.prefixes, "Sum")),
+            expected.StatsKV,
+          );
+          assert.equal(result.keys!.bytes, expected.TotalSizeKV);
+        }
+      }
+      assert.ok(result.verify, "an archive is verified");
+      assert.equal(result.stateBytes, result.verify.stateSize);
+    });
+  }
+}
+
+const consul = fixtures.find((f) => f.fixture === "consul-small")!;
+const vault = fixtures.find((f) => f.fixture === "vault-small")!;
+const nomad = fixtures.find((f) => f.fixture === "nomad-dev")!;
+
+async function stateOf(snap: string): Promise<Uint8Array<ArrayBuffer>> {
+  const parsed = parseSnapshot(await productFile(snap));
+  const state = await collect(parsed.state);
+  await parsed.result;
+  return state;
+}
+
+async function metaOf(snap: string) {
+  return await parseSnapshot(await productFile(snap)).meta;
+}
+
+/** What a result says of the state: without what only an archive has (verification, sealed sums). */
+function essence(result: InspectResult) {
+  const { verify: _verify, meta: _meta, sealEnvelope: _sealEnvelope, ...rest } = result;
+  return rest;
+}
+
+Deno.test("inspect: the unknown Nomad type is counted and named, never fatal", async () => {
+  const result = await inspectSnapshot(await productFile(snapOf(nomad)));
+  assert.deepEqual(result.unknownTypes, [200]);
+  assert.equal(result.maxType, 200);
+  const unknown = result.types.find((t) => t.type === 200)!;
+  assert.equal(unknown.name, "Unknown(200)");
+  assert.equal(unknown.known, false);
+  assert.ok(result.warnings.some((w) => w.includes("Unknown(200)")));
+});
+
+Deno.test("inspect: Consul's header gives LastIndex, and the detection says why", async () => {
+  const result = await inspectSnapshot(await productFile(snapOf(consul)));
+  assert.equal(result.lastIndex, 433n);
+  assert.match(result.productReason, /LastIndex/);
+  assert.deepEqual(result.unknownTypes, []);
+  assert.deepEqual(result.warnings, []);
+});
+
+Deno.test("inspect: a raw state.bin with its meta.json gives the archive's counts", async () => {
+  const raw = await inspectSnapshot({
+    state: await productFile("consul-small-raw/state.bin"),
+    meta: await productFile("consul-small-raw/meta.json"),
+  });
+  const archived = await inspectSnapshot(await productFile(snapOf(consul)));
+  assert.equal(raw.verify, undefined);
+  assert.equal(raw.meta.id, archived.meta.id);
+  assert.deepEqual(essence(raw), essence(archived));
+  const expected = await Deno.readTextFile(
+    new URL(
+      "products/consul-small-raw/state.bin.inspect.txt",
+      (await import("./_helpers.ts")).FIXTURES,
+    ),
+  );
+  assert.match(expected, new RegExp(`Index\\s+${raw.meta.index}\\n`));
+});
+
+Deno.test("inspect: a raw state whose Size differs from meta.json is flagged", async () => {
+  const state = await productFile("consul-small-raw/state.bin");
+  const meta = await productFile("consul-small-raw/meta.json");
+  const result = await inspectSnapshot({ state: state.subarray(0, 20804 - 12), meta });
+  // The cut removes exactly the last record (ChunkingState, 12 bytes): a clean end.
+  assert.ok(
+    result.warnings.some((w) => /Size 20804.*20792 bytes/.test(w)),
+    result.warnings.join("\n"),
+  );
+  assert.equal(result.types.find((t) => t.name === "ChunkingState"), undefined);
+});
+
+for (const fixture of [consul, vault, nomad]) {
+  Deno.test(`inspect ${fixture.fixture}: 1-byte and random chunks give the same result`, async () => {
+    const state = await stateOf(snapOf(fixture));
+    const meta = await metaOf(snapOf(fixture));
+    const whole = await inspectSnapshot({ state, meta }, { depth: 3 });
+    const ones = await inspectSnapshot({ state: chunked(state, [1]), meta }, { depth: 3 });
+    assert.deepEqual(essence(ones), essence(whole));
+    for (const seed of [1, 2, 3]) {
+      const random = await inspectSnapshot(
+        { state: chunked(state, randomSizes(seed, 300)), meta },
+        { depth: 3 },
+      );
+      assert.deepEqual(essence(random), essence(whole));
+    }
+    const archive = await productFile(snapOf(fixture));
+    const archived = await inspectSnapshot(chunked(archive, randomSizes(9, 64)), { depth: 3 });
+    assert.deepEqual(essence(archived), essence(whole));
+  });
+}
+
+Deno.test("inspect: a state cut at every offset ends cleanly only between records", async () => {
+  for (const fixture of [consul, vault, nomad]) {
+    const state = await stateOf(snapOf(fixture));
+    const meta = await metaOf(snapOf(fixture));
+    const whole = await inspectSnapshot({ state, meta });
+    let clean = 0;
+    let lastRecord = 0;
+    // Consul's and Nomad's header is read before any record: a cut inside it names none.
+    let headerRead = fixture.product === "vault";
+    for (let cut = 1; cut < state.length; cut++) {
+      try {
+        const partial = await inspectSnapshot({ state: state.subarray(0, cut), meta });
+        if (partial.product === "unknown") {
+          // Too short to tell the product: inside Consul's 14-byte header, or Vault's
+          // length prefix and first field tag.
+          assert.ok(
+            cut < (fixture.product === "consul" ? 14 : 3),
+            `cut ${cut}: ${partial.productReason}`,
+          );
+          continue;
+        }
+        clean++;
+        headerRead = true;
+        assert.ok(partial.records < whole.records);
+        assert.ok(partial.records >= lastRecord, "records only grow with the cut");
+        lastRecord = partial.records;
+      } catch (error) {
+        if (!(error instanceof SnapshotError)) throw error;
+        assert.equal(error.code, "truncated", error.message);
+        assert.equal(error.layer, "state");
+        assert.equal(error.entry, "state.bin");
+        assert.equal(error.offset, cut, error.message);
+        // The record named is the one after the last complete one.
+        const expected = headerRead ? lastRecord + 1 : 0;
+        assert.equal(error.record?.number, expected, error.message);
+        if (expected > 0) assert.match(error.message, new RegExp(`(record|entry) ${expected}\\b`));
+      }
+    }
+    // Every record boundary (and the header's end) is a clean cut, nothing else is.
+    const boundaries = fixture.product === "vault" ? whole.records - 1 : whole.records;
+    assert.equal(clean, boundaries, `${fixture.fixture}: clean cuts`);
+  }
+});
+
+Deno.test("inspect: a KVS value whose length is corrupted fails naming its record", async () => {
+  const state = await stateOf(snapOf(consul));
+  const meta = await metaOf(snapOf(consul));
+  // Find the first raw32/raw16 value ("Value" then 0xda/0xdb) and make it claim 2^31 bytes.
+  const marker = new TextEncoder().encode("Value");
+  let at = -1;
+  for (let i = 0; i < state.length - 6 && at < 0; i++) {
+    if (
+      marker.every((b, j) => state[i + j] === b) && (state[i + 5] === 0xda || state[i + 5] === 0xdb)
+    ) at = i + 5;
+  }
+  assert.ok(at > 0, "the fixture has a KVS value of 32+ bytes");
+  const whole = await inspectSnapshot({ state, meta });
+  const before = await countRecordsBefore(state, meta, at);
+  const bad = state.slice();
+  bad.set([0xdb, 0x7f, 0xff, 0xff, 0xff], at);
+  bad.copyWithin(at + 5, at + 3); // keep the stream shape: the payload follows
+  const error = await rejectsWith(
+    inspectSnapshot({ state: bad.subarray(0, state.length), meta }),
+    "truncated",
+  );
+  assert.equal(error.record?.number, before + 1);
+  assert.equal(error.record?.name, "KVS");
+  assert.equal(error.offset, state.length);
+  assert.ok(whole.records > before + 1);
+});
+
+async function countRecordsBefore(
+  state: Uint8Array,
+  meta: Awaited<ReturnType<typeof metaOf>>,
+  offset: number,
+): Promise<number> {
+  // The records complete before `offset`: cut there and count what finished.
+  for (let cut = offset; cut > 0; cut--) {
+    try {
+      return (await inspectSnapshot({ state: state.subarray(0, cut), meta })).records;
+    } catch {
+      // not a record boundary yet
+    }
+  }
+  return 0;
+}
+
+Deno.test("inspect: a byte no msgpack value may hold fails with its record and offset", async () => {
+  const state = await stateOf(snapOf(nomad));
+  const meta = await metaOf(snapOf(nomad));
+  // Record 1 starts at offset 1 (after the header byte 0x80): its value's first byte is at 2.
+  const bad = state.slice();
+  bad[2] = 0xc1;
+  const error = await rejectsWith(inspectSnapshot({ state: bad, meta }), "record-invalid");
+  assert.equal(error.layer, "state");
+  assert.equal(error.offset, 2);
+  assert.equal(error.record?.number, 1);
+  assert.equal(error.record?.type, state[1]);
+  assert.match(error.message, /record 1 \(type \d+, \w+\)/);
+});
+
+Deno.test("inspect: a Vault entry with an impossible length fails naming the entry", async () => {
+  const state = await stateOf(snapOf(vault));
+  const meta = await metaOf(snapOf(vault));
+  const bad = new Uint8Array([...state.subarray(0, 0), 0xff, 0xff, 0xff, 0xff, 0x7f, ...state]);
+  const error = await rejectsWith(
+    inspectSnapshot({ state: bad, meta }, { product: "vault" }),
+    "record-invalid",
+  );
+  assert.equal(error.record?.number, 1);
+  assert.equal(error.offset, 0);
+  // A length that runs past the end is a truncation at the end, naming the entry.
+  const long = state.slice();
+  long[0] = 0xff;
+  long[1] = 0x7f; // the first entry now claims 16383 bytes: it swallows its successors
+  const cut = await rejectsWith(
+    inspectSnapshot({ state: long.subarray(0, 10000), meta }, { product: "vault" }),
+    "truncated",
+  );
+  assert.equal(cut.record?.number, 1);
+});
+
+Deno.test("inspect: the product can be forced, and an unknown state is only counted", async () => {
+  const state = await stateOf(snapOf(nomad));
+  const meta = await metaOf(snapOf(nomad));
+  const asConsul = await inspectSnapshot({ state, meta }, { product: "consul" });
+  assert.equal(asConsul.product, "consul");
+  assert.match(asConsul.productReason, /as asked/);
+  assert.ok(
+    asConsul.types.some((t) => t.name === "KVS"),
+    "Nomad's type 2 read with Consul's names",
+  );
+  const text = new TextEncoder().encode(
+    "just some text, not a raft state at all, long enough to decide",
+  );
+  const unknown = await inspectSnapshot({ state: text, meta });
+  assert.equal(unknown.product, "unknown");
+  assert.match(unknown.productReason, /6a 75 73 74/);
+  assert.equal(unknown.records, 0);
+  assert.equal(unknown.stateBytes, text.length);
+  assert.ok(unknown.warnings.some((w) => w.includes("not decoded")));
+});
+
+Deno.test("inspect: Vault's sealed envelope is read without its key", async () => {
+  const envelope = fixtures.find((f) => f.fixture === "vault-sealed-envelope")!;
+  const result = await inspectSnapshot(await productFile(snapOf(envelope)));
+  assert.equal(result.verify?.sealed, true);
+  assert.equal(result.verify?.sealVerified, false);
+  assert.deepEqual(result.sealEnvelope, {
+    format: "go-kms-wrapping BlobInfo",
+    bytes: 396,
+    ciphertextBytes: 168,
+    ivBytes: 12,
+    wrapped: true,
+    mechanism: 1,
+    mechanismName: "AWS KMS envelope AES-GCM",
+    keyId: "vault-kms-key-1",
+    wrappedKeyBytes: 184,
+  });
+  // vault-small's is raw AES-GCM output (a test sealer): said to be no BlobInfo.
+  const small = await inspectSnapshot(await productFile(snapOf(vault)));
+  assert.equal(small.sealEnvelope?.format, "unknown");
+  assert.ok(small.sealEnvelope?.reason);
+});
+
+Deno.test("inspect: a corrupt archive reports the archive's failure, not a record's", async () => {
+  const archive = await productFile(snapOf(consul));
+  const state = await stateOf(snapOf(consul));
+  // Rewrite the archive with a state whose record 1 is broken but whose sums are stale.
+  const bad = state.slice();
+  bad[15] = 0xc1; // the header is 14 bytes, then record 1's type byte
+  const { writeSnapshot } = await import("../mod.ts");
+  const meta = await metaOf(snapOf(consul));
+  const fresh = await collect(writeSnapshot(meta, bad));
+  // With correct sums the record error is the verdict...
+  const error = await rejectsWith(inspectSnapshot(fresh), "record-invalid");
+  assert.equal(error.record?.number, 1);
+  // ...and a flipped byte in the original archive's state is a hash mismatch first.
+  const { gunzipBytes, gzipBytes } = await import("./_helpers.ts");
+  const tar = await gunzipBytes(archive);
+  const stateAt = findBytes(tar, state.subarray(0, 32));
+  tar[stateAt + 15] = 0xc1;
+  await rejectsWith(inspectSnapshot(await gzipBytes(tar)), "hash-mismatch");
+});
+
+function findBytes(haystack: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  throw new Error("not found");
+}
+
+Deno.test("inspect: options are checked", async () => {
+  await assert.rejects(inspectSnapshot(new Uint8Array(), { depth: -1 }), RangeError);
+  await assert.rejects(inspectSnapshot(new Uint8Array(), { depth: 1.5 }), RangeError);
+});
