@@ -12,7 +12,9 @@ export interface ProductFixture {
   product: "consul" | "nomad" | "vault";
   files: string[];
   /** Expected output file → the command line that printed it. */
+  // deno-lint-ignore camelcase -- the manifest's own key
   expected_outputs: Record<string, string>;
+  // deno-lint-ignore camelcase -- the manifest's own key
   secrets_never_shown_when_redacted?: string[];
   [more: string]: unknown;
 }
