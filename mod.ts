@@ -34,5 +34,7 @@ export * from "./src/spool.ts";
 export * from "./src/restore.ts";
 export * from "./src/snapshot.ts";
 export * from "./src/inspect/inspect_snapshot.ts";
+export * from "./src/inspect/decode_records.ts";
+export * from "./src/inspect/format_decode.ts";
 export * from "./src/edge/verify_handler.ts";
 export * from "./src/edge/memory_store.ts";
