@@ -53,6 +53,8 @@ class Member {
   bytesIn = 0;
   bytesOut = 0;
   sinkError: unknown = undefined;
+  /** Pieces starting with `1f 8b 08` that this member took after its first bytes. */
+  magicPieces = 0;
   readonly #tail = new Uint8Array(4);
 
   constructor(sink: InflateSink, check: (bytesOut: number) => void) {
@@ -80,6 +82,7 @@ class Member {
   }
 
   took(piece: Uint8Array) {
+    if (this.bytesIn > 0 && startsWithMagic(piece)) this.magicPieces++;
     this.bytesIn += piece.length;
     if (piece.length >= 4) this.#tail.set(piece.subarray(piece.length - 4));
     else {
@@ -213,14 +216,7 @@ export async function inflate(
         cause,
       );
     }
-    if (m.endsWithTrailer) {
-      return gzipError(
-        "gzip-data",
-        `bytes that are not gzip follow the end of the compressed data at offset ${offset}`,
-        offset,
-        cause,
-      );
-    }
+    if (m.endsWithTrailer) return trailingBytes(offset, cause);
     return gzipError("gzip-data", `corrupt deflate data near offset ${offset}`, offset, cause);
   };
 
@@ -288,7 +284,12 @@ export async function inflate(
     } catch (error) {
       await last.done.catch(() => {});
       if (last.sinkError !== undefined) throw last.sinkError;
-      if (last.endsWithTrailer) {
+      // Node's zlib drops the output of the call that failed, so the trailer test cannot
+      // tell a bad CRC or trailing bytes from a cut stream there: zlib's own words can.
+      const zlib = zlibMessage(error);
+      if (
+        last.endsWithTrailer || zlib === "incorrect data check" || zlib === "incorrect length check"
+      ) {
         throw gzipError(
           "gzip-checksum",
           "the CRC-32 in the gzip trailer does not match the data (the archive is corrupt)",
@@ -296,6 +297,7 @@ export async function inflate(
           error,
         );
       }
+      if (zlib === "incorrect header check") throw trailingBytes(offset, error);
       throw gzipError(
         "truncated",
         `the gzip stream ends at offset ${offset} without a valid trailer ` +
@@ -305,6 +307,11 @@ export async function inflate(
       );
     }
     await last.done;
+    // Deno's and Chromium's decompressors refuse any byte after a member's trailer, so a
+    // member that closed cleanly ends with it. Node's zlib skips bytes after a member that
+    // start with 00, and joins the members that follow into one: a member that took no
+    // possible header mid-stream and still does not end with its trailer had bytes skipped.
+    if (!last.endsWithTrailer && last.magicPieces === 0) throw trailingBytes(offset);
     decompressed += last.bytesOut;
     return { compressedBytes: offset, decompressedBytes: decompressed, members };
   } catch (error) {
@@ -317,6 +324,21 @@ export async function inflate(
   } finally {
     reader.releaseLock();
   }
+}
+
+function trailingBytes(offset: number, cause?: unknown) {
+  return gzipError(
+    "gzip-data",
+    `bytes that are not gzip follow the end of the compressed data at offset ${offset}`,
+    offset,
+    cause,
+  );
+}
+
+/** The message of a zlib error (Node's decompressor fails with zlib's own words). */
+function zlibMessage(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("Z_") ? (error as Error).message : undefined;
 }
 
 function joinBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
