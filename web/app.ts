@@ -1,0 +1,426 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+/// <reference lib="dom" />
+
+/**
+ * The inspector page: pick or drop a `.snap` (or name a file on this site), and it is
+ * verified in this tab as a stream, with a progress bar and a Cancel button; then the
+ * verdict, the metadata and entries, and the downloads. The page is a thin shell over the
+ * library's public API: it re-implements no check.
+ *
+ * `deno task build:web` bundles this module (and the library) into `dist/web/app.mjs`.
+ * It also exports {@linkcode renderInspect}, so tests can render a hand-built result.
+ *
+ * @module
+ */
+
+import {
+  createAesGcmSealer,
+  hashWasmSha256,
+  parseSnapshot,
+  type Sealer,
+  type Sha256Factory,
+  SnapshotError,
+  type VerifyOptions,
+  type VerifyResult,
+  verifySnapshot,
+} from "../mod.ts";
+import type { InspectResult } from "../src/inspect/inspect_result.ts";
+import { h } from "./_dom.ts";
+import { explain } from "./explain.ts";
+import { formatBytes, formatCount, formatDuration, formatRate } from "./format.ts";
+import { type Progress, ProgressMeter } from "./progress.ts";
+import { renderInspect } from "./render_inspect.ts";
+import { renderVerify } from "./render_verify.ts";
+import { chooseTarget, downloadBlob } from "./save.ts";
+
+export { renderInspect };
+
+/** A snapshot to check: a picked or dropped file, or a same-origin URL. */
+interface Source {
+  /** What the page calls it. */
+  name: string;
+  /** Its size in bytes, when known. */
+  size: number | undefined;
+  /** A fresh stream of its bytes (a download reads the source a second time). */
+  open(signal: AbortSignal): Promise<ReadableStream<Uint8Array>>;
+}
+
+/** What a check found. */
+interface Checked {
+  verify: VerifyResult;
+  inspect?: InspectResult;
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const drop = $<HTMLDivElement>("drop");
+const fileInput = $<HTMLInputElement>("file");
+const keyInput = $<HTMLInputElement>("key");
+const keyError = $<HTMLParagraphElement>("key-error");
+const urlForm = $<HTMLFormElement>("url-form");
+const urlInput = $<HTMLInputElement>("url");
+const work = $<HTMLElement>("work");
+const workName = $<HTMLSpanElement>("work-name");
+const workTitle = $<HTMLHeadingElement>("work-title");
+const bar = $<HTMLProgressElement>("bar");
+const workText = $<HTMLParagraphElement>("work-text");
+const cancelButton = $<HTMLButtonElement>("cancel");
+const resultSection = $<HTMLElement>("result");
+const verdict = $<HTMLDivElement>("verdict");
+const actions = $<HTMLDivElement>("actions");
+const details = $<HTMLDivElement>("details");
+
+/** The job in progress (a verification or a download), to cancel. */
+let current: AbortController | undefined;
+
+// Hashing runs on a module Worker. Its script is fetched once, now, and kept as a blob:
+// URL, so that verifying still uses the worker after the network is gone (offline once
+// loaded). If that fails, the library's own URL is used, and if the worker cannot start
+// at all the library hashes on this thread: slower, same verdict.
+let hasher: Sha256Factory = hashWasmSha256;
+const workerReady = (async () => {
+  const url = hashWasmSha256.workerUrl;
+  if (!url || typeof Worker === "undefined") return;
+  try {
+    const response = await fetch(url);
+    if (!response.ok) return;
+    const script = new Blob([await response.arrayBuffer()], { type: "text/javascript" });
+    hasher = Object.assign(() => hashWasmSha256(), {
+      workerUrl: new URL(URL.createObjectURL(script)),
+    });
+  } catch {
+    // Keep the default.
+  }
+})();
+
+/**
+ * Verifies the archive, and inspects its state once the library can.
+ *
+ * When `inspectSnapshot` is exported from mod.ts, this becomes: try
+ * `inspectSnapshot(await open(), options)` (its `verify` is the verification); on a
+ * `SnapshotError` or an abort, rethrow; on any other error, fall back to the call below
+ * on a fresh stream.
+ */
+async function check(
+  open: () => Promise<ReadableStream<Uint8Array>>,
+  options: VerifyOptions,
+): Promise<Checked> {
+  return { verify: await verifySnapshot(await open(), options) };
+}
+
+function showWork(title: string, name: string, total: number | undefined) {
+  workTitle.firstChild!.textContent = `${title} `;
+  workName.textContent = name;
+  bar.removeAttribute("value");
+  if (total !== undefined && total > 0) {
+    bar.max = total;
+    bar.value = 0;
+  }
+  workText.textContent = "Starting…";
+  work.hidden = false;
+  cancelButton.disabled = false;
+  cancelButton.focus();
+}
+
+function drawProgress(progress: Progress) {
+  const { done, total, elapsed } = progress;
+  if (total !== undefined && total > 0) bar.value = Math.min(done, total);
+  const of = total === undefined ? "" : ` of ${formatBytes(total)}`;
+  const percent = total ? ` (${Math.floor((done / total) * 100)}%)` : "";
+  workText.textContent = `${formatBytes(done)}${of}${percent} · ${formatRate(done, elapsed)}`;
+  bar.dataset.done = String(done);
+}
+
+/** Verdicts shown so far: `data-run` on the verdict tells a new one from the last. */
+let runs = 0;
+
+function showVerdict(kind: "ok" | "bad" | "cancelled", state: string, ...children: Node[]) {
+  verdict.className = `verdict ${kind}`;
+  verdict.dataset.verdict = state;
+  verdict.dataset.run = String(++runs);
+  delete verdict.dataset.code;
+  verdict.replaceChildren(...children);
+  resultSection.hidden = false;
+  verdict.focus();
+}
+
+function keyedSealer(): Promise<Sealer | undefined> | undefined {
+  const hex = keyInput.value.trim();
+  keyError.hidden = true;
+  keyInput.removeAttribute("aria-invalid");
+  if (hex === "") return Promise.resolve(undefined);
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+    keyError.textContent = `The key must be 64 hex digits (32 bytes); this one has ${hex.length} ` +
+      "characters.";
+    keyError.hidden = false;
+    keyInput.setAttribute("aria-invalid", "true");
+    keyInput.focus();
+    return undefined;
+  }
+  return createAesGcmSealer(hex);
+}
+
+async function verify(source: Source) {
+  current?.abort();
+  const sealerPromise = keyedSealer();
+  if (sealerPromise === undefined) return;
+  const sealer = await sealerPromise;
+  await workerReady;
+  const job = new AbortController();
+  current = job;
+  actions.replaceChildren();
+  details.replaceChildren();
+  resultSection.hidden = true;
+  showWork("Verifying", source.name, source.size);
+  const meter = new ProgressMeter(source.size, drawProgress);
+  const started = performance.now();
+  try {
+    const { verify: result, inspect } = await check(
+      async () => (await source.open(job.signal)).pipeThrough(meter.counter()),
+      { sealer, hasher, checksum: true, signal: job.signal },
+    );
+    const { done } = meter.finish();
+    showVerified(source, result, performance.now() - started, done, sealer);
+    details.replaceChildren(renderVerify(result));
+    if (inspect) details.append(renderInspect(inspect));
+  } catch (error) {
+    const { done } = meter.finish();
+    const ms = performance.now() - started;
+    if (job.signal.aborted) showCancelled(done, source.size);
+    else if (error instanceof SnapshotError) showFailed(source, error, ms);
+    else showBroken(source.name, error);
+    actions.append(againButton(source));
+  } finally {
+    if (current === job) current = undefined;
+    work.hidden = true;
+  }
+}
+
+function showVerified(
+  source: Source,
+  result: VerifyResult,
+  ms: number,
+  bytes: number,
+  sealer: Sealer | undefined,
+) {
+  const checks = ["gzip", "tar", "entry names", "SHA256SUMS"];
+  if (result.sealVerified) checks.push("SHA256SUMS.sealed");
+  showVerdict(
+    "ok",
+    "verified",
+    h("h2", {}, "✓ Verified"),
+    h(
+      "p",
+      {},
+      `${source.name} (${formatBytes(bytes)}) passed every check Go's snapshot.Verify makes ` +
+        `(${checks.join(", ")}), in ${formatDuration(ms)} (${formatRate(bytes, ms)}).`,
+    ),
+    h(
+      "p",
+      {},
+      `Snapshot ${result.meta.id || "(no ID)"} at index ${formatCount(result.meta.index)}, ` +
+        `term ${formatCount(result.meta.term)}.`,
+    ),
+  );
+  verdict.dataset.ms = String(Math.round(ms));
+  verdict.dataset.bytes = String(bytes);
+
+  const meta = result.entries.find((e) => e.name === "meta.json");
+  const stateButton = h(
+    "button",
+    { type: "button", "data-testid": "download-state" },
+    `Download state.bin (${formatBytes(result.stateSize)})`,
+  );
+  stateButton.addEventListener("click", () => downloadState(source, sealer, result));
+  actions.replaceChildren(stateButton);
+  if (result.sealed && !result.sealVerified) actions.append(againButton(source));
+  if (meta?.content) {
+    const metaButton = h(
+      "button",
+      { type: "button", class: "secondary", "data-testid": "download-meta" },
+      "Download meta.json",
+    );
+    const bytes = meta.content;
+    metaButton.addEventListener("click", () => {
+      downloadBlob(new Blob([bytes as BlobPart], { type: "application/json" }), "meta.json");
+    });
+    actions.append(metaButton);
+  }
+}
+
+function showFailed(source: Source, error: SnapshotError, ms: number) {
+  const e = explain(error);
+  const rows: [string, Node | string][] = [["Check that failed", e.check]];
+  if (e.where) rows.push(["Where", e.where]);
+  if (e.expected) rows.push(["Expected", h("code", {}, e.expected)]);
+  if (e.found) rows.push(["Found", h("code", {}, e.found)]);
+  showVerdict(
+    "bad",
+    "failed",
+    h("h2", {}, `✗ Failed: ${e.title}`),
+    h("p", {}, `${source.name} did not verify (checked in ${formatDuration(ms)}).`),
+    h("dl", {}, ...rows.flatMap(([name, value]) => [h("dt", {}, name), h("dd", {}, value)])),
+    h("p", { class: "advice" }, e.advice),
+    h(
+      "details",
+      {},
+      h("summary", {}, "Technical detail"),
+      h("p", {}, h("code", { "data-testid": "code" }, error.code), ` (${error.layer} layer): `),
+      h("p", {}, error.message),
+    ),
+  );
+  verdict.dataset.code = error.code;
+  actions.replaceChildren();
+}
+
+function showCancelled(done: number, total: number | undefined) {
+  showVerdict(
+    "cancelled",
+    "cancelled",
+    h("h2", {}, "Cancelled"),
+    h(
+      "p",
+      {},
+      `Stopped after ${formatBytes(done)}${total ? ` of ${formatBytes(total)}` : ""}. ` +
+        "Nothing was verified: check the file again to get a verdict.",
+    ),
+  );
+  actions.replaceChildren();
+}
+
+function showBroken(name: string, error: unknown) {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  showVerdict("bad", "error", h("h2", {}, `Could not read ${name}`), h("p", {}, message));
+  actions.replaceChildren();
+}
+
+/** A button that checks the same source again (after entering a key, say). */
+function againButton(source: Source): HTMLButtonElement {
+  const button = h("button", { type: "button", class: "secondary" }, "Check again");
+  button.addEventListener("click", () => verify(source));
+  return button;
+}
+
+/**
+ * Saves `state.bin`: the archive is read and verified a second time while the state
+ * streams to the file, and the file is kept only if that verification passes too (the
+ * file on disk may have changed since).
+ */
+async function downloadState(source: Source, sealer: Sealer | undefined, result: VerifyResult) {
+  let target;
+  try {
+    target = await chooseTarget("state.bin", "application/octet-stream");
+  } catch (error) {
+    actions.append(h("p", { class: "error", role: "alert" }, `Cannot save: ${error}`));
+    return;
+  }
+  if (!target) return;
+  current?.abort();
+  const job = new AbortController();
+  current = job;
+  showWork("Saving state.bin from", source.name, source.size);
+  const meter = new ProgressMeter(source.size, drawProgress);
+  const status = h("p", { role: "status", "data-testid": "download-status" });
+  actions.querySelector("[data-testid=download-status]")?.remove();
+  actions.append(status);
+  try {
+    const stream = (await source.open(job.signal)).pipeThrough(meter.counter());
+    const parsed = parseSnapshot(stream, { sealer, hasher, signal: job.signal });
+    await target.write(parsed.state, job.signal);
+    const again = await parsed.result;
+    if (again.stateSha256 !== result.stateSha256) {
+      throw new Error("the archive changed since it was verified");
+    }
+    status.textContent = target.kind === "file"
+      ? `Saved state.bin (${formatBytes(again.stateSize)}), verified again while saving.`
+      : `state.bin (${formatBytes(again.stateSize)}) verified again and handed to the browser's ` +
+        "downloads.";
+    status.dataset.state = "saved";
+  } catch (error) {
+    status.className = "error";
+    status.dataset.state = job.signal.aborted ? "cancelled" : "failed";
+    status.textContent = job.signal.aborted
+      ? "Saving state.bin was cancelled; nothing was saved."
+      : `state.bin was not saved: ${error instanceof Error ? error.message : error}`;
+  } finally {
+    if (current === job) current = undefined;
+    work.hidden = true;
+  }
+}
+
+function fileSource(file: File): Source {
+  return { name: file.name, size: file.size, open: () => Promise.resolve(file.stream()) };
+}
+
+function urlSource(text: string): Source | string {
+  let url: URL;
+  try {
+    url = new URL(text, location.href);
+  } catch {
+    return `Not a URL: ${text}`;
+  }
+  if (url.origin !== location.origin) {
+    return `Only files on this site (${location.origin}) can be checked: the page makes no ` +
+      "request to any other host.";
+  }
+  const name = decodeURIComponent(url.pathname.split("/").pop() || url.pathname);
+  const source: Source = {
+    name,
+    size: undefined,
+    async open(signal) {
+      const response = await fetch(url, { signal, cache: "no-store" });
+      if (!response.ok || !response.body) {
+        throw new Error(`${url.pathname}: HTTP ${response.status} ${response.statusText}`);
+      }
+      const length = Number(response.headers.get("content-length"));
+      if (Number.isSafeInteger(length) && length > 0) source.size = length;
+      return response.body;
+    },
+  };
+  return source;
+}
+
+function pickFile(files: FileList | null | undefined) {
+  const file = files?.[0];
+  if (file) verify(fileSource(file));
+}
+
+drop.addEventListener("click", () => fileInput.click());
+drop.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" || event.key === " ") {
+    event.preventDefault();
+    fileInput.click();
+  }
+});
+fileInput.addEventListener("change", () => {
+  pickFile(fileInput.files);
+  fileInput.value = ""; // the same file again fires change again
+});
+// A file dropped anywhere on the page is checked, never opened by the browser.
+document.addEventListener("dragover", (event) => {
+  event.preventDefault();
+  if (event.dataTransfer) event.dataTransfer.dropEffect = "copy";
+  drop.classList.add("over");
+});
+document.addEventListener("dragleave", (event) => {
+  if (event.relatedTarget === null) drop.classList.remove("over");
+});
+document.addEventListener("drop", (event) => {
+  event.preventDefault();
+  drop.classList.remove("over");
+  pickFile(event.dataTransfer?.files);
+});
+urlForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const source = urlSource(urlInput.value.trim());
+  if (typeof source === "string") {
+    showBroken(urlInput.value, source);
+    return;
+  }
+  verify(source);
+});
+cancelButton.addEventListener("click", () => {
+  cancelButton.disabled = true;
+  current?.abort(new DOMException("Cancelled by the user", "AbortError"));
+});
+document.body.dataset.ready = "true";

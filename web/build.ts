@@ -1,0 +1,130 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+
+/**
+ * Builds the bundles, with `deno bundle` (esbuild, which Deno takes from npm):
+ *
+ * - `deno task build`: `dist/lib/raftsnap.mjs`, the whole library (`mod.ts`, hash-wasm
+ *   inlined) as one ES module for browsers, Node, Deno and edge runtimes, plus the worker
+ *   scripts it may start, each a self-contained `.mjs` beside it.
+ * - `deno task build:web`: `dist/web/`, the inspector page (`index.html`, `style.css`,
+ *   `app.mjs` and the hashing worker): copy the folder to any static host.
+ *
+ * The library names its workers as `new URL("./_x.ts", import.meta.url)`: a bundle keeps
+ * that string, so each worker is bundled too and the URL rewritten to its `.mjs`. Without
+ * the worker files the library still verifies (hashing falls back to the calling thread).
+ *
+ * Usage: `deno run -A web/build.ts [lib|web|all] [--out DIR]`.
+ *
+ * @module
+ */
+
+const ROOT = new URL("../", import.meta.url);
+
+/** What {@linkcode buildLibrary} and {@linkcode buildWeb} wrote. */
+export interface BuildOutput {
+  /** The folder written. */
+  dir: string;
+  /** The main module's path. */
+  main: string;
+  /** The worker scripts' paths. */
+  workers: string[];
+}
+
+const WORKER_URL = /new URL\("\.\/(_[a-z0-9_]+)\.ts", import\.meta\.url\)/g;
+
+/** Runs `deno bundle` for one entry; throws with its output when it fails. */
+async function bundle(entry: string, output: string): Promise<void> {
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "bundle",
+      "--quiet",
+      "--platform=browser",
+      "--format=esm",
+      "--config",
+      new URL("deno.json", ROOT).pathname,
+      "-o",
+      output,
+      new URL(entry, ROOT).pathname,
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  if (!run.success) {
+    const text = new TextDecoder().decode(run.stderr) + new TextDecoder().decode(run.stdout);
+    throw new Error(`deno bundle ${entry} failed:\n${text}`);
+  }
+}
+
+/**
+ * Bundles `entry` to `dir/name`, then each worker it names (all from `src/`) beside it,
+ * rewriting the worker URLs to the `.mjs` files.
+ */
+async function bundleWithWorkers(entry: string, dir: string, name: string): Promise<BuildOutput> {
+  await Deno.mkdir(dir, { recursive: true });
+  const main = `${dir}/${name}`;
+  await bundle(entry, main);
+  const code = await Deno.readTextFile(main);
+  const workers = [...new Set(Array.from(code.matchAll(WORKER_URL), (m) => m[1]!))];
+  for (const worker of workers) await bundle(`src/${worker}.ts`, `${dir}/${worker}.mjs`);
+  await Deno.writeTextFile(
+    main,
+    code.replace(WORKER_URL, (_, worker) => `new URL("./${worker}.mjs", import.meta.url)`),
+  );
+  return { dir, main, workers: workers.map((w) => `${dir}/${w}.mjs`) };
+}
+
+/**
+ * Builds the library bundle: `DIR/raftsnap.mjs` and its workers.
+ *
+ * @param dir The output folder.
+ * @returns The files written.
+ */
+export async function buildLibrary(dir = new URL("dist/lib", ROOT).pathname): Promise<BuildOutput> {
+  const out = await bundleWithWorkers("mod.ts", dir, "raftsnap.mjs");
+  if (!out.workers.some((w) => w.endsWith("/_sha256_worker.mjs"))) {
+    throw new Error("the bundle names no _sha256_worker: did the library's worker URL change?");
+  }
+  return out;
+}
+
+/** The static files of the page, copied as they are. */
+const STATIC = ["index.html", "style.css"];
+
+/**
+ * Builds the inspector page into `DIR`: `index.html`, `style.css`, `app.mjs` (the page
+ * and the library in one module) and the hashing worker.
+ *
+ * @param dir The output folder.
+ * @returns The files written.
+ */
+export async function buildWeb(dir = new URL("dist/web", ROOT).pathname): Promise<BuildOutput> {
+  const out = await bundleWithWorkers("web/app.ts", dir, "app.mjs");
+  if (!out.workers.some((w) => w.endsWith("/_sha256_worker.mjs"))) {
+    throw new Error("app.mjs names no _sha256_worker: did the library's worker URL change?");
+  }
+  for (const file of STATIC) {
+    await Deno.copyFile(new URL(`web/${file}`, ROOT), `${dir}/${file}`);
+  }
+  return out;
+}
+
+if (import.meta.main) {
+  const what = Deno.args.find((a) => !a.startsWith("--")) ?? "all";
+  const outFlag = Deno.args.indexOf("--out");
+  const out = outFlag >= 0 ? Deno.args[outFlag + 1] : undefined;
+  if (!["lib", "web", "all"].includes(what)) {
+    console.error("usage: deno run -A web/build.ts [lib|web|all] [--out DIR]");
+    Deno.exit(2);
+  }
+  const started = performance.now();
+  const built: BuildOutput[] = [];
+  if (what !== "web") built.push(await buildLibrary(out && what === "lib" ? out : undefined));
+  if (what !== "lib") built.push(await buildWeb(out && what === "web" ? out : undefined));
+  for (const b of built) {
+    const size = (await Deno.stat(b.main)).size;
+    console.log(`${b.main} (${(size / 1024).toFixed(0)} KiB) + ${b.workers.length} worker(s)`);
+  }
+  console.log(`built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
