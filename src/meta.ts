@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import { fromBase64, toBase64 } from "./_bytes.ts";
+import { SnapshotError } from "./errors.ts";
 import { JsonSyntaxError, type JsonValue, parseJson } from "./_json.ts";
 
 /** One member of the raft configuration stored in a snapshot. */
@@ -296,4 +297,39 @@ export function decodeMeta(bytes: Uint8Array, into: SnapshotMeta = zeroMeta()): 
   }
   decodeStruct(value, into, metaFields, "SnapshotMeta");
   return into;
+}
+
+/**
+ * Reads a `meta.json` on its own (as a raft data directory's `snapshots/<id>/` holds
+ * it), as Go's reader would.
+ *
+ * @example Reading a meta.json
+ * ```ts
+ * import { readMetaJson } from "@raftsnap/raftsnap";
+ *
+ * const meta = readMetaJson('{"Version":1,"ID":"2-9-1","Index":9,"Term":2,"Size":7}');
+ * if (meta.index !== 9n || meta.id !== "2-9-1") throw new Error("unexpected");
+ * ```
+ *
+ * @param json The bytes or text of `meta.json`.
+ * @returns The metadata.
+ * @throws {SnapshotError} `meta-invalid` when Go could not decode it.
+ */
+export function readMetaJson(json: Uint8Array | string): SnapshotMeta {
+  try {
+    return decodeMeta(typeof json === "string" ? new TextEncoder().encode(json) : json);
+  } catch (error) {
+    if (!(error instanceof MetaDecodeError)) throw error;
+    throw new SnapshotError(
+      "meta-invalid",
+      `meta.json is not valid snapshot metadata: ${error.message}`,
+      {
+        layer: "meta",
+        entry: "meta.json",
+        expected: "the JSON of a raft SnapshotMeta",
+        found: error.message,
+        cause: error,
+      },
+    );
+  }
 }

@@ -134,9 +134,13 @@ function utc(date: Date): string {
 /**
  * `inspect`'s text: the metadata block as `consul snapshot inspect` prints it, then the
  * configuration, the archive's entries and what was checked. `result` is undefined when
- * verification failed after `meta.json` was read.
+ * verification failed after `meta.json` was read, or (`raw`) for a raw state.
  */
-export function inspectText(meta: SnapshotMeta, result: VerifyResult | undefined): string {
+export function inspectText(
+  meta: SnapshotMeta,
+  result: VerifyResult | undefined,
+  raw = false,
+): string {
   let out = "";
   out += row("ID", meta.id);
   out += row("Size", String(meta.size));
@@ -156,7 +160,12 @@ export function inspectText(meta: SnapshotMeta, result: VerifyResult | undefined
   });
   if (meta.peers !== null) out += row("Peers", `${meta.peers.length} bytes (deprecated field)`);
   if (result === undefined) {
-    return out + row("Verified", "NO: the archive failed verification (below)");
+    return out + row(
+      "Verified",
+      raw
+        ? "no: a raw state.bin and meta.json (no sums vouch for them)"
+        : "NO: the archive failed verification (below)",
+    );
   }
   const times = new Set(result.entries.map((e) => e.modTime.getTime()));
   if (times.size === 1) out += row("Written", utc(result.entries[0]!.modTime));

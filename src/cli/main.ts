@@ -1,7 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 
 /**
- * The raftsnap command line: `raftsnap verify|inspect|unpack|pack|checksum ...`.
+ * The raftsnap command line: `raftsnap verify|inspect|decode|unpack|pack|checksum ...`.
  *
  * Run it from a checkout with `deno task raftsnap ...`, or install it as a `raftsnap`
  * command with `deno install -g --allow-read --allow-write -n raftsnap --config
@@ -21,6 +21,7 @@ import {
   UsageError,
 } from "./args.ts";
 import { checksumCommand, checksumSpec } from "./checksum.ts";
+import { decodeCommand, decodeSpec } from "./decode.ts";
 import { classify, EXIT, EXIT_CODES_HELP, Interrupted } from "./errors.ts";
 import { debugText, errorLine } from "./format.ts";
 import { inspectCommand, inspectSpec } from "./inspect.ts";
@@ -34,6 +35,7 @@ type Command = (ctx: Context, args: ParsedArgs) => Promise<number>;
 const COMMANDS: [CommandSpec, Command][] = [
   [verifySpec, verifyCommand],
   [inspectSpec, inspectCommand],
+  [decodeSpec, decodeCommand],
   [unpackSpec, unpackCommand],
   [packSpec, packCommand],
   [checksumSpec, checksumCommand],
@@ -62,7 +64,8 @@ ${EXIT_CODES_HELP}
 `;
 }
 
-const GLOBAL_USAGE = "usage: raftsnap verify|inspect|unpack|pack|checksum [flags] ARGS...\n" +
+const GLOBAL_USAGE =
+  "usage: raftsnap verify|inspect|decode|unpack|pack|checksum [flags] ARGS...\n" +
   "Run 'raftsnap --help' for the commands.\n";
 
 /** Options of {@linkcode main}. */

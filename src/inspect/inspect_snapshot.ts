@@ -3,8 +3,7 @@
 
 import { type ArchiveInput, toByteStream, withSignal } from "../_input.ts";
 import { readArchive, type ReadOptions, type VerifyResult } from "../_read_archive.ts";
-import { SnapshotError } from "../errors.ts";
-import { decodeMeta, MetaDecodeError, type SnapshotMeta } from "../meta.ts";
+import { readMetaJson, type SnapshotMeta } from "../meta.ts";
 import { readSealEnvelope } from "./_seal_envelope.ts";
 import { StateInspector, type StateStats } from "./_state_inspector.ts";
 import type { InspectResult, Product } from "./inspect_result.ts";
@@ -32,6 +31,12 @@ export interface InspectOptions extends ReadOptions {
    * @default {""}
    */
   filter?: string;
+  /**
+   * Called with the metadata as soon as `meta.json` has been read (or at once for a raw
+   * state), before the rest is verified: to show it while the state streams past, or
+   * beside a failure that comes later.
+   */
+  onMeta?: (meta: SnapshotMeta) => void;
 }
 
 /**
@@ -90,10 +95,11 @@ export async function inspectSnapshot(
     depth,
     filter: options.filter ?? "",
   });
-  if (isRawState(input)) return await inspectRawState(input, inspector, options.signal);
+  if (isRawState(input)) return await inspectRawState(input, inspector, options);
 
   let failure: unknown;
   const verify: VerifyResult = await readArchive(toByteStream(input), options, {
+    meta: options.onMeta,
     state(chunk) {
       if (failure !== undefined) return;
       try {
@@ -120,10 +126,13 @@ export async function inspectSnapshot(
 async function inspectRawState(
   input: RawStateInput,
   inspector: StateInspector,
-  signal: AbortSignal | undefined,
+  options: InspectOptions,
 ): Promise<InspectResult> {
-  const meta = toMeta(input.meta);
-  const reader = withSignal(toByteStream(input.state), signal).getReader();
+  const meta = typeof input.meta === "string" || input.meta instanceof Uint8Array
+    ? readMetaJson(input.meta)
+    : input.meta;
+  options.onMeta?.(meta);
+  const reader = withSignal(toByteStream(input.state), options.signal).getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -149,27 +158,6 @@ async function inspectRawState(
 function isRawState(input: ArchiveInput | RawStateInput): input is RawStateInput {
   return typeof input === "object" && input !== null && "state" in input && "meta" in input &&
     !(input instanceof Uint8Array);
-}
-
-function toMeta(meta: SnapshotMeta | Uint8Array | string): SnapshotMeta {
-  if (typeof meta !== "string" && !(meta instanceof Uint8Array)) return meta;
-  const bytes = typeof meta === "string" ? new TextEncoder().encode(meta) : meta;
-  try {
-    return decodeMeta(bytes);
-  } catch (error) {
-    if (!(error instanceof MetaDecodeError)) throw error;
-    throw new SnapshotError(
-      "meta-invalid",
-      `failed to decode snapshot metadata: ${error.message}`,
-      {
-        layer: "meta",
-        entry: "meta.json",
-        expected: "the JSON of a raft SnapshotMeta",
-        found: error.message,
-        cause: error,
-      },
-    );
-  }
 }
 
 function warningsFor(meta: SnapshotMeta, stats: StateStats): string[] {
