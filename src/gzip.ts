@@ -208,6 +208,16 @@ export async function inflate(
   };
 
   const classifyWriteError = (m: Member, piece: Uint8Array, cause: unknown) => {
+    // Chromium fails the write that holds a bad trailer (Deno fails the close).
+    const zlib = zlibWords(cause);
+    if (zlib === "incorrect data check" || zlib === "incorrect length check") {
+      return gzipError(
+        "gzip-checksum",
+        "the CRC-32 in the gzip trailer does not match the data (the archive is corrupt)",
+        Math.max(0, offset + piece.length - TRAILER),
+        cause,
+      );
+    }
     if (m.bytesIn === 0 && !startsWithMagic(piece)) {
       return gzipError(
         "gzip-data",
@@ -286,7 +296,7 @@ export async function inflate(
       if (last.sinkError !== undefined) throw last.sinkError;
       // Node's zlib drops the output of the call that failed, so the trailer test cannot
       // tell a bad CRC or trailing bytes from a cut stream there: zlib's own words can.
-      const zlib = zlibMessage(error);
+      const zlib = zlibWords(error);
       if (
         last.endsWithTrailer || zlib === "incorrect data check" || zlib === "incorrect length check"
       ) {
@@ -335,10 +345,14 @@ function trailingBytes(offset: number, cause?: unknown) {
   );
 }
 
-/** The message of a zlib error (Node's decompressor fails with zlib's own words). */
-function zlibMessage(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && code.startsWith("Z_") ? (error as Error).message : undefined;
+/**
+ * zlib's own words in a decompressor's error, where the platform passes them on (Node's
+ * message is zlib's; Chromium's ends with it): the one way to tell a bad CRC there, as
+ * both drop the output of the call that failed.
+ */
+function zlibWords(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : "";
+  return /incorrect (data|length|header) check/.exec(message)?.[0];
 }
 
 function joinBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
