@@ -63,6 +63,8 @@ export interface Site {
   origin: string;
   /** The folder the page was built into. */
   dir: string;
+  /** How many `/slow/` responses the browser cancelled before their end. */
+  slowCancelled: number;
   /** Stops the server and removes the build. */
   close(): Promise<void>;
 }
@@ -70,7 +72,7 @@ export interface Site {
 /**
  * Builds the page into a temporary folder and serves it: `/` is the page, `/fixtures/`
  * the shared fixtures, `/extra/` any files of `extra`, and `/slow/PATH` a fixture sent
- * 64 KiB every 50 ms (so a Cancel test has time to press the button).
+ * 16 KiB every 50 ms (so a Cancel test has time to press the button).
  */
 export async function startSite(extra?: string): Promise<Site> {
   const dir = await Deno.makeTempDir({ prefix: "raftsnap-web-" });
@@ -84,34 +86,42 @@ export async function startSite(extra?: string): Promise<Site> {
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
     const url = new URL(request.url);
     if (url.pathname.startsWith("/slow/")) {
-      return slowly(new URL(url.pathname.slice("/slow/".length), FIXTURES), request.signal);
+      const file = new URL(url.pathname.slice("/slow/".length), FIXTURES);
+      return slowly(file, () => site.slowCancelled++);
     }
     return files(request);
   });
-  return {
+  const site: Site = {
     origin: `http://127.0.0.1:${server.addr.port}`,
     dir,
+    slowCancelled: 0,
     async close() {
       await server.shutdown();
       await Deno.remove(dir, { recursive: true });
     },
   };
+  return site;
 }
 
-async function slowly(file: URL, signal: AbortSignal): Promise<Response> {
+async function slowly(file: URL, cancelled: () => void): Promise<Response> {
   const bytes = await Deno.readFile(file);
   let at = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let wake: (() => void) | undefined;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (at >= bytes.length) return controller.close();
-      await new Promise<void>((resolve) => (timer = setTimeout(resolve, 50)));
-      if (signal.aborted) return;
-      controller.enqueue(bytes.slice(at, at + 65536));
-      at += 65536;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, 50);
+      });
+      controller.enqueue(bytes.slice(at, at + 16384));
+      at += 16384;
     },
     cancel() {
       clearTimeout(timer);
+      wake?.();
+      cancelled();
     },
   });
   return new Response(body, {
@@ -134,7 +144,11 @@ export interface Session {
 export async function openPage(
   browser: Browser,
   site: Site,
-  options: { viewport?: { width: number; height: number } } = {},
+  options: {
+    viewport?: { width: number; height: number };
+    /** Runs before the page loads (to add init scripts). */
+    init?: (page: Page) => Promise<void>;
+  } = {},
 ): Promise<Session> {
   const context = await browser.newContext({ acceptDownloads: true, viewport: options.viewport });
   const requests: string[] = [];
@@ -149,6 +163,7 @@ export async function openPage(
   });
   context.on("request", (request) => requests.push(request.url()));
   const page = await context.newPage();
+  await options.init?.(page);
   await page.goto(site.origin + "/");
   await page.waitForSelector("body[data-ready=true]");
   return { context, page, requests };

@@ -117,6 +117,7 @@ function showWork(title: string, name: string, total: number | undefined) {
     bar.value = 0;
   }
   workText.textContent = "Starting…";
+  delete bar.dataset.done;
   work.hidden = false;
   cancelButton.disabled = false;
   cancelButton.focus();
@@ -176,7 +177,11 @@ async function verify(source: Source) {
   const started = performance.now();
   try {
     const { verify: result, inspect } = await check(
-      async () => (await source.open(job.signal)).pipeThrough(meter.counter()),
+      async () => {
+        const stream = await source.open(job.signal);
+        if (source.size !== undefined) meter.total = bar.max = source.size; // a URL's length
+        return stream.pipeThrough(meter.counter());
+      },
       { sealer, hasher, checksum: true, signal: job.signal },
     );
     const { done } = meter.finish();

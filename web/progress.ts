@@ -17,7 +17,8 @@ export interface Progress {
 
 /** A byte counter with a throttled report. */
 export class ProgressMeter {
-  readonly #total: number | undefined;
+  /** The expected bytes, when known; may be set once learnt (a response's length). */
+  total: number | undefined;
   readonly #report: (progress: Progress) => void;
   readonly #interval: number;
   readonly #start = performance.now();
@@ -30,14 +31,14 @@ export class ProgressMeter {
    * @param interval The least milliseconds between two reports.
    */
   constructor(total: number | undefined, report: (progress: Progress) => void, interval = 100) {
-    this.#total = total;
+    this.total = total;
     this.#report = report;
     this.#interval = interval;
   }
 
   /** The progress now. */
   get progress(): Progress {
-    return { done: this.#done, total: this.#total, elapsed: performance.now() - this.#start };
+    return { done: this.#done, total: this.total, elapsed: performance.now() - this.#start };
   }
 
   /** A pass-through stream that counts what flows through it. */
