@@ -440,6 +440,35 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "page: consul-small.snap shows its record table (KVS 30 records) and bar charts",
+  ...options,
+  async fn() {
+    const { main: { page } } = await setup();
+    const path = new URL("products/consul-small.snap", FIXTURES).pathname;
+    const shown = await checkFile(page, path);
+    assert.equal(shown.verdict, "verified", shown.text);
+    assert.match(await page.locator("[data-testid=product]").innerText(), /^A Consul state: /);
+    const rows = (await page.locator("[data-testid=records] tbody tr").allInnerTexts())
+      .map((row) => row.split("\t"));
+    // consul snapshot inspect's table (consul-small.inspect.json), in the page's units.
+    const expected = JSON.parse(
+      await Deno.readTextFile(new URL("products/consul-small.inspect.json", FIXTURES)),
+    ) as { Stats: { Name: string; Sum: number; Count: number }[] };
+    assert.deepEqual(
+      rows.map(([name, count]) => [name, Number(count)]),
+      expected.Stats.map((s) => [s.Name, s.Count]),
+    );
+    assert.deepEqual(rows[0]!.slice(0, 3), ["KVS", "30", "15.3 KiB"]);
+    const charts = await page.locator("figure.chart figcaption").allInnerTexts();
+    assert.deepEqual(charts, ["Size by record type", "Size by key prefix"]);
+    const prefixes = await page.locator("[data-testid=prefixes] tbody tr").allInnerTexts();
+    assert.ok(prefixes.some((row) => row.startsWith("vault/core\t17\t")), prefixes.join("\n"));
+    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}/inspector-consul.png`, fullPage: true });
+  },
+});
+
 /** WCAG contrast ratio of two `rgb(...)` colours. */
 function contrast(a: string, b: string): number {
   const luminance = (color: string) => {

@@ -35,6 +35,7 @@ const CHECKS: Partial<Record<SnapshotErrorLayer, string>> = {
   seal: "Sealed checksums (SHA256SUMS.sealed)",
   write: "Writing",
   spool: "Buffering the state",
+  state: "Decoding state.bin",
 };
 
 const RESAVE = "Take a new snapshot (consul snapshot save, vault operator raft snapshot save, " +
@@ -122,6 +123,10 @@ const TEXTS: Partial<Record<SnapshotErrorCode, (e: SnapshotError) => [string, st
   ],
   "size-mismatch": () => ["The state is not the declared size", RESAVE],
   "spool-full": () => ["The state is too large to hold", "Use the command line instead."],
+  "record-invalid": () => [
+    "A record of state.bin cannot be decoded",
+    "The archive verified, but its state is not what Consul, Nomad or Vault write.",
+  ],
 };
 
 /**

@@ -21,7 +21,7 @@ export class ProgressMeter {
   total: number | undefined;
   readonly #report: (progress: Progress) => void;
   readonly #interval: number;
-  readonly #start = performance.now();
+  #start = performance.now();
   #done = 0;
   #lastReport = -Infinity;
 
@@ -34,6 +34,12 @@ export class ProgressMeter {
     this.total = total;
     this.#report = report;
     this.#interval = interval;
+  }
+
+  /** Starts counting again from zero (a second pass over the same source). */
+  restart(): void {
+    this.#start = performance.now();
+    this.#done = 0;
   }
 
   /** The progress now. */

@@ -16,7 +16,7 @@ const PRODUCTS: Record<InspectResult["product"], string> = {
   consul: "Consul",
   nomad: "Nomad",
   vault: "Vault",
-  unknown: "an unknown product",
+  unknown: "unknown",
 };
 
 function share(bytes: number, total: number): string {
@@ -39,10 +39,13 @@ export function renderInspect(result: InspectResult): HTMLElement {
     h(
       "p",
       { "data-testid": "product" },
-      `A ${PRODUCTS[result.product]} state: ${formatCount(result.records)} records, ` +
-        `${formatBytes(result.totalBytes)} counted of ${formatBytes(result.stateBytes)}` +
-        (result.lastIndex === undefined ? "." : `, last index ${formatCount(result.lastIndex)}.`),
+      result.product === "unknown"
+        ? "Not a Consul, Nomad or Vault state that raftsnap can decode"
+        : `A ${PRODUCTS[result.product]} state: ${formatCount(result.records)} records, ` +
+          `${formatBytes(result.totalBytes)} counted of ${formatBytes(result.stateBytes)}` +
+          (result.lastIndex === undefined ? "" : `, last index ${formatCount(result.lastIndex)}`),
       result.productReason ? h("span", { class: "muted" }, ` (${result.productReason})`) : null,
+      ".",
     ),
   );
 
