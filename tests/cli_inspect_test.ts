@@ -4,7 +4,7 @@
 
 import { formatDecodeHeader, parseSnapshot } from "../mod.ts";
 import { assert } from "./_helpers.ts";
-import { jsonLines, productFixture, raftsnap } from "./_cli_helpers.ts";
+import { jsonLines, productFixture, raftsnap, tempDir } from "./_cli_helpers.ts";
 import {
   type InspectCommand,
   inspectOutputs,
@@ -129,3 +129,32 @@ function lastIndexOf(haystack: Uint8Array, needle: Uint8Array): number {
   }
   throw new Error("not found");
 }
+
+Deno.test("raftsnap inspect of a raw state with a broken record names the record, in text and JSON", async () => {
+  await using dir = await tempDir();
+  const state = await productFile("consul-small-raw/state.bin");
+  state[15] = 0xc1; // record 1's value starts at 15, after the 14-byte header and its type byte
+  await Deno.writeFile(`${dir.path}/state.bin`, state);
+  await Deno.writeFile(`${dir.path}/meta.json`, await productFile("consul-small-raw/meta.json"));
+  const [text, json, cut] = await Promise.all([
+    raftsnap(["inspect", dir.path]),
+    raftsnap(["inspect", "--json", `${dir.path}/state.bin`]),
+    raftsnap(["decode", "--product", "consul", "-"], { stdin: state.subarray(0, 14) }),
+  ]);
+  assert.equal(text.code, 1);
+  assert.match(text.stderr, /record 1 \(type 0, Register\).*offset 15.*\[record-invalid\]/);
+  assert.match(
+    text.stdout,
+    /\n Index {8}433\n.*\n Verified {5}no: a raw state/s,
+    "the metadata is still shown",
+  );
+  const error = jsonLines(json.stdout)[0]!.error!;
+  assert.equal(json.code, 1);
+  assert.equal(error.code, "record-invalid");
+  assert.equal(error.layer, "state");
+  assert.equal(error.offset, 15);
+  assert.deepEqual(error.record, { number: 1, type: 0, name: "Register" });
+  // `-` is read as a .snap: a bare state on stdin is not gzip.
+  assert.equal(cut.code, 1);
+  assert.match(cut.stderr, /\[gzip-header\]/);
+});

@@ -57,8 +57,10 @@ Deno.test("raftsnap verify --json gives Go's verdict for every go-reference fixt
         "offset",
         "expected",
         "found",
+        "record",
         "message",
       ]);
+      assert.equal(doc.error!.record, null, "no record: the archive layers failed");
       assert.ok(!doc.error!.message.startsWith("Cannot verify"), doc.error!.message);
     }
   }
@@ -227,7 +229,9 @@ Deno.test("raftsnap inspect shows the metadata, the servers and the entries", as
     Address: "10.0.0.3:8300",
   });
   assert.equal(doc.meta!.ConfigurationIndex, "1");
-  assert.equal(doc.gzipMembers, 1);
+  assert.equal((doc.verify as { gzipMembers: number }).gzipMembers, 1);
+  assert.equal(doc.verified, true);
+  assert.equal(doc.product, "unknown", "the sample's state is text, no product's");
   // A failure after meta.json was read still shows it, marked as not verified.
   assert.equal(bad.code, 1);
   assert.match(bad.stdout, /\n Index {8}4\n/);
@@ -503,8 +507,10 @@ Deno.test("deno task demo runs the CLI on a sample, shows the failure and cleans
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.equal(run.stderr, "");
   const lines = run.stdout.trimEnd().split("\n");
-  assert.ok(lines.length <= 30, `${lines.length} lines`);
-  assert.ok(lines.includes("$ raftsnap inspect sample.snap"));
+  assert.ok(lines.length <= 50, `${lines.length} lines`);
+  assert.ok(lines.includes("$ raftsnap inspect --kv-details sample.snap"));
+  assert.ok(lines.some((l) => /^ KVS +2000 /.test(l)), "the state is decoded");
+  assert.ok(lines.includes(" Consul state: 2003 records of 2 types, 310.5 KiB; verified"));
   assert.ok(lines.includes(" Verified     ok"));
   assert.ok(lines.some((l) => /^sample\.snap: ok {2}ID /.test(l)));
   assert.ok(

@@ -95,7 +95,7 @@ Deno.test("inspect: the unknown Nomad type is counted and named, never fatal", a
   const unknown = result.types.find((t) => t.type === 200)!;
   assert.equal(unknown.name, "Unknown(200)");
   assert.equal(unknown.known, false);
-  assert.ok(result.warnings.some((w) => w.includes("Unknown(200)")));
+  assert.deepEqual(result.warnings, [], "unknown types are in unknownTypes, not warnings");
 });
 
 Deno.test("inspect: Consul's header gives LastIndex, and the detection says why", async () => {
@@ -352,4 +352,21 @@ function findBytes(haystack: Uint8Array, needle: Uint8Array): number {
 Deno.test("inspect: options are checked", async () => {
   await assert.rejects(inspectSnapshot(new Uint8Array(), { depth: -1 }), RangeError);
   await assert.rejects(inspectSnapshot(new Uint8Array(), { depth: 1.5 }), RangeError);
+});
+
+Deno.test("inspect: depth 0 is whole keys for Vault and one row for Consul; a header alone counts 0", async () => {
+  const vaultState = await stateOf(snapOf(vault));
+  const vaultMeta = await metaOf(snapOf(vault));
+  const whole = await inspectSnapshot({ state: vaultState, meta: vaultMeta }, { depth: 0 });
+  assert.equal(whole.keys!.prefixes.length, whole.keys!.count, "every Vault key is its own row");
+  const consulState = await stateOf(snapOf(consul));
+  const consulMeta = await metaOf(snapOf(consul));
+  const one = await inspectSnapshot({ state: consulState, meta: consulMeta }, { depth: 0 });
+  assert.deepEqual(one.keys!.prefixes, [{ name: "", count: 30, bytes: 15681 }]);
+  const forced = await inspectSnapshot({ state: consulState.subarray(0, 14), meta: consulMeta });
+  assert.equal(forced.product, "consul");
+  assert.equal(forced.records, 0);
+  assert.equal(forced.totalBytes, 0);
+  assert.equal(forced.stateBytes, 14);
+  assert.equal(forced.lastIndex, 433n);
 });

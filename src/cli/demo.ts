@@ -20,13 +20,48 @@ async function raftsnap(note: string, ...args: string[]): Promise<number> {
   });
 }
 
-/** A small Consul-like state: 2,000 key/value lines. */
+/**
+ * A small Consul state, as Consul's FSM writes it: the msgpack header {"LastIndex": n},
+ * then 2,000 KVS records (type 2, a DirEntry map with Go's sorted field names) and a few
+ * Index records (type 16), strings as old-spec msgpack raws.
+ */
 function sampleState(): Uint8Array {
-  const lines = Array.from(
-    { length: 2000 },
-    (_, i) => `{"Key":"app/config/${i}","Value":"v${i * 7}"}\n`,
-  );
-  return new TextEncoder().encode(lines.join(""));
+  const bytes: number[] = [];
+  const raw = (text: string) => {
+    const data = new TextEncoder().encode(text);
+    bytes.push(
+      ...(data.length < 32 ? [0xa0 | data.length] : [0xda, data.length >> 8, data.length & 0xff]),
+    );
+    bytes.push(...data);
+  };
+  const uint = (n: number) => bytes.push(...(n < 128 ? [n] : [0xcd, n >> 8, n & 0xff]));
+  const map = (fields: [string, string | number][]) => {
+    bytes.push(0x80 | fields.length);
+    for (const [key, value] of fields) {
+      raw(key);
+      if (typeof value === "number") uint(value);
+      else raw(value);
+    }
+  };
+  map([["LastIndex", 1200]]);
+  for (let i = 0; i < 2000; i++) {
+    const app = ["web", "api", "billing", "search"][i % 4];
+    bytes.push(2);
+    map([
+      ["CreateIndex", 100 + i % 900],
+      ["Flags", 0],
+      ["Key", `${i % 10 === 0 ? "vault/core" : "config"}/${app}/${i}`],
+      ["LockIndex", 0],
+      ["ModifyIndex", 100 + i % 900],
+      ["Session", ""],
+      ["Value", `{"replicas":${i % 7},"owner":"team-${app}"}`.repeat(1 + i % 3)],
+    ]);
+  }
+  for (const table of ["kvs", "tombstones", "sessions"]) {
+    bytes.push(16);
+    map([["Key", table], ["Value", 1200]]);
+  }
+  return new Uint8Array(bytes);
 }
 
 /** The archive with one bit of `state.bin` flipped, its gzip layer still valid. */
@@ -67,7 +102,7 @@ try {
   await Deno.writeFile("corrupt.snap", await corruptCopy(archive));
   out(`raftsnap demo: a sample snapshot, written by the library, in ${dir}\n`);
 
-  failed ||= await raftsnap("", "inspect", "sample.snap") !== EXIT.ok;
+  failed ||= await raftsnap("", "inspect", "--kv-details", "sample.snap") !== EXIT.ok;
   const code = await raftsnap(
     "corrupt.snap: one bit of state.bin flipped",
     "verify",

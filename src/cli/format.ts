@@ -20,7 +20,7 @@ import type { Context } from "./io.ts";
 export interface ErrorJson {
   /** A `SnapshotError` code, or `io`, `interrupted`, `internal`. */
   code: string;
-  /** The archive layer that failed (`gzip`, `tar`, `entry`, `meta`, `sums`, `seal`, `write`), or `null`. */
+  /** The layer that failed (`gzip`, `tar`, `entry`, `meta`, `sums`, `seal`, `write`, `state`), or `null`. */
   layer: string | null;
   /** The entry involved, or `null`. */
   entry: string | null;
@@ -30,6 +30,8 @@ export interface ErrorJson {
   expected: string | null;
   /** What this one has instead, or `null`. */
   found: string | null;
+  /** For the `state` layer (inspect, decode): the record that failed, else `null`. */
+  record: { number: number; type: number | null; name: string | null } | null;
   /** The message the text output prints. */
   message: string;
 }
@@ -67,6 +69,13 @@ export function errorJson(error: unknown, classified: Classified): ErrorJson {
     offset: snapshot?.offset ?? null,
     expected: snapshot?.expected ?? null,
     found: snapshot?.found ?? null,
+    record: snapshot?.record
+      ? {
+        number: snapshot.record.number,
+        type: snapshot.record.type ?? null,
+        name: snapshot.record.name ?? null,
+      }
+      : null,
     message: snapshot ? stripPrefix(snapshot.message) : classified.message,
   };
 }

@@ -75,7 +75,7 @@ export const inspectSpec: CommandSpec = {
     {
       name: "kv-depth",
       value: "N",
-      help: "key parts that name a prefix row (default 2; 0: whole keys)",
+      help: "key parts that name a prefix row (default 2; 0: whole keys for Vault)",
     },
     { name: "kv-filter", value: "PREFIX", help: "count only keys that start with PREFIX" },
     { name: "no-details", help: "--style vault: leave out the key table, as -details=false" },
@@ -117,8 +117,10 @@ export async function inspectCommand(ctx: Context, args: ParsedArgs): Promise<nu
   const sealer = await loadSealer(flags["sealer-key"]);
   let progress: Progress | undefined;
   let meta: SnapshotMeta | undefined;
+  let raw = false;
   try {
     const source = await openSource(ctx, file);
+    raw = source.meta !== undefined;
     progress = progressFor(ctx, args, `inspect ${file}`, source.input.size);
     const stream = source.input.stream.pipeThrough(progress.counter());
     let result: InspectResult;
@@ -146,7 +148,7 @@ export async function inspectCommand(ctx: Context, args: ParsedArgs): Promise<nu
   } catch (error) {
     progress?.stop();
     // Show what meta.json said, if it was read before the failure.
-    if (meta && !flags.json && style === "raftsnap") ctx.out(inspectText(meta, undefined));
+    if (meta && !flags.json && style === "raftsnap") ctx.out(inspectText(meta, undefined, raw));
     return reportFailure(ctx, args, "inspect", file, error, meta ? { meta: metaToJson(meta) } : {});
   }
 }
@@ -174,6 +176,7 @@ function render(
       return (result.verify
         ? inspectText(result.meta, result.verify)
         : inspectText(result.meta, undefined, true)) +
-        "\n" + formatInspect(result, { keys: kvDetails || result.product === "vault" });
+        "\n" +
+        formatInspect(result, { keys: kvDetails || result.product === "vault", header: false });
   }
 }

@@ -14,7 +14,7 @@ import type { InspectResult, KeyPrefixStats, Product, RecordTypeStats } from "./
 export interface StateInspectorOptions {
   /** Decode as this product instead of detecting it. */
   product?: Product;
-  /** Key parts that name a prefix row; 0 for the whole key. */
+  /** Key parts that name a prefix row; 0 for the whole key (Vault) or one row "" (Consul). */
   depth: number;
   /** Count only keys starting with this. */
   filter: string;
@@ -94,9 +94,6 @@ export class StateInspector {
     this.#records.end();
     const stats = this.#stats;
     if (stats.product === "consul") stats.lastIndex = lastIndexOf(this.#records.header);
-    if (stats.product === "consul" || stats.product === "nomad") {
-      stats.totalBytes = stats.stateBytes;
-    }
     stats.types = [...this.#types.values()].sort(byBytesThenName);
     stats.unknownTypes = stats.types.filter((t) => !t.known).map((t) => t.type!).sort((a, b) =>
       a - b
@@ -109,6 +106,8 @@ export class StateInspector {
     const type = record.type!;
     const stats = this.#stats;
     stats.records++;
+    // Up to the end of the last record: a state of a header alone counts 0, as in Go.
+    stats.totalBytes += record.size;
     if (stats.maxType === undefined || type > stats.maxType) stats.maxType = type;
     let row = this.#types.get(type);
     if (!row) {
@@ -169,7 +168,10 @@ export class StateInspector {
   #countKey(key: string, size: number): void {
     const { depth, filter } = this.#options;
     if (!key.startsWith(filter)) return;
-    const name = depth > 0 ? key.split("/").slice(0, depth).join("/") : key;
+    // Vault's depth 0 means whole keys; Consul slices split[0:0], one row named "".
+    const name = depth > 0 || this.#stats.product === "consul"
+      ? key.split("/").slice(0, depth).join("/")
+      : key;
     let row = this.#prefixes.get(name);
     if (!row) {
       row = { name, count: 0, bytes: 0 };

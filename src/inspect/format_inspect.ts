@@ -20,6 +20,12 @@ export interface InspectFormatOptions {
    * @default {true for Vault, whose entries have no types, false for the others}
    */
   keys?: boolean;
+  /**
+   * Start with the metadata (ID, creation time, index, size) and the verification line;
+   * `false` leaves them to a caller that prints its own (the CLI prints the archive's).
+   * @default {true}
+   */
+  header?: boolean;
 }
 
 const PRODUCT_NAMES: Record<Product | "unknown", string> = {
@@ -169,23 +175,28 @@ export function formatInspect(result: InspectResult, options: InspectFormatOptio
     result.keys.prefixes.length > 0;
   let out = "";
 
+  const header = options.header ?? true;
   out += row("Product", `${productName} (${result.productReason})`);
-  out += row("ID", meta.id === "" ? '""' : meta.id);
-  const created = createdText(meta);
-  if (created) out += row("Created", `${created} (from the ID)`);
-  out += row("Index", `${meta.index}    Term ${meta.term}    Version ${meta.version}`);
+  if (header) {
+    out += row("ID", meta.id === "" ? '""' : meta.id);
+    const created = createdText(meta);
+    if (created) out += row("Created", `${created} (from the ID)`);
+    out += row("Index", `${meta.index}    Term ${meta.term}    Version ${meta.version}`);
+  }
   if (result.lastIndex !== undefined) out += row("LastIndex", `${result.lastIndex} (state header)`);
-  out += row(
-    "Size",
-    `${meta.size} bytes (${humanBytes(meta.size < 0n ? 0n : meta.size)}) in meta.json, ` +
-      `${result.stateBytes} bytes of state read`,
-  );
-  out += row(
-    "Verified",
-    verify === undefined
-      ? "no: a raw state.bin, not verified (there is no SHA256SUMS to check it against)"
-      : "yes: SHA256SUMS matches meta.json and state.bin",
-  );
+  if (header) {
+    out += row(
+      "Size",
+      `${meta.size} bytes (${humanBytes(meta.size < 0n ? 0n : meta.size)}) in meta.json, ` +
+        `${result.stateBytes} bytes of state read`,
+    );
+    out += row(
+      "Verified",
+      verify === undefined
+        ? "no: a raw state.bin, not verified (there is no SHA256SUMS to check it against)"
+        : "yes: SHA256SUMS matches meta.json and state.bin",
+    );
+  }
   if (verify?.sealed || result.sealEnvelope) {
     let sealed = verify?.sealVerified
       ? "SHA256SUMS.sealed opened, its sums match"
@@ -224,7 +235,7 @@ export function formatInspect(result: InspectResult, options: InspectFormatOptio
     );
     const percent = shares(prefixes.map((p) => p.bytes), keys.bytes);
     const what = product === "consul" ? "KV keys" : "Keys";
-    const depth = keys.depth === 0 ? "whole keys" : `depth ${keys.depth}`;
+    const depth = keys.depth === 0 && product === "vault" ? "whole keys" : `depth ${keys.depth}`;
     const filter = keys.filter === "" ? "" : `, only keys starting ${JSON.stringify(keys.filter)}`;
     out += `\n ${what} by prefix (${depth}${filter}): ${plural(keys.count, "key")}\n`;
     out += table(

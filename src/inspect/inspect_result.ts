@@ -33,7 +33,7 @@ export interface KeyPrefixStats {
 
 /** Per-prefix statistics of the keys in a state, as `-kvdetails`/`-depth`/`-filter` count them. */
 export interface KeyStats {
-  /** How many `/`-separated parts name a row; 0 means the whole key. */
+  /** How many `/`-separated parts name a row; 0 means the whole key (Vault) or `""` (Consul). */
   depth: number;
   /** Only keys starting with this prefix were counted; `""` counts all. */
   filter: string;
@@ -86,8 +86,8 @@ export interface InspectResult {
   /** Records decoded. */
   records: number;
   /**
-   * All bytes counted. Consul and Nomad count every byte of `state.bin` (each record is
-   * its type byte and value, the header counted with the first record); Vault counts
+   * All bytes counted. Consul and Nomad count `state.bin` up to the end of its last record
+   * (each record is its type byte and value, the header counted with the first); Vault counts
    * each entry's protobuf message without its length prefix, so its total is smaller.
    */
   totalBytes: number;

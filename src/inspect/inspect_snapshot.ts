@@ -20,7 +20,8 @@ export interface InspectOptions extends ReadOptions {
   product?: Product;
   /**
    * How many `/`-separated parts of a key name a row of the key statistics (Consul's
-   * `-kvdepth`, Vault's `-depth`); 0 counts each whole key.
+   * `-kvdepth`, Vault's `-depth`). 0 is each whole key for Vault; for Consul it is what
+   * Consul does, one row named `""` for all keys.
    *
    * @default {2}
    */
@@ -165,13 +166,6 @@ function warningsFor(meta: SnapshotMeta, stats: StateStats): string[] {
   if (meta.size !== BigInt(stats.stateBytes)) {
     warnings.push(
       `meta.json says Size ${meta.size}, but state.bin holds ${stats.stateBytes} bytes`,
-    );
-  }
-  if (stats.unknownTypes.length > 0) {
-    const names = stats.unknownTypes.map((t) => `Unknown(${t})`).join(", ");
-    warnings.push(
-      `record types ${names} are not known to ${stats.product}: a restore into a ` +
-        `${stats.product} server that does not know them fails`,
     );
   }
   if (stats.product === "unknown") {
