@@ -3,7 +3,7 @@
 // inspect output (their JSON files), in any chunking; bad states fail with the record.
 
 import { type InspectResult, inspectSnapshot, parseSnapshot, SnapshotError } from "../mod.ts";
-import { assert, chunked, collect, randomSizes, rejectsWith } from "./_helpers.ts";
+import { assert, chunked, collect, prng, randomSizes, rejectsWith } from "./_helpers.ts";
 import { productFile, productFixtures, snapOf } from "./_products.ts";
 
 const fixtures = await productFixtures();
@@ -369,4 +369,42 @@ Deno.test("inspect: depth 0 is whole keys for Vault and one row for Consul; a he
   assert.equal(forced.totalBytes, 0);
   assert.equal(forced.stateBytes, 14);
   assert.equal(forced.lastIndex, 433n);
+});
+
+Deno.test("inspect and decode: a byte flipped anywhere in a product state gives a result or a SnapshotError", async () => {
+  const { decodeRecords } = await import("../mod.ts");
+  for (const fixture of [consul, vault, nomad]) {
+    const state = await stateOf(snapOf(fixture));
+    const meta = await metaOf(snapOf(fixture));
+    const next = prng(fixture.fixture.length);
+    const outcomes = new Map<string, number>();
+    // About 1,000 positions per state, spread over all of it.
+    const step = Math.max(1, Math.floor(state.length / 1000));
+    let runs = 0;
+    for (let at = 0; at < state.length; at += step) {
+      runs++;
+      const bad = state.slice();
+      bad[at] = bad[at]! ^ (1 + Math.floor(next() * 255));
+      for (
+        const run of [
+          () => inspectSnapshot({ state: bad, meta }, { product: fixture.product }),
+          () => Array.fromAsync(decodeRecords(bad, { product: fixture.product, redact: false })),
+        ]
+      ) {
+        try {
+          await run();
+          outcomes.set("ok", (outcomes.get("ok") ?? 0) + 1);
+        } catch (error) {
+          if (!(error instanceof SnapshotError)) {
+            throw new Error(`byte ${at}: ${error}`, { cause: error });
+          }
+          assert.equal(error.layer, "state", error.message);
+          assert.ok(error.offset! >= 0 && error.offset! <= state.length, error.message);
+          outcomes.set(error.code, (outcomes.get(error.code) ?? 0) + 1);
+        }
+      }
+    }
+    // A flip inside a string or number changes no framing: most runs still succeed.
+    assert.ok((outcomes.get("ok") ?? 0) > runs, JSON.stringify([...outcomes]));
+  }
 });
