@@ -2,6 +2,7 @@
 // One measured operation in a fresh process, so its peak RSS is its own.
 //
 //   deno run -A bench/_measure.ts --op OP --size BYTES [--snap FILE] [--state FILE] [--out FILE]
+//                                 [--product consul|vault] (inspect: the product it must find)
 //
 // Prints one JSON line on stdout: {op, seconds, peakRssMiB, ...} (seconds timed with
 // performance.now() around the operation only, start-up and imports excluded; peak RSS
@@ -10,6 +11,7 @@
 // stderr with a non-zero exit.
 
 import {
+  inspectSnapshot,
   parseSnapshot,
   type SnapshotMetaInit,
   type VerifyOptions,
@@ -32,6 +34,10 @@ export interface Measurement {
   stateSha256?: string;
   /** Compressed bytes the writers produced. */
   outBytes?: number;
+  /** inspect: the product it found. */
+  product?: string;
+  /** inspect: the records it decoded. */
+  records?: number;
 }
 
 /** What a child prints when the operation does not exist in this checkout. */
@@ -117,6 +123,25 @@ async function parse(snap: string, size: number) {
   return { stateSha256: checkRead(result, size, "parse") };
 }
 
+/** inspectSnapshot with verify-native's options: the state must decode as `product`. */
+async function inspect(
+  snap: string,
+  size: number,
+  product: string | undefined,
+  options: VerifyOptions,
+) {
+  const result = await inspectSnapshot(await openFileStream(snap), options);
+  if (product !== undefined && result.product !== product) {
+    throw new Error(`inspect: found ${result.product}, not ${product}: ${result.productReason}`);
+  }
+  if (result.warnings.length > 0) throw new Error(`inspect: ${result.warnings.join("; ")}`);
+  return {
+    stateSha256: checkRead(result.verify!, size, "inspect"),
+    product: result.product,
+    records: result.records,
+  };
+}
+
 async function write(state: string, size: number, out: string | undefined, extra: object) {
   const options = { modTime: MOD_TIME, ...extra } as WriteOptions;
   const archive = writeSnapshot(benchMeta(size), await openFileStream(state), options);
@@ -143,7 +168,9 @@ async function run(op: string, args: Map<string, string>): Promise<Measurement |
   };
 
   // Everything an operation needs is loaded before the clock starts.
-  let task: () => Promise<{ stateSha256?: string; outBytes?: number }>;
+  let task: () => Promise<
+    { stateSha256?: string; outBytes?: number; product?: string; records?: number }
+  >;
   switch (op) {
     case "verify":
       task = () => verify(need("snap"), size, op, {});
@@ -157,6 +184,17 @@ async function run(op: string, args: Map<string, string>): Promise<Measurement |
         throw error;
       }
       task = () => verify(need("snap"), size, op, { hasher });
+      break;
+    }
+    case "inspect": {
+      let hasher: VerifyOptions["hasher"];
+      try {
+        hasher = await loadNativeHasher();
+      } catch (error) {
+        if (error instanceof Unavailable) return { op, na: error.message };
+        throw error;
+      }
+      task = () => inspect(need("snap"), size, args.get("product"), { hasher });
       break;
     }
     case "verify-single":

@@ -147,7 +147,8 @@ function targetCell(row: Row): string {
   return `${t.text}: ${t.value.toFixed(2)} ${t.pass ? "ok" : "MISS"}`;
 }
 
-function table(header: string[], body: string[][], right: Set<number>): string {
+/** A plain-text table: columns padded to their widest cell, `right` ones right-aligned. */
+export function table(header: string[], body: string[][], right: Set<number>): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells.map((cell, i) => right.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))

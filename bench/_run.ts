@@ -92,10 +92,11 @@ function failure(what: string, outcome: ChildOutcome): string {
 /** Runs bench/_measure.ts for one operation in a fresh Deno process. */
 export async function measure(
   op: string,
-  files: { snap?: string; state?: string; out?: string; size: number },
+  files: { snap?: string; state?: string; out?: string; size: number; product?: string },
   timeoutSeconds: number,
 ): Promise<OpOutcome> {
   const args = ["run", "-A", MEASURE, "--op", op, "--size", String(files.size)];
+  if (files.product) args.push("--product", files.product);
   if (files.snap) args.push("--snap", files.snap);
   if (files.state) args.push("--state", files.state);
   if (files.out) args.push("--out", files.out);
