@@ -404,3 +404,26 @@ Deno.test("inspect and decode: a byte flipped anywhere in a product state gives 
     assert.ok((outcomes.get("ok") ?? 0) > runs, JSON.stringify([...outcomes]));
   }
 });
+
+Deno.test("inspect: key prefixes cut keys as Go's strings.Split and Join do", async () => {
+  // A Consul state of KVS records with awkward keys: trailing, doubled and leading slashes.
+  const keys = ["a/b/c", "a/b/", "a//b", "/x/y", "plain", ""];
+  const text = (s: string) => [0xa0 + s.length, ...new TextEncoder().encode(s)];
+  const state = new Uint8Array([
+    0x81,
+    ...text("LastIndex"),
+    0x01,
+    ...keys.flatMap((key) => [0x02, 0x81, ...text("Key"), ...text(key)]),
+  ]); // deno-fmt-ignore
+  const meta = await metaOf(snapOf(consul));
+  for (const depth of [0, 1, 2, 3]) {
+    const result = await inspectSnapshot({ state, meta }, { depth });
+    const expected = new Map<string, number>();
+    for (const key of keys) {
+      const name = key.split("/").slice(0, depth).join("/");
+      expected.set(name, (expected.get(name) ?? 0) + 1);
+    }
+    const got = new Map(result.keys!.prefixes.map((p) => [p.name, p.count]));
+    assert.deepEqual(got, expected, `depth ${depth}`);
+  }
+});

@@ -4,6 +4,8 @@
 import { MsgpackFrameError, MsgpackSkipper } from "./_msgpack_skipper.ts";
 
 const utf8 = new TextDecoder();
+/** One skipper for every call: it is reset before each value, and calls do not nest. */
+const SKIPPER = new MsgpackSkipper();
 
 /**
  * The string value of one field of a msgpack map, read from the map's bytes (or a
@@ -16,7 +18,7 @@ const utf8 = new TextDecoder();
 export function readMapString(bytes: Uint8Array, name: string): string | undefined {
   const map = containerHeader(bytes, 0);
   if (!map) return undefined;
-  const skipper = new MsgpackSkipper();
+  const skipper = SKIPPER;
   let pos = map.end;
   for (let i = 0; i < map.items; i++) {
     const key = rawAt(bytes, pos);

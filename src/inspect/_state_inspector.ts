@@ -169,9 +169,7 @@ export class StateInspector {
     const { depth, filter } = this.#options;
     if (!key.startsWith(filter)) return;
     // Vault's depth 0 means whole keys; Consul slices split[0:0], one row named "".
-    const name = depth > 0 || this.#stats.product === "consul"
-      ? key.split("/").slice(0, depth).join("/")
-      : key;
+    const name = depth > 0 || this.#stats.product === "consul" ? keyPrefix(key, depth) : key;
     let row = this.#prefixes.get(name);
     if (!row) {
       row = { name, count: 0, bytes: 0 };
@@ -182,6 +180,17 @@ export class StateInspector {
     this.#stats.keys!.count++;
     this.#stats.keys!.bytes += size;
   }
+}
+
+/** The first `depth` `/`-separated parts of `key` (Go's `strings.Join(split[:depth], "/")`). */
+function keyPrefix(key: string, depth: number): string {
+  if (depth === 0) return "";
+  let end = -1;
+  for (let part = 0; part < depth; part++) {
+    end = key.indexOf("/", end + 1);
+    if (end < 0) return key;
+  }
+  return key.slice(0, end);
 }
 
 function byBytesThenName(a: { bytes: number; name: string }, b: { bytes: number; name: string }) {
