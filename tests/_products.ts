@@ -1,7 +1,8 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // Test helpers for the product fixtures: the manifest, and the inspect command lines it records.
 
-import { FIXTURES, readFixture } from "./_helpers.ts";
+import { parseSnapshot, type SnapshotMeta } from "../mod.ts";
+import { collect, FIXTURES, readFixture } from "./_helpers.ts";
 
 /** The products folder of the shared fixtures. */
 export const PRODUCTS = new URL("products/", FIXTURES);
@@ -112,4 +113,19 @@ export function snapOf(fixture: ProductFixture): string {
   const snap = fixture.files.find((f) => f.endsWith(".snap"));
   if (!snap) throw new Error(`fixture ${fixture.fixture} has no .snap`);
   return snap;
+}
+
+/** The `state.bin` of a fixture's archive, read through a full verification. */
+export async function stateOf(snap: string): Promise<Uint8Array<ArrayBuffer>> {
+  const parsed = parseSnapshot(await productFile(snap));
+  const state = await collect(parsed.state);
+  await parsed.result;
+  return state;
+}
+
+/** The metadata of a fixture's archive. */
+export async function metaOf(snap: string): Promise<SnapshotMeta> {
+  const parsed = parseSnapshot(await productFile(snap));
+  const [meta] = await Promise.all([parsed.meta, parsed.result]);
+  return meta;
 }

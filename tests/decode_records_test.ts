@@ -6,23 +6,15 @@ import {
   type DecodedRecord,
   decodeRecords,
   inspectSnapshot,
-  parseSnapshot,
   SnapshotError,
   stringifyDecoded,
 } from "../mod.ts";
-import { assert, chunked, collect, randomSizes, rejectsWith } from "./_helpers.ts";
-import { productFile, productFixtures, snapOf } from "./_products.ts";
+import { assert, chunked, randomSizes, rejectsWith } from "./_helpers.ts";
+import { productFile, productFixtures, snapOf, stateOf } from "./_products.ts";
 
 const fixtures = await productFixtures();
 const consul = fixtures.find((f) => f.fixture === "consul-small")!;
 const vault = fixtures.find((f) => f.fixture === "vault-small")!;
-
-async function stateOf(snap: string): Promise<Uint8Array<ArrayBuffer>> {
-  const parsed = parseSnapshot(await productFile(snap));
-  const state = await collect(parsed.state);
-  await parsed.result;
-  return state;
-}
 
 function all(stream: ReadableStream<DecodedRecord>): Promise<DecodedRecord[]> {
   return Array.fromAsync(stream);

@@ -2,9 +2,9 @@
 // inspectSnapshot against the product fixtures: counts and sizes equal the products' own
 // inspect output (their JSON files), in any chunking; bad states fail with the record.
 
-import { type InspectResult, inspectSnapshot, parseSnapshot, SnapshotError } from "../mod.ts";
+import { type InspectResult, inspectSnapshot, SnapshotError } from "../mod.ts";
 import { assert, chunked, collect, prng, randomSizes, rejectsWith } from "./_helpers.ts";
-import { productFile, productFixtures, snapOf } from "./_products.ts";
+import { metaOf, productFile, productFixtures, snapOf, stateOf } from "./_products.ts";
 
 const fixtures = await productFixtures();
 
@@ -70,17 +70,6 @@ for (const fixture of fixtures) {
 const consul = fixtures.find((f) => f.fixture === "consul-small")!;
 const vault = fixtures.find((f) => f.fixture === "vault-small")!;
 const nomad = fixtures.find((f) => f.fixture === "nomad-dev")!;
-
-async function stateOf(snap: string): Promise<Uint8Array<ArrayBuffer>> {
-  const parsed = parseSnapshot(await productFile(snap));
-  const state = await collect(parsed.state);
-  await parsed.result;
-  return state;
-}
-
-async function metaOf(snap: string) {
-  return await parseSnapshot(await productFile(snap)).meta;
-}
 
 /** What a result says of the state: without what only an archive has (verification, sealed sums). */
 function essence(result: InspectResult) {

@@ -62,7 +62,7 @@ export class MsgpackFramer implements StateFramer {
 
   /** The header's first bytes (at most {@linkcode MsgpackFramer.HEADER_CAPTURE}). */
   get header(): Uint8Array {
-    return joinPieces(this.#header, this.#headerBytes);
+    return joinPieces(this.#header);
   }
 
   push(chunk: Uint8Array): void {
@@ -142,7 +142,7 @@ export class MsgpackFramer implements StateFramer {
   }
 
   #emit(endPosition: number): void {
-    const bytes = this.#limit > 0 ? joinPieces(this.#pieces, this.#captured) : undefined;
+    const bytes = this.#limit > 0 ? joinPieces(this.#pieces) : undefined;
     const valueSize = endPosition - this.#recordStart - 1;
     const record: FramedRecord = {
       number: this.#number,

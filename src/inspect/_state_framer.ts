@@ -1,6 +1,8 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
+import { concatBytes } from "../_bytes.ts";
+
 /** One record of `state.bin`, as a framer found it. */
 export interface FramedRecord {
   /** Counted from 1 in stream order. */
@@ -34,15 +36,8 @@ export interface StateFramer {
 }
 
 /** Joins captured pieces (one piece is returned as is: most records sit in one chunk). */
-export function joinPieces(pieces: Uint8Array[], length: number): Uint8Array {
-  if (pieces.length === 1) return pieces[0]!;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const piece of pieces) {
-    out.set(piece, at);
-    at += piece.length;
-  }
-  return out;
+export function joinPieces(pieces: Uint8Array[]): Uint8Array {
+  return pieces.length === 1 ? pieces[0]! : concatBytes(pieces);
 }
 
 /**

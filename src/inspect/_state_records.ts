@@ -1,6 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
+import { concatBytes } from "../_bytes.ts";
 import { DETECT_BYTES, type Detection, detectProduct } from "./_detect_product.ts";
 import { MsgpackFramer } from "./_msgpack_framer.ts";
 import type { CapturePolicy, FramedRecord, StateFramer } from "./_state_framer.ts";
@@ -74,7 +75,7 @@ export class StateRecords {
   /** Decides the product, then replays the held-back start through its framer. */
   #start(last: Uint8Array | undefined): void {
     this.#decided = true;
-    const head = concat(this.#head);
+    const head = this.#head.length === 1 ? this.#head[0]! : concatBytes(this.#head);
     this.#head = [];
     const detected: Detection = detectProduct(head);
     const product = this.#handler.product ?? detected.product;
@@ -96,15 +97,4 @@ export class StateRecords {
     // head holds the earlier chunks whole and the first bytes of the last one.
     if (last) this.#framer.push(last.subarray(head.length - (this.#headBytes - last.length)));
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

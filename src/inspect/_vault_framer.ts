@@ -109,7 +109,7 @@ export class VaultFramer implements StateFramer {
   }
 
   #emit(): void {
-    const bytes = this.#limit > 0 ? joinPieces(this.#pieces, this.#captured) : undefined;
+    const bytes = this.#limit > 0 ? joinPieces(this.#pieces) : undefined;
     const record: FramedRecord = {
       number: this.#number,
       type: undefined,
