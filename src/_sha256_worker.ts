@@ -4,6 +4,8 @@
 /** A hashing worker on hash-wasm, for {@linkcode hashWasmSha256}. */
 
 import { serveHashing } from "./_hash_worker_protocol.ts";
-import { hashWasmSha256 } from "./sha256.ts";
+import { createHashWasmSha256 } from "./_hash_wasm_sha256.ts";
 
-serveHashing(hashWasmSha256);
+// Not `hashWasmSha256` from sha256.ts: this script must not resolve URLs against its own
+// (a blob: URL in the page), see _hash_wasm_sha256.ts.
+serveHashing(createHashWasmSha256);

@@ -1,7 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { createSHA256, type IHasher } from "hash-wasm";
+import { createHashWasmSha256 } from "./_hash_wasm_sha256.ts";
 
 /** An incremental SHA-256, fed stream chunks as they pass. */
 export interface Sha256 {
@@ -49,30 +49,10 @@ export interface Sha256Factory {
  * @returns A fresh hasher.
  */
 export const hashWasmSha256: Sha256Factory = Object.assign(
-  async (): Promise<Sha256> => {
-    // Each hash-wasm hasher is a WebAssembly instance with its own memory: reuse them, so
-    // verifying thousands of small archives does not churn through instances.
-    let hasher: IHasher | undefined = idle.pop() ?? await createSHA256();
-    hasher.init();
-    const release = () => {
-      if (hasher && idle.length < MAX_IDLE) idle.push(hasher);
-      hasher = undefined;
-    };
-    return {
-      update: (chunk: Uint8Array) => void hasher!.update(chunk),
-      digest: () => {
-        const digest = hasher!.digest("binary");
-        release();
-        return digest;
-      },
-      close: release,
-    };
-  },
+  (): Promise<Sha256> => createHashWasmSha256(),
+  // The worker script imports `_hash_wasm_sha256.ts` only: see there why.
   { workerUrl: new URL("./_sha256_worker.ts", import.meta.url) },
 );
-
-const idle: IHasher[] = [];
-const MAX_IDLE = 16;
 
 /** SHA-256 of one buffer with a given factory. */
 export async function sha256Of(bytes: Uint8Array, factory: Sha256Factory): Promise<Uint8Array> {

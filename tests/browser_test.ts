@@ -320,7 +320,26 @@ Deno.test({
   name: "page: verifies a 12 MiB snapshot offline once loaded (hashing on a worker)",
   ...options,
   async fn() {
-    const session = await freshPage();
+    // Records what each Worker the page starts says: the library falls back to hashing on
+    // the main thread, silently, when its worker dies before saying "ready" (as it did
+    // when the worker script resolved a URL against its own blob: URL).
+    const session = await freshPage(async (page) => {
+      await page.addInitScript(() => {
+        const said: string[] = [];
+        (globalThis as unknown as { workerSaid: string[] }).workerSaid = said;
+        const Original = globalThis.Worker;
+        globalThis.Worker = class extends Original {
+          constructor(url: string | URL, options?: WorkerOptions) {
+            super(url, options);
+            this.addEventListener("message", (event) => {
+              const type = (event.data as { type?: string })?.type;
+              if (type === "ready" || type === "digest") said.push(type);
+            });
+            this.addEventListener("error", (event) => said.push(`error: ${event.message}`));
+          }
+        };
+      });
+    });
     const dir = await Deno.makeTempDir({ prefix: "raftsnap-offline-" });
     try {
       const state = new Uint8Array(12 << 20).map((_, i) => (i * 2654435761) >>> 24);
@@ -340,6 +359,11 @@ Deno.test({
       assert.deepEqual(session.requests.slice(seen), []);
       const workers = session.page.workers().map((w) => w.url());
       assert.ok(workers.every((url) => url.startsWith("blob:")), workers.join(", "));
+      // The worker started from its blob: URL and did the hashing.
+      const said = await session.page.evaluate(() =>
+        (globalThis as unknown as { workerSaid: string[] }).workerSaid
+      );
+      assert.deepEqual(said, ["ready", "digest"]);
       await session.context.setOffline(false);
     } finally {
       await Deno.remove(dir, { recursive: true });

@@ -67,7 +67,15 @@ async function bundleWithWorkers(entry: string, dir: string, name: string): Prom
   await bundle(entry, main);
   const code = await Deno.readTextFile(main);
   const workers = [...new Set(Array.from(code.matchAll(WORKER_URL), (m) => m[1]!))];
-  for (const worker of workers) await bundle(`src/${worker}.ts`, `${dir}/${worker}.mjs`);
+  for (const worker of workers) {
+    const path = `${dir}/${worker}.mjs`;
+    await bundle(`src/${worker}.ts`, path);
+    // The page starts its hashing worker from a blob: URL (a fetched copy, so that it works
+    // offline), where any `new URL(…, import.meta.url)` throws and the worker dies silently.
+    if ((await Deno.readTextFile(path)).includes("import.meta.url")) {
+      throw new Error(`${worker}.mjs uses import.meta.url: it would not start from a blob: URL`);
+    }
+  }
   await Deno.writeTextFile(
     main,
     code.replace(WORKER_URL, (_, worker) => `new URL("./${worker}.mjs", import.meta.url)`),
