@@ -208,6 +208,8 @@ Deno.test({
     const { main: { page } } = await setup();
     // Keyboard: Tab to the drop zone, Enter opens the file chooser.
     await page.reload();
+    // Enter on the drop zone opens the chooser only once the page's module has wired it up.
+    await page.waitForSelector("body[data-ready=true]");
     let run = await currentRun(page);
     await page.keyboard.press("Tab"); // the first stop on the page
     assert.equal(await page.evaluate(() => document.activeElement?.id), "drop");
