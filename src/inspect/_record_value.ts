@@ -8,6 +8,7 @@ import {
   type MsgpackValue,
   utf8OrUndefined,
 } from "./_msgpack.ts";
+import { toBase64 } from "../_bytes.ts";
 import { isSecretField, redactionMarker } from "./_redact.ts";
 import { recordTypeName } from "./_type_names.ts";
 
@@ -254,29 +255,6 @@ function keyText(key: MsgpackValue): string {
   if (key === null || typeof key !== "object") return String(key);
   if (key instanceof MsgpackExt) return `ext(${key.type}):${toBase64(key.data)}`;
   return JSON.stringify(key, (_k, v) => typeof v === "bigint" ? String(v) : v) ?? "";
-}
-
-// ---- base64 ----
-
-type WithToBase64 = Uint8Array & { toBase64?: () => string };
-
-/**
- * Standard padded base64 (Go's `[]byte` in JSON): the platform's `Uint8Array#toBase64`
- * where there is one, else `btoa` over a binary string (both several times faster than a
- * table loop for KV values).
- */
-function toBase64(bytes: Uint8Array): string {
-  if (typeof (bytes as WithToBase64).toBase64 === "function") {
-    return (bytes as WithToBase64).toBase64!();
-  }
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode.apply(
-      null,
-      bytes.subarray(i, i + 0x8000) as unknown as number[],
-    );
-  }
-  return btoa(binary);
 }
 
 // ---- Go time.Time ----
