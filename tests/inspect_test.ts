@@ -416,3 +416,30 @@ Deno.test("inspect: key prefixes cut keys as Go's strings.Split and Join do", as
     assert.deepEqual(got, expected, `depth ${depth}`);
   }
 });
+
+Deno.test("inspect: a signal stops an archive or a raw state midway, and the source is cancelled", async () => {
+  for (const raw of [false, true]) {
+    const bytes = raw ? await stateOf(snapOf(vault)) : await productFile(snapOf(vault));
+    const controller = new AbortController();
+    let cancelled: unknown;
+    let pulls = 0;
+    const source = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (++pulls === 5) controller.abort(new Error("operator stop"));
+        const at = (pulls - 1) * 4096;
+        if (at >= bytes.length) c.close();
+        else c.enqueue(bytes.slice(at, at + 4096));
+      },
+      cancel(reason) {
+        cancelled = reason;
+      },
+    });
+    const input = raw ? { state: source, meta: await metaOf(snapOf(vault)) } : source;
+    await assert.rejects(inspectSnapshot(input, { signal: controller.signal }), /operator stop/);
+    assert.ok(
+      cancelled instanceof Error && /operator stop/.test(cancelled.message),
+      String(cancelled),
+    );
+    assert.ok(pulls < bytes.length / 4096, "it stopped reading");
+  }
+});
