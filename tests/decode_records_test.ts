@@ -203,3 +203,22 @@ Deno.test("decode: a state shorter than the detection window still yields its re
     assert.equal(records[0]!.size, 19);
   }
 });
+
+Deno.test("decode: a small record that would build millions of objects is refused, not built", async () => {
+  // Nomad's header, then one record: an array32 of 2^21 empty arrays (2 MiB of msgpack
+  // that would be 2 million JavaScript arrays).
+  const count = 1 << 21;
+  const state = new Uint8Array(7 + count);
+  state.set([0x80, 0x02, 0xdd, 0x00, 0x20, 0x00, 0x00]);
+  state.fill(0x90, 7);
+  const error = await rejectsWith(all(decodeRecords(state)), "limit-exceeded");
+  assert.equal(error.record?.number, 1);
+  assert.equal(error.layer, "state");
+  assert.match(error.message, /1048576 strings, arrays and maps/);
+  // One fewer level of abuse decodes: 2^20 - 1 arrays inside the outer one.
+  const fits = new Uint8Array(7 + (1 << 20) - 1);
+  fits.set([0x80, 0x02, 0xdd, 0x00, 0x0f, 0xff, 0xff]);
+  fits.fill(0x90, 7);
+  const [record] = await all(decodeRecords(fits));
+  assert.equal((record!.value as unknown[]).length, (1 << 20) - 1);
+});

@@ -72,6 +72,16 @@ export class MsgpackError extends Error {
 /** The deepest nesting of arrays and maps accepted. */
 export const MAX_MSGPACK_DEPTH = 1000;
 
+/**
+ * The most strings, byte strings, arrays and maps one decoded value may hold. Each is a
+ * JavaScript object of some 50-100 bytes built from as little as one msgpack byte, so a
+ * hostile 64 MiB record could otherwise ask for gigabytes; real records hold thousands.
+ */
+export const MAX_MSGPACK_OBJECTS = 1 << 20;
+
+/** A value that is well-formed but holds more than {@linkcode MAX_MSGPACK_OBJECTS}. */
+export class MsgpackLimitError extends MsgpackError {}
+
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
@@ -279,6 +289,8 @@ class Decoder {
   /** Absolute offset of `bytes[0]` within the DataView's buffer. */
   readonly base: number;
   pos: number;
+  /** Objects (strings, arrays, maps) still allowed. */
+  budget = MAX_MSGPACK_OBJECTS;
 
   constructor(bytes: Uint8Array, offset: number) {
     if (!Number.isSafeInteger(offset) || offset < 0) {
@@ -297,7 +309,18 @@ class Decoder {
     }
   }
 
+  /** Counts one more object against the budget. */
+  spend(start: number): void {
+    if (--this.budget < 0) {
+      throw new MsgpackLimitError(
+        start,
+        `more than ${MAX_MSGPACK_OBJECTS} strings, arrays and maps in one value`,
+      );
+    }
+  }
+
   raw(start: number, length: number): Uint8Array {
+    this.spend(start);
     this.need(start, length);
     const out = this.bytes.subarray(this.pos, this.pos + length);
     this.pos += length;
@@ -430,6 +453,7 @@ class Decoder {
   }
 
   enter(start: number, items: number, depth: number): void {
+    this.spend(start);
     if (items > this.bytes.length - this.pos) {
       throw new MsgpackError(start, declares(items, this.bytes.length - this.pos));
     }

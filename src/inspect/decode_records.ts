@@ -4,7 +4,7 @@
 import { type ArchiveInput, toByteStream, withSignal } from "../_input.ts";
 import { toBase64 } from "../_bytes.ts";
 import { SnapshotError } from "../errors.ts";
-import { MsgpackError } from "./_msgpack.ts";
+import { MAX_MSGPACK_OBJECTS, MsgpackError, MsgpackLimitError } from "./_msgpack.ts";
 import { ProtoError } from "./_protobuf.ts";
 import { type DecodedValue, recordValue } from "./_record_value.ts";
 import { redactionMarker } from "./_redact.ts";
@@ -51,7 +51,8 @@ export interface DecodeOptions {
   redact?: boolean;
   /**
    * The largest record decoded; a larger one fails with `limit-exceeded`, so that one
-   * record cannot make the decoder hold an unbounded amount of memory.
+   * record cannot make the decoder hold an unbounded amount of memory. (A record may also
+   * hold at most 1,048,576 strings, arrays and maps, for the same reason.)
    *
    * @default {67108864}
    */
@@ -185,19 +186,24 @@ function decode(
     };
   } catch (error) {
     if (!(error instanceof MsgpackError) && !(error instanceof ProtoError)) throw error;
+    const limit = error instanceof MsgpackLimitError;
     // A msgpack value starts after the type byte; offsets inside Vault messages are approximate
     // by the length prefix, so Vault names the entry's start.
     const offset = product === "vault" ? record.offset : record.offset + 1 + error.offset;
     const reason = error instanceof MsgpackError ? error.reason : error.message;
     throw new SnapshotError(
-      "record-invalid",
+      limit ? "limit-exceeded" : "record-invalid",
       `record ${record.number} (${product === "vault" ? name : `type ${record.type}, ${name}`}) ` +
         `at offset ${record.offset} cannot be decoded: ${reason} at offset ${offset}`,
       {
         layer: "state",
         entry: "state.bin",
         offset,
-        expected: product === "vault" ? "a protobuf StorageEntry" : "a msgpack value",
+        expected: limit
+          ? `at most ${MAX_MSGPACK_OBJECTS} strings, arrays and maps in a record`
+          : product === "vault"
+          ? "a protobuf StorageEntry"
+          : "a msgpack value",
         found: reason,
         record: position,
         cause: error,
