@@ -443,3 +443,18 @@ Deno.test("inspect: a signal stops an archive or a raw state midway, and the sou
     assert.ok(pulls < bytes.length / 4096, "it stopped reading");
   }
 });
+
+Deno.test("inspect: key-prefix rows are bounded; keys past the bound count in the totals only", async () => {
+  const state = await stateOf(snapOf(vault));
+  const meta = await metaOf(snapOf(vault));
+  const all = await inspectSnapshot({ state, meta }, { depth: 0 });
+  const bounded = await inspectSnapshot({ state, meta }, { depth: 0, maxKeyPrefixes: 10 });
+  assert.equal(bounded.keys!.prefixes.length, 10);
+  assert.equal(bounded.keys!.count, all.keys!.count);
+  assert.equal(bounded.keys!.bytes, all.keys!.bytes);
+  const shown = bounded.keys!.prefixes.reduce((n, p) => n + p.count, 0);
+  assert.equal(bounded.keys!.omitted?.count, all.keys!.count - shown);
+  assert.ok(bounded.warnings.some((w) => w.includes("maxKeyPrefixes")), bounded.warnings.join());
+  assert.equal(all.keys!.omitted, undefined);
+  await assert.rejects(inspectSnapshot({ state, meta }, { maxKeyPrefixes: -1 }), RangeError);
+});

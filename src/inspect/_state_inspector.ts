@@ -18,6 +18,8 @@ export interface StateInspectorOptions {
   depth: number;
   /** Count only keys starting with this. */
   filter: string;
+  /** The most prefix rows kept; keys under further prefixes count only in the totals. */
+  maxPrefixes: number;
 }
 
 /** The part of an {@linkcode InspectResult} that the state alone decides. */
@@ -170,15 +172,23 @@ export class StateInspector {
     if (!key.startsWith(filter)) return;
     // Vault's depth 0 means whole keys; Consul slices split[0:0], one row named "".
     const name = depth > 0 || this.#stats.product === "consul" ? keyPrefix(key, depth) : key;
+    const keys = this.#stats.keys!;
+    keys.count++;
+    keys.bytes += size;
     let row = this.#prefixes.get(name);
     if (!row) {
+      if (this.#prefixes.size >= this.#options.maxPrefixes) {
+        // A hostile state could name millions of prefixes: memory stays bounded.
+        keys.omitted ??= { count: 0, bytes: 0 };
+        keys.omitted.count++;
+        keys.omitted.bytes += size;
+        return;
+      }
       row = { name, count: 0, bytes: 0 };
       this.#prefixes.set(name, row);
     }
     row.count++;
     row.bytes += size;
-    this.#stats.keys!.count++;
-    this.#stats.keys!.bytes += size;
   }
 }
 

@@ -318,6 +318,8 @@ export interface InspectResultJson {
     count: number;
     /** Their bytes. */
     bytes: number;
+    /** Keys under prefixes past `maxKeyPrefixes` rows (in the totals, in no row), or `null`. */
+    omitted: { count: number; bytes: number } | null;
     /** One row per prefix, sorted by bytes (descending) then name. */
     prefixes: {
       /** The prefix. */
@@ -397,6 +399,7 @@ export function inspectResultToJson(result: InspectResult): InspectResultJson {
       filter: keys.filter,
       count: keys.count,
       bytes: keys.bytes,
+      omitted: keys.omitted ? { ...keys.omitted } : null,
       prefixes: byBytes(keys.prefixes).map((p) => ({
         name: p.name,
         count: p.count,

@@ -43,6 +43,11 @@ export interface KeyStats {
   count: number;
   /** Their bytes. */
   bytes: number;
+  /**
+   * Keys under prefixes past `maxKeyPrefixes` rows: counted in `count` and `bytes`, in
+   * no row. Absent when every prefix has its row.
+   */
+  omitted?: { count: number; bytes: number };
 }
 
 /** What a Vault `SHA256SUMS.sealed` envelope (a go-kms-wrapping `BlobInfo`) says without its key. */

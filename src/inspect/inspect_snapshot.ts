@@ -38,6 +38,13 @@ export interface InspectOptions extends ReadOptions {
    * beside a failure that comes later.
    */
   onMeta?: (meta: SnapshotMeta) => void;
+  /**
+   * The most key-prefix rows kept (memory is about 100 bytes a row). Keys under further
+   * prefixes are counted in the totals only, and a warning says how many.
+   *
+   * @default {1000000}
+   */
+  maxKeyPrefixes?: number;
 }
 
 /**
@@ -91,10 +98,15 @@ export async function inspectSnapshot(
   if (!Number.isSafeInteger(depth) || depth < 0) {
     throw new RangeError(`depth must be a whole number of at least 0, not ${depth}`);
   }
+  const maxPrefixes = options.maxKeyPrefixes ?? 1_000_000;
+  if (!Number.isSafeInteger(maxPrefixes) || maxPrefixes < 0) {
+    throw new RangeError(`maxKeyPrefixes must be a whole number of at least 0, not ${maxPrefixes}`);
+  }
   const inspector = new StateInspector({
     product: options.product,
     depth,
     filter: options.filter ?? "",
+    maxPrefixes,
   });
   if (isRawState(input)) return await inspectRawState(input, inspector, options);
 
@@ -170,6 +182,13 @@ function warningsFor(meta: SnapshotMeta, stats: StateStats): string[] {
   }
   if (stats.product === "unknown") {
     warnings.push(`the state was not decoded: ${stats.productReason}`);
+  }
+  const omitted = stats.keys?.omitted;
+  if (omitted) {
+    warnings.push(
+      `${omitted.count} keys (${omitted.bytes} bytes) lie under prefixes past the first ` +
+        `${stats.keys!.prefixes.length}: counted in the totals, shown in no row (maxKeyPrefixes)`,
+    );
   }
   return warnings;
 }
