@@ -49,8 +49,7 @@ function consulSort(rows: Row[]): Row[] {
  *
  * @example The pretty output
  * ```ts
- * import { formatConsulInspect } from "./format_consul.ts";
- * import type { InspectResult } from "./inspect_result.ts";
+ * import { formatConsulInspect, type InspectResult } from "@raftsnap/raftsnap";
  *
  * const result: InspectResult = {
  *   meta: {

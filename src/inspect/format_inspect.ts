@@ -142,8 +142,7 @@ function createdText(meta: SnapshotMeta): string | undefined {
  *
  * @example Contents, not layout
  * ```ts
- * import { formatInspect } from "./format_inspect.ts";
- * import type { InspectResult } from "./inspect_result.ts";
+ * import { formatInspect, type InspectResult } from "@raftsnap/raftsnap";
  *
  * const result: InspectResult = {
  *   meta: {
@@ -347,8 +346,7 @@ export interface InspectResultJson {
  *
  * @example
  * ```ts
- * import { inspectResultToJson } from "./format_inspect.ts";
- * import type { InspectResult } from "./inspect_result.ts";
+ * import { inspectResultToJson, type InspectResult } from "@raftsnap/raftsnap";
  *
  * const result: InspectResult = {
  *   meta: {

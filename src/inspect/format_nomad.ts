@@ -61,8 +61,7 @@ function asUint64(n: bigint): bigint {
  *
  * @example The text output
  * ```ts
- * import { formatNomadInspect } from "./format_nomad.ts";
- * import type { InspectResult } from "./inspect_result.ts";
+ * import { formatNomadInspect, type InspectResult } from "@raftsnap/raftsnap";
  *
  * const result: InspectResult = {
  *   meta: {

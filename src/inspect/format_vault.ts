@@ -44,8 +44,7 @@ interface Row {
  *
  * @example The table with details
  * ```ts
- * import { formatVaultInspect } from "./format_vault.ts";
- * import type { InspectResult } from "./inspect_result.ts";
+ * import { formatVaultInspect, type InspectResult } from "@raftsnap/raftsnap";
  *
  * const result: InspectResult = {
  *   meta: {
