@@ -16,6 +16,7 @@
 import {
   createAesGcmSealer,
   hashWasmSha256,
+  type InspectResult,
   inspectSnapshot,
   parseSnapshot,
   type Sealer,
@@ -25,7 +26,6 @@ import {
   type VerifyResult,
   verifySnapshot,
 } from "../mod.ts";
-import type { InspectResult } from "../src/inspect/inspect_result.ts";
 import { h } from "./_dom.ts";
 import { explain } from "./explain.ts";
 import { formatBytes, formatCount, formatDuration, formatRate } from "./format.ts";

@@ -7,7 +7,7 @@
  * `-kvdetails`, and a bar chart of each, since people would rather look than read.
  */
 
-import type { InspectResult } from "../src/inspect/inspect_result.ts";
+import type { InspectResult } from "../mod.ts";
 import { barChart } from "./bar_chart.ts";
 import { h, table } from "./_dom.ts";
 import { formatBytes, formatCount } from "./format.ts";
