@@ -458,3 +458,44 @@ Deno.test("inspect: key-prefix rows are bounded; keys past the bound count in th
   assert.equal(all.keys!.omitted, undefined);
   await assert.rejects(inspectSnapshot({ state, meta }, { maxKeyPrefixes: -1 }), RangeError);
 });
+
+Deno.test("inspect: nesting past 1000 levels fails at the exact offset, in any chunking", async () => {
+  // Nomad's header, then record 1 (type 2): 1001 nested one-item arrays.
+  const state = new Uint8Array([0x80, 0x02, ...new Array(1001).fill(0x91), 0x00]);
+  const meta = await metaOf(snapOf(nomad));
+  for (const chunks of [[state.length], [1], [3, 7]]) {
+    const error = await rejectsWith(
+      inspectSnapshot({ state: chunked(state, chunks), meta }),
+      "record-invalid",
+    );
+    assert.equal(error.offset, 2 + 1000, error.message);
+    assert.equal(error.record?.number, 1);
+    assert.match(error.message, /nesting deeper than 1000 levels/);
+  }
+  // Past the 64 bytes held back to detect the product, 1-byte chunks split every header:
+  // a 70-byte raw record, then [0x92, 0xdd 00 00 00 01, 0xc1] with the 0xc1 at offset 82.
+  const bad = new Uint8Array([
+    0x80,
+    0x02,
+    0xda,
+    0x00,
+    0x46,
+    ...new Array(70).fill(0x61),
+    0x02,
+    0x92,
+    0xdd,
+    0x00,
+    0x00,
+    0x00,
+    0x01,
+    0xc1,
+  ]); // deno-fmt-ignore
+  for (const chunks of [[1], [bad.length]]) {
+    const error = await rejectsWith(
+      inspectSnapshot({ state: chunked(bad, chunks), meta }),
+      "record-invalid",
+    );
+    assert.equal(error.offset, 82, error.message);
+    assert.equal(error.record?.number, 2);
+  }
+});

@@ -14,6 +14,8 @@ export class MsgpackSkipper {
   #head = new Uint8Array(9);
   #headLength = 0;
   #headNeed = 0;
+  /** Where the split header's token began, from the start of the value. */
+  #headAt = 0;
   /** Payload bytes (raw, bin, ext) still to skip. */
   #skip = 0;
   /** Bytes of the current value consumed so far. */
@@ -55,6 +57,7 @@ export class MsgpackSkipper {
       if (pos >= end) return this.#done(start, end, -1);
       let header: Uint8Array = bytes;
       let at = pos;
+      let tokenAt = this.#consumed + pos - start;
       if (this.#headNeed > 0) {
         const n = Math.min(this.#headNeed - this.#headLength, end - pos);
         this.#head.set(bytes.subarray(pos, pos + n), this.#headLength);
@@ -63,20 +66,22 @@ export class MsgpackSkipper {
         if (this.#headLength < this.#headNeed) return this.#done(start, end, -1);
         header = this.#head;
         at = 0;
+        tokenAt = this.#headAt;
         this.#headNeed = 0;
         this.#headLength = 0;
       } else {
         const size = headerSize(bytes[pos]!);
-        if (size < 0) throw new MsgpackFrameError(this.#consumed + pos - start, bytes[pos]!);
+        if (size < 0) throw new MsgpackFrameError(tokenAt, bytes[pos]!);
         if (pos + size > end) {
           this.#head.set(bytes.subarray(pos, end));
           this.#headLength = end - pos;
           this.#headNeed = size;
+          this.#headAt = tokenAt;
           return this.#done(start, end, -1);
         }
         pos += size;
       }
-      if (this.#token(header, at)) return this.#done(start, pos, pos);
+      if (this.#token(header, at, tokenAt)) return this.#done(start, pos, pos);
     }
   }
 
@@ -96,12 +101,15 @@ export class MsgpackSkipper {
     return result;
   }
 
-  /** Applies one complete token header; true when the top-level value ended. */
-  #token(h: Uint8Array, at: number): boolean {
+  /**
+   * Applies one complete token header; true when the top-level value ended.
+   * `offset` is where the token began, from the start of the value.
+   */
+  #token(h: Uint8Array, at: number, offset: number): boolean {
     const b = h[at]!;
     if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) return this.#finishItem();
-    if (b <= 0x8f) return this.#open((b & 0x0f) * 2);
-    if (b <= 0x9f) return this.#open(b & 0x0f);
+    if (b <= 0x8f) return this.#open((b & 0x0f) * 2, offset);
+    if (b <= 0x9f) return this.#open(b & 0x0f, offset);
     if (b <= 0xbf) return this.#payload(b & 0x1f);
     switch (b) {
       case 0xc4:
@@ -130,13 +138,13 @@ export class MsgpackSkipper {
       case 0xd8:
         return this.#payload(16);
       case 0xdc:
-        return this.#open(u16(h, at + 1));
+        return this.#open(u16(h, at + 1), offset);
       case 0xdd:
-        return this.#open(u32(h, at + 1));
+        return this.#open(u32(h, at + 1), offset);
       case 0xde:
-        return this.#open(u16(h, at + 1) * 2);
+        return this.#open(u16(h, at + 1) * 2, offset);
       case 0xdf:
-        return this.#open(u32(h, at + 1) * 2);
+        return this.#open(u32(h, at + 1) * 2, offset);
       default: // fixed-size numbers: the header is the whole token
         return this.#finishItem();
     }
@@ -148,10 +156,10 @@ export class MsgpackSkipper {
     return false;
   }
 
-  #open(items: number): boolean {
+  #open(items: number, offset: number): boolean {
     if (items === 0) return this.#finishItem();
     if (this.#stack.length >= MsgpackSkipper.MAX_DEPTH) {
-      throw new MsgpackFrameError(this.#consumed, undefined, "nesting deeper than 1000 levels");
+      throw new MsgpackFrameError(offset, undefined, "nesting deeper than 1000 levels");
     }
     this.#stack.push(items);
     return false;
