@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import { SnapshotError } from "../errors.ts";
+import { decodeMsgpack } from "./_msgpack.ts";
 import { readMapString } from "./_msgpack_field.ts";
 import { ProtoError } from "./_protobuf.ts";
 import type { FramedRecord } from "./_state_framer.ts";
@@ -207,15 +208,13 @@ function byBytesThenName(a: { bytes: number; name: string }, b: { bytes: number;
   return b.bytes - a.bytes || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
-/** `LastIndex` from Consul's header bytes `81 a9 "LastIndex" <uint>`. */
+/** `LastIndex` from the first bytes of Consul's header `{"LastIndex": n}`. */
 function lastIndexOf(header: Uint8Array): bigint | undefined {
-  if (header[0] !== 0x81 || header[1] !== 0xa9) return undefined;
-  const b = header[11];
-  if (b === undefined) return undefined;
-  if (b <= 0x7f) return BigInt(b);
-  const width = { 0xcc: 1, 0xcd: 2, 0xce: 4, 0xcf: 8 }[b];
-  if (width === undefined || header.length < 12 + width) return undefined;
-  let value = 0n;
-  for (let i = 0; i < width; i++) value = (value << 8n) | BigInt(header[12 + i]!);
-  return value;
+  try {
+    const { value } = decodeMsgpack(header);
+    const index = value instanceof Map ? value.get("LastIndex") : undefined;
+    return typeof index === "number" || typeof index === "bigint" ? BigInt(index) : undefined;
+  } catch {
+    return undefined; // a header that is no map of a number names no index
+  }
 }
