@@ -3,6 +3,7 @@
 
 import { byteSize } from "./_byte_size.ts";
 import { compareGoStrings, goJsonIndent, type GoJsonValue } from "./_go_json.ts";
+import { metaLines } from "./_meta_lines.ts";
 import { tabwrite } from "./_tabwriter.ts";
 import type { InspectResult } from "./inspect_result.ts";
 
@@ -113,12 +114,7 @@ export function formatConsulInspect(
   }
   if (format !== "pretty") throw new TypeError(`Unknown format: ${format}`);
 
-  let text = ` ID\t${meta.id}`;
-  text += `\n Size\t${meta.size}`;
-  text += `\n Index\t${meta.index}`;
-  text += `\n Term\t${meta.term}`;
-  text += `\n Version\t${meta.version}`;
-  text += "\n";
+  let text = metaLines(meta);
   const table = (title: string, rows: Row[], total: number) => {
     text += `\n ${title}\tCount\tSize\n`;
     text += " ----\t----\t----";

@@ -3,6 +3,7 @@
 
 import { byteSize } from "./_byte_size.ts";
 import { compareGoStrings, goJsonIndent } from "./_go_json.ts";
+import { metaLines } from "./_meta_lines.ts";
 import { tabwrite } from "./_tabwriter.ts";
 import type { InspectResult } from "./inspect_result.ts";
 
@@ -107,12 +108,7 @@ export function formatVaultInspect(
   }
   if (format !== "table") throw new TypeError(`Unknown format: ${format}`);
 
-  let text = ` ID\t${meta.id}`;
-  text += `\n Size\t${meta.size}`;
-  text += `\n Index\t${meta.index}`;
-  text += `\n Term\t${meta.term}`;
-  text += `\n Version\t${meta.version}`;
-  text += "\n";
+  let text = metaLines(meta);
   if (statsKV !== null) {
     text += "\n";
     text += "\n Key Name\tCount\tSize\n";

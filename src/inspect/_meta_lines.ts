@@ -1,0 +1,14 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+// This module is browser compatible.
+
+import type { SnapshotMeta } from "../meta.ts";
+
+/**
+ * The metadata block Consul's and Vault's inspect print first (Vault's formatter is a
+ * copy of Consul's): ` ID`, ` Size`, ` Index`, ` Term`, ` Version`, each a label, a tab
+ * and the value, for their tabwriter to align, and a final newline.
+ */
+export function metaLines(meta: SnapshotMeta): string {
+  return ` ID\t${meta.id}\n Size\t${meta.size}\n Index\t${meta.index}\n Term\t${meta.term}\n` +
+    ` Version\t${meta.version}\n`;
+}
