@@ -39,6 +39,45 @@ export function killChildren(): void {
   for (const child of running) killGroup(child);
 }
 
+/**
+ * Runs a benchmark in a fresh temporary folder under `tmpRoot`, removed at the end unless
+ * `keep`; Ctrl-C or SIGTERM stops the children, removes the folder and exits 130.
+ *
+ * @returns What `run` returns (the exit code).
+ */
+export async function inBenchDir(
+  options: { tmpRoot: string; keep: boolean },
+  prefix: string,
+  log: (message: string) => void,
+  run: (dir: string) => Promise<number>,
+): Promise<number> {
+  await Deno.mkdir(options.tmpRoot, { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: options.tmpRoot, prefix });
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) return;
+    interrupted = true;
+    log("interrupted: stopping the children and cleaning up");
+    killChildren();
+    const cleanup = options.keep ? Promise.resolve() : Deno.remove(dir, { recursive: true });
+    cleanup.catch(() => {}).finally(() => Deno.exit(130));
+  };
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+  try {
+    return await run(dir);
+  } finally {
+    for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+    if (options.keep) {
+      log(`kept ${dir}`);
+    } else {
+      await Deno.remove(dir, { recursive: true }).catch((error) =>
+        log(`cannot remove ${dir}: ${error}`)
+      );
+    }
+  }
+}
+
 async function spawn(
   command: string,
   args: string[],

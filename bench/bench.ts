@@ -39,7 +39,7 @@ import {
   stateTable,
   targetSummary,
 } from "./_report.ts";
-import { baseline, killChildren, measure, type OpOutcome, ROOT } from "./_run.ts";
+import { baseline, inBenchDir, measure, type OpOutcome, ROOT } from "./_run.ts";
 
 const SMALL_STATE = 1 << 20;
 
@@ -241,21 +241,7 @@ async function main(): Promise<number> {
   }
 
   const started = performance.now();
-  await Deno.mkdir(args.tmpRoot, { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: args.tmpRoot, prefix: "raftsnap-bench-" });
-  let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) return;
-    interrupted = true;
-    log("interrupted: stopping the children and cleaning up");
-    killChildren();
-    const cleanup = args.keep ? Promise.resolve() : Deno.remove(dir, { recursive: true });
-    cleanup.catch(() => {}).finally(() => Deno.exit(130));
-  };
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
-
-  try {
+  return await inBenchDir(args, "raftsnap-bench-", log, async (dir) => {
     log(
       `raftsnap bench: ${formatSize(args.size)} per state, states ${args.only.join(",")}, ops ${
         args.ops.join(",")
@@ -327,16 +313,7 @@ async function main(): Promise<number> {
       console.log(out.join("\n"));
     }
     return 0;
-  } finally {
-    for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
-    if (args.keep) {
-      log(`kept ${dir}`);
-    } else {
-      await Deno.remove(dir, { recursive: true }).catch((error) =>
-        log(`cannot remove ${dir}: ${error}`)
-      );
-    }
-  }
+  });
 }
 
 Deno.exit(await main());

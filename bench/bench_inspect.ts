@@ -19,7 +19,7 @@ import { formatSize, parseSize } from "./_args.ts";
 import { writeState } from "./_gen.ts";
 import { consulState, type GeneratedStats, MIN_STATE, vaultState } from "./_gen_state.ts";
 import { table } from "./_report.ts";
-import { baseline, type BaselineOutcome, killChildren, measure, type OpOutcome } from "./_run.ts";
+import { baseline, type BaselineOutcome, inBenchDir, measure, type OpOutcome } from "./_run.ts";
 
 const PRODUCTS = ["consul", "vault"] as const;
 type Product = typeof PRODUCTS[number];
@@ -426,21 +426,7 @@ async function main(): Promise<number> {
   }
 
   const started = performance.now();
-  await Deno.mkdir(args.tmpRoot, { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: args.tmpRoot, prefix: "raftsnap-bench-inspect-" });
-  let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) return;
-    interrupted = true;
-    log("interrupted: stopping the children and cleaning up");
-    killChildren();
-    const cleanup = args.keep ? Promise.resolve() : Deno.remove(dir, { recursive: true });
-    cleanup.catch(() => {}).finally(() => Deno.exit(130));
-  };
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
-
-  try {
+  return await inBenchDir(args, "raftsnap-bench-inspect-", log, async (dir) => {
     log(
       `raftsnap bench:inspect: ${formatSize(args.size)} and ${formatSize(args.small)} states of ${
         args.only.join(",")
@@ -497,16 +483,7 @@ async function main(): Promise<number> {
       )
       ? 1
       : 0;
-  } finally {
-    for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
-    if (args.keep) {
-      log(`kept ${dir}`);
-    } else {
-      await Deno.remove(dir, { recursive: true }).catch((error) =>
-        log(`cannot remove ${dir}: ${error}`)
-      );
-    }
-  }
+  });
 }
 
 Deno.exit(await main());
