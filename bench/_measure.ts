@@ -175,17 +175,7 @@ async function run(op: string, args: Map<string, string>): Promise<Measurement |
     case "verify":
       task = () => verify(need("snap"), size, op, {});
       break;
-    case "verify-native": {
-      let hasher: VerifyOptions["hasher"];
-      try {
-        hasher = await loadNativeHasher();
-      } catch (error) {
-        if (error instanceof Unavailable) return { op, na: error.message };
-        throw error;
-      }
-      task = () => verify(need("snap"), size, op, { hasher });
-      break;
-    }
+    case "verify-native":
     case "inspect": {
       let hasher: VerifyOptions["hasher"];
       try {
@@ -194,7 +184,9 @@ async function run(op: string, args: Map<string, string>): Promise<Measurement |
         if (error instanceof Unavailable) return { op, na: error.message };
         throw error;
       }
-      task = () => inspect(need("snap"), size, args.get("product"), { hasher });
+      task = op === "inspect"
+        ? () => inspect(need("snap"), size, args.get("product"), { hasher })
+        : () => verify(need("snap"), size, op, { hasher });
       break;
     }
     case "verify-single":

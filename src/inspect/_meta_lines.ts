@@ -12,3 +12,14 @@ export function metaLines(meta: SnapshotMeta): string {
   return ` ID\t${meta.id}\n Size\t${meta.size}\n Index\t${meta.index}\n Term\t${meta.term}\n` +
     ` Version\t${meta.version}\n`;
 }
+
+/** The `Meta` member of Consul's and Vault's inspect JSON. */
+export function metaJson(meta: SnapshotMeta): { [key: string]: bigint | number | string } {
+  return {
+    ID: meta.id,
+    Size: meta.size,
+    Index: meta.index,
+    Term: meta.term,
+    Version: meta.version,
+  };
+}

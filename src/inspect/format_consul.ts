@@ -3,7 +3,7 @@
 
 import { byteSize } from "./_byte_size.ts";
 import { compareGoStrings, goJsonIndent, type GoJsonValue } from "./_go_json.ts";
-import { metaLines } from "./_meta_lines.ts";
+import { metaJson, metaLines } from "./_meta_lines.ts";
 import { tabwrite } from "./_tabwriter.ts";
 import type { InspectResult } from "./inspect_result.ts";
 
@@ -96,13 +96,7 @@ export function formatConsulInspect(
     const row = (r: Row): GoJsonValue => ({ Name: r.name, Sum: r.sum, Count: r.count });
     return goJsonIndent(
       {
-        Meta: {
-          ID: meta.id,
-          Size: meta.size,
-          Index: meta.index,
-          Term: meta.term,
-          Version: meta.version,
-        },
+        Meta: metaJson(meta),
         Stats: stats.map(row),
         StatsKV: statsKV === null ? null : statsKV.map(row),
         TotalSize: result.totalBytes,

@@ -3,7 +3,7 @@
 
 import { byteSize } from "./_byte_size.ts";
 import { compareGoStrings, goJsonIndent } from "./_go_json.ts";
-import { metaLines } from "./_meta_lines.ts";
+import { metaJson, metaLines } from "./_meta_lines.ts";
 import { tabwrite } from "./_tabwriter.ts";
 import type { InspectResult } from "./inspect_result.ts";
 
@@ -89,13 +89,7 @@ export function formatVaultInspect(
   if (format === "json") {
     return goJsonIndent(
       {
-        Meta: {
-          ID: meta.id,
-          Size: meta.size,
-          Index: meta.index,
-          Term: meta.term,
-          Version: meta.version,
-        },
+        Meta: metaJson(meta),
         StatsKV: statsKV === null
           ? null
           : statsKV.map((r) => ({ Name: r.name, Count: r.count, Size: r.size })),
