@@ -318,7 +318,17 @@ Deno.test("TarReader counts what follows the end-of-archive blocks", () => {
 
 Deno.test("TarReader.end() reports a cut inside a header or inside data as truncated", () => {
   const tar = concat(header({ name: "state.bin", size: 600 }), padded("x".repeat(600)), END);
-  for (const cut of [100, 512 + 300, 512 + 600 + 10]) {
+  for (const cut of [100, 512 + 300, 512 + 600 + 424 + 10, 512 + 600 + 424 + 512 + 1]) {
     throwsCode(tar.subarray(0, cut), "truncated");
+  }
+});
+
+Deno.test("TarReader.end() takes a cut inside the padding after an entry as the end, as Go does", () => {
+  // Go reads that padding with tryReadFull: a short read is io.EOF, the archive's end.
+  const tar = concat(header({ name: "state.bin", size: 600 }), padded("x".repeat(600)), END);
+  for (const cut of [512 + 600, 512 + 600 + 1, 512 + 600 + 423]) {
+    const { seen, reader } = readTar(tar.subarray(0, cut));
+    assert.deepEqual(seen.map((s) => [s.entry.name, s.data.length]), [["state.bin", 600]]);
+    assert.ok(reader.ended);
   }
 });

@@ -6,11 +6,13 @@ import {
   chunked,
   codeForGoError,
   goManifest,
+  gunzipBytes,
   randomSizes,
   readFixture,
   rejectsWith,
   verdict,
 } from "./_helpers.ts";
+import { gzipStored } from "./_mutations.ts";
 
 const manifest = await goManifest();
 const sealer = await createAesGcmSealer(manifest.seal_key_hex);
@@ -181,4 +183,26 @@ Deno.test("SnapshotError carries its code and layer", () => {
   assert.ok(error instanceof Error);
   assert.equal(error.name, "SnapshotError");
   assert.equal(error.message, "Cannot verify the snapshot: x");
+});
+
+Deno.test("verifySnapshot() accepts a tar cut inside the padding after its last entry, as Go does", async () => {
+  // small.snap's tar: meta.json at 0, state.bin at 1024, SHA256SUMS at 2048 (152 bytes),
+  // its padding to 3072, then the two end blocks. Go's tar reader takes a short read of
+  // an entry's padding as the end of the archive, and every file is there and hashed.
+  const tar = await gunzipBytes(await readFixture("go-reference/small.snap"));
+  for (const cut of [2048 + 512 + 152, 2048 + 512 + 153, 3071]) {
+    const result = await verifySnapshot(gzipStored(tar.subarray(0, cut)));
+    assert.equal(
+      result.stateSha256,
+      "83435f28ef54bc74e4c094b5b68525a115b52644e54c9f0bbf4c5616cee4ff79",
+    );
+    assert.equal(result.tarBytes, cut);
+  }
+  // Cut inside the padding after state.bin, the sums are missing: refused as Go refuses it.
+  assert.notEqual(
+    await verdict(verifySnapshot(gzipStored(tar.subarray(0, 1024 + 512 + 30)))),
+    "ok",
+  );
+  // Cut inside the end blocks is still a truncated header.
+  await rejectsWith(verifySnapshot(gzipStored(tar.subarray(0, 3072 + 100))), "truncated");
 });
