@@ -9,9 +9,11 @@
  * - `deno task build:web`: `dist/web/`, the inspector page (`index.html`, `style.css`,
  *   `app.mjs` and the hashing worker): copy the folder to any static host.
  *
- * The library names its workers as `new URL("./_x.ts", import.meta.url)`: a bundle keeps
- * that string, so each worker is bundled too and the URL rewritten to its `.mjs`. Without
- * the worker files the library still verifies (hashing falls back to the calling thread).
+ * The library names its workers as `new URL("./x_worker.ts", import.meta.url)`, relative
+ * to the module that starts them: a bundle keeps that string, so each worker is found in
+ * `src/` (its name must be unique there), bundled too, and the URL rewritten to its `.mjs`
+ * (named for its path: `src/sha256/worker.ts` is `sha256_worker.mjs`). Without the worker
+ * files the library still verifies (hashing falls back to the calling thread).
  *
  * Usage: `deno run -A web/build.ts [lib|web|all] [--out DIR]`.
  *
@@ -30,7 +32,33 @@ export interface BuildOutput {
   workers: string[];
 }
 
-const WORKER_URL = /new URL\("\.\/(_[a-z0-9_]+)\.ts", import\.meta\.url\)/g;
+const WORKER_URL = /new URL\("\.\/([a-z0-9_]*worker)\.ts", import\.meta\.url\)/g;
+
+/**
+ * The worker scripts the library starts, by the name its `new URL` gives them: the path
+ * under `src/` of each, found next to the module whose source names it.
+ */
+async function workerPaths(): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const walk = async (dir: string) => {
+    for await (const entry of Deno.readDir(new URL(dir, ROOT))) {
+      const path = `${dir}${entry.name}`;
+      if (entry.isDirectory) await walk(`${path}/`);
+      else if (entry.name.endsWith(".ts")) {
+        const code = await Deno.readTextFile(new URL(path, ROOT));
+        for (const [, name] of code.matchAll(WORKER_URL)) {
+          const worker = `${dir}${name}.ts`;
+          if (found.has(name!) && found.get(name!) !== worker) {
+            throw new Error(`two workers are named ${name}: name each worker script uniquely`);
+          }
+          found.set(name!, worker);
+        }
+      }
+    }
+  };
+  await walk("src/");
+  return found;
+}
 
 /** Runs `deno bundle` for one entry; throws with its output when it fails. */
 async function bundle(entry: string, output: string): Promise<void> {
@@ -66,21 +94,28 @@ async function bundleWithWorkers(entry: string, dir: string, name: string): Prom
   const main = `${dir}/${name}`;
   await bundle(entry, main);
   const code = await Deno.readTextFile(main);
-  const workers = [...new Set(Array.from(code.matchAll(WORKER_URL), (m) => m[1]!))];
-  for (const worker of workers) {
-    const path = `${dir}/${worker}.mjs`;
-    await bundle(`src/${worker}.ts`, path);
+  const paths = await workerPaths();
+  const names = [...new Set(Array.from(code.matchAll(WORKER_URL), (m) => m[1]!))];
+  const outputs = new Map<string, string>();
+  for (const name of names) {
+    const source = paths.get(name);
+    if (!source) throw new Error(`the bundle names a worker ${name} that src/ does not start`);
+    const output = `${source.slice("src/".length, -".ts".length).replaceAll("/", "_")}.mjs`;
+    outputs.set(name, output);
+    const path = `${dir}/${output}`;
+    await bundle(source, path);
     // The page starts its hashing worker from a blob: URL (a fetched copy, so that it works
     // offline), where any `new URL(…, import.meta.url)` throws and the worker dies silently.
     if ((await Deno.readTextFile(path)).includes("import.meta.url")) {
-      throw new Error(`${worker}.mjs uses import.meta.url: it would not start from a blob: URL`);
+      throw new Error(`${output} uses import.meta.url: it would not start from a blob: URL`);
     }
   }
   await Deno.writeTextFile(
     main,
-    code.replace(WORKER_URL, (_, worker) => `new URL("./${worker}.mjs", import.meta.url)`),
+    code.replace(WORKER_URL, (_, name) => `new URL("./${outputs.get(name)}", import.meta.url)`),
   );
-  return { dir, main, workers: workers.map((w) => `${dir}/${w}.mjs`) };
+  const workers = [...outputs.values()];
+  return { dir, main, workers: workers.map((w) => `${dir}/${w}`) };
 }
 
 /**
@@ -91,8 +126,8 @@ async function bundleWithWorkers(entry: string, dir: string, name: string): Prom
  */
 export async function buildLibrary(dir = new URL("dist/lib", ROOT).pathname): Promise<BuildOutput> {
   const out = await bundleWithWorkers("mod.ts", dir, "raftsnap.mjs");
-  if (!out.workers.some((w) => w.endsWith("/_sha256_worker.mjs"))) {
-    throw new Error("the bundle names no _sha256_worker: did the library's worker URL change?");
+  if (!out.workers.some((w) => w.endsWith("/sha256_worker.mjs"))) {
+    throw new Error("the bundle names no sha256_worker: did the library's worker URL change?");
   }
   return out;
 }
@@ -109,8 +144,8 @@ const STATIC = ["index.html", "style.css"];
  */
 export async function buildWeb(dir = new URL("dist/web", ROOT).pathname): Promise<BuildOutput> {
   const out = await bundleWithWorkers("web/app.ts", dir, "app.mjs");
-  if (!out.workers.some((w) => w.endsWith("/_sha256_worker.mjs"))) {
-    throw new Error("app.mjs names no _sha256_worker: did the library's worker URL change?");
+  if (!out.workers.some((w) => w.endsWith("/sha256_worker.mjs"))) {
+    throw new Error("app.mjs names no sha256_worker: did the library's worker URL change?");
   }
   for (const file of STATIC) {
     await Deno.copyFile(new URL(`web/${file}`, ROOT), `${dir}/${file}`);

@@ -18,7 +18,7 @@
  * @module
  */
 
-import type { Spool } from "../spool.ts";
+import type { Spool } from "../archive/spool.ts";
 
 /** Options of {@linkcode FileSpool.create}. */
 export interface FileSpoolOptions {

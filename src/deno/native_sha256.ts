@@ -21,7 +21,7 @@
  */
 
 import { createHash } from "node:crypto";
-import type { Sha256, Sha256Factory } from "../sha256.ts";
+import type { Sha256, Sha256Factory } from "../sha256/sha256.ts";
 
 /**
  * {@linkcode Sha256Factory} on `node:crypto`; large states are hashed by the same code
@@ -35,5 +35,5 @@ export const nativeSha256: Sha256Factory = Object.assign(
       digest: () => new Uint8Array(hash.digest()),
     };
   },
-  { workerUrl: new URL("./_native_sha256_worker.ts", import.meta.url) },
+  { workerUrl: new URL("./native_sha256_worker.ts", import.meta.url) },
 );

@@ -1,7 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import type { VerifyResult } from "../_read_archive.ts";
+import type { VerifyResult } from "../archive/read_archive.ts";
 
 /**
  * Where {@linkcode createVerifyHandler} puts uploads: any object store fits. Each upload

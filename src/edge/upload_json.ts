@@ -2,9 +2,9 @@
 // This module is browser compatible.
 
 import { toBase64 } from "../_bytes.ts";
-import type { ArchiveEntry, VerifyResult } from "../_read_archive.ts";
+import type { ArchiveEntry, VerifyResult } from "../archive/read_archive.ts";
 import { SnapshotError, type SnapshotErrorCode, type SnapshotErrorLayer } from "../errors.ts";
-import type { SnapshotMeta } from "../meta.ts";
+import type { SnapshotMeta } from "../format/meta.ts";
 import { UploadError, type UploadErrorCode } from "./upload_error.ts";
 
 /**

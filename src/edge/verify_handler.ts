@@ -2,12 +2,12 @@
 // This module is browser compatible.
 
 import { toBase64, toHex } from "../_bytes.ts";
-import type { VerifyResult } from "../_read_archive.ts";
+import type { VerifyResult } from "../archive/read_archive.ts";
 import { SnapshotError } from "../errors.ts";
 import { type ReadLimits, resolveLimits } from "../limits.ts";
-import type { Sealer } from "../seal.ts";
-import { hashWasmSha256, type Sha256, type Sha256Factory } from "../sha256.ts";
-import { verifySnapshot } from "../verify.ts";
+import type { Sealer } from "../format/seal.ts";
+import { hashWasmSha256, type Sha256, type Sha256Factory } from "../sha256/sha256.ts";
+import { verifySnapshot } from "../archive/verify.ts";
 import { type AnnouncedDigest, announcedDigests } from "./_digest.ts";
 import { Feed } from "./_feed.ts";
 import type { Authorize, BodyAuthorizer } from "./authorize.ts";

@@ -1,7 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { type ArchiveInput, toByteStream, withSignal } from "../_input.ts";
+import { type ArchiveInput, toByteStream, withSignal } from "../archive/_input.ts";
 import { toBase64 } from "../_bytes.ts";
 import { SnapshotError } from "../errors.ts";
 import { MAX_MSGPACK_OBJECTS, MsgpackError, MsgpackLimitError } from "./_msgpack.ts";

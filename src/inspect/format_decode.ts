@@ -1,7 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { encodeMeta, type SnapshotMeta } from "../meta.ts";
+import { encodeMeta, type SnapshotMeta } from "../format/meta.ts";
 import { type DecodedValue, recordValue } from "./_record_value.ts";
 import { recordTypeName } from "./_type_names.ts";
 

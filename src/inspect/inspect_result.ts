@@ -1,8 +1,8 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import type { VerifyResult } from "../_read_archive.ts";
-import type { SnapshotMeta } from "../meta.ts";
+import type { VerifyResult } from "../archive/read_archive.ts";
+import type { SnapshotMeta } from "../format/meta.ts";
 
 /** The products whose `state.bin` raftsnap can decode. */
 export type Product = "consul" | "nomad" | "vault";

@@ -1,8 +1,0 @@
-// Copyright 2026 the raftsnap authors. Apache-2.0 license.
-
-/** A hashing worker on `node:crypto`, for {@linkcode nativeSha256}. */
-
-import { serveHashing } from "../_hash_worker_protocol.ts";
-import { nativeSha256 } from "./native_sha256.ts";
-
-serveHashing(nativeSha256);

@@ -1,0 +1,136 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+// The library bundle (deno task build) in a second runtime: Node imports dist's
+// raftsnap.mjs and must give the same verdicts as Deno (and Go) for every go-reference
+// fixture, for bytes appended after the last gzip member, and for a multi-member archive.
+
+import { createAesGcmSealer, SnapshotError, verifySnapshot, writeSnapshot } from "../../mod.ts";
+import { buildLibrary } from "../../web/build.ts";
+import {
+  assert,
+  codeForGoError,
+  collect,
+  FIXTURES,
+  goManifest,
+  hex,
+  readFixture,
+} from "../_helpers.ts";
+
+const NODE = Deno.env.get("RAFTSNAP_NODE") ?? "node";
+
+interface Case {
+  name: string;
+  path: string;
+  key?: string;
+}
+
+interface Outcome {
+  name: string;
+  verdict: string;
+  id?: string;
+  index?: string;
+  stateSha256?: string;
+  checksum?: string;
+  sealVerified?: boolean;
+}
+
+/** What Deno (this process, mod.ts) says about a case, in the Node script's shape. */
+async function inDeno({ name, path, key }: Case): Promise<Outcome> {
+  const sealer = key ? await createAesGcmSealer(key) : undefined;
+  try {
+    const file = await Deno.open(path);
+    const result = await verifySnapshot(file.readable, { sealer, checksum: true });
+    return {
+      name,
+      verdict: "ok",
+      id: result.meta.id,
+      index: String(result.meta.index),
+      stateSha256: result.stateSha256,
+      checksum: result.checksum,
+      sealVerified: result.sealVerified,
+    };
+  } catch (error) {
+    if (!(error instanceof SnapshotError)) throw error;
+    return { name, verdict: error.code };
+  }
+}
+
+Deno.test("the library bundle verifies in Node 20 as in Deno and Go", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "raftsnap-node-" });
+  try {
+    const { main } = await buildLibrary(`${dir}/lib`);
+    const manifest = await goManifest();
+    const cases: Case[] = manifest.fixtures.map((f) => ({
+      name: f.file,
+      path: new URL(`go-reference/${f.file}`, FIXTURES).pathname,
+    }));
+    const sealed = new URL("go-reference/sealed.snap", FIXTURES).pathname;
+    cases.push({ name: "sealed.snap, right key", path: sealed, key: manifest.seal_key_hex });
+    cases.push({ name: "sealed.snap, wrong key", path: sealed, key: manifest.wrong_key_hex });
+
+    // Node's zlib joins gzip members itself and skips bytes after a member that start
+    // with 00: the cases where Node's DecompressionStream differs from Deno's.
+    const small = await readFixture("go-reference/small.snap");
+    const appended: [string, number[]][] = [
+      ["junk", [0x6a, 0x75, 0x6e, 0x6b]],
+      ["zeros", [0, 0, 0, 0, 0, 0, 0, 0]],
+      ["zero-then-junk", [0, 0x6a, 0x75, 0x6e, 0x6b]],
+      ["one-zero", [0]],
+    ];
+    for (const [name, bytes] of appended) {
+      const path = `${dir}/small+${name}.snap`;
+      await Deno.writeFile(path, new Uint8Array([...small, ...bytes]));
+      cases.push({ name: `small.snap + ${name}`, path });
+    }
+    // Several members (parallel compression), as Go and raftsnap accept them.
+    const state = new Uint8Array(9 << 20).map((_, i) => (i * 7919) >> 9);
+    const multi = await collect(
+      writeSnapshot({ id: "multi", index: 3, term: 1, size: state.length }, state, {
+        parallel: true,
+      }),
+    );
+    await Deno.writeFile(`${dir}/multi.snap`, multi);
+    cases.push({ name: "multi-member", path: `${dir}/multi.snap` });
+    await Deno.writeTextFile(`${dir}/cases.json`, JSON.stringify(cases));
+
+    const run = await new Deno.Command(NODE, {
+      args: [new URL("node_smoke.mjs", import.meta.url).pathname, main, `${dir}/cases.json`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(run.stderr);
+    assert.equal(run.code, 0, `node failed:\n${stderr}`);
+    const lines = new TextDecoder().decode(run.stdout).trim().split("\n");
+    const node = new Map(lines.map((line) => {
+      const outcome = JSON.parse(line) as Outcome;
+      return [outcome.name, outcome];
+    }));
+    assert.equal(node.size, cases.length + 1, lines.join("\n"));
+
+    for (const c of cases) {
+      assert.deepEqual(node.get(c.name), await inDeno(c), c.name);
+    }
+    // And Go's verdicts, so the two runtimes cannot agree on a wrong answer.
+    for (const fixture of manifest.fixtures) {
+      const go = fixture.checks.find((c) => c.function === "snapshot.Verify")!;
+      const expected = go.ok ? "ok" : codeForGoError(go.errors![0]!);
+      assert.equal(node.get(fixture.file)!.verdict, expected, fixture.file);
+    }
+    assert.equal(node.get("sealed.snap, right key")!.sealVerified, true);
+    assert.equal(node.get("sealed.snap, wrong key")!.verdict, "seal-open");
+    for (const [name] of appended) {
+      assert.equal(node.get(`small.snap + ${name}`)!.verdict, "gzip-data", name);
+    }
+    assert.equal(node.get("multi-member")!.verdict, "ok");
+    const written = new TextEncoder().encode("written by Node\n");
+    assert.deepEqual(node.get("node-write"), {
+      name: "node-write",
+      verdict: "ok",
+      id: "node",
+      index: "9",
+      stateSha256: hex(new Uint8Array(await crypto.subtle.digest("SHA-256", written))),
+      sealVerified: true,
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
