@@ -3,7 +3,6 @@
 // --trace-leaks, so a worker left running fails the test.
 
 import {
-  hashWasmSha256,
   parseSnapshot,
   SnapshotError,
   verifySnapshot,
