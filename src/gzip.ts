@@ -152,9 +152,10 @@ export async function inflate(
     if (total > maxBytes) {
       throw new SnapshotError(
         "limit-exceeded",
-        `the archive inflates to more than ${maxBytes} bytes (limits.maxTarBytes)`,
+        `the archive inflates to more than ${maxBytes} bytes; raise limits.maxTarBytes to read it`,
         {
           layer: "gzip",
+          limit: "maxTarBytes",
           offset,
           expected: `at most ${maxBytes} bytes`,
           found: `${total} bytes so far`,
@@ -165,8 +166,14 @@ export async function inflate(
       throw new SnapshotError(
         "limit-exceeded",
         `the archive inflates more than ${maxRatio} times its compressed size ` +
-          `(${total} bytes from ${offset + inFlight}): a gzip bomb? (limits.maxRatio)`,
-        { layer: "gzip", offset, expected: `at most ${maxRatio}x`, found: `${total} bytes` },
+          `(${total} bytes from ${offset + inFlight}); raise limits.maxRatio to read it`,
+        {
+          layer: "gzip",
+          limit: "maxRatio",
+          offset,
+          expected: `at most ${maxRatio}x`,
+          found: `${total} bytes`,
+        },
       );
     }
   };
