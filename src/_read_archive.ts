@@ -373,7 +373,8 @@ export async function readArchive(
       if (error instanceof SnapshotError && error.layer === "gzip" && !error.entry && inside) {
         throw new SnapshotError(
           error.code,
-          `${error.message.replace(/^Cannot verify the snapshot: /, "")} (inside "${inside}")`,
+          error.message.replace(/^Cannot verify the snapshot: /, "")
+            .replace(/(; raise limits\.\w+ to read it)?$/, ` (inside "${inside}")$1`),
           {
             layer: error.layer,
             entry: inside,
