@@ -99,8 +99,9 @@ export interface VerifyHandlerOptions {
    * Most uploads verified at once. One more is answered 503 `busy` with `Retry-After`,
    * before its body is read (the body is cancelled); a slot is taken once the request
    * passed the checks that need no body, and given back however the upload ends. An
-   * upload in flight costs up to ~17 MiB of inflater output and a core while it inflates,
-   * so 16 keep a server well under 256 MiB; `Infinity` turns it off.
+   * upload in flight holds buffers (up to ~17 MiB of inflater output) and a core while it
+   * inflates: 16 is several times what a few cores verify at full speed, and what the load
+   * test runs at. `Infinity` turns it off.
    *
    * @default {16}
    */
