@@ -1,6 +1,8 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
+import type { LimitName } from "./limits.ts";
+
 /**
  * Every way a snapshot archive can be bad, as a stable code.
  *
@@ -22,7 +24,7 @@
  * | `hash-mismatch` | sums | a file's SHA-256 differs from its sums line | `hash check failed for "NAME"` |
  * | `file-missing` | sums | `meta.json` or `state.bin` has no sums line | `file missing for "NAME"` |
  * | `seal-open` | seal | the sealer could not open `SHA256SUMS.sealed` | `failed to open the sealed hashes: ...` |
- * | `limit-exceeded` | gzip, tar, entry | the archive goes past a `ReadLimits` bound (a gzip bomb, too many entries, an oversized PAX header) | (Go has no such bound) |
+ * | `limit-exceeded` | gzip, tar, entry, state | the archive goes past a `ReadLimits` bound named by `limit` (more than `maxTarBytes` inflated, too many entries, an oversized PAX header), or a decoder's bound | (Go has no such bound) |
  * | `size-mismatch` | write | the state given to a writer is not `meta.size` bytes long | (Go copies `Size` bytes) |
  * | `spool-full` | spool | the state does not fit the spool's byte cap | (Go spools to a file) |
  * | `record-invalid` | state | a record of `state.bin` cannot be decoded (bad msgpack or protobuf, an impossible length) | `failed to decode ...` in the product's inspect |
@@ -83,6 +85,8 @@ export interface SnapshotErrorDetails {
   cause?: unknown;
   /** For the `state` layer: the record (counted from 1) that failed, and its type. */
   record?: RecordPosition;
+  /** For `limit-exceeded` (and `entry-too-large`): the {@linkcode ReadLimits} field reached. */
+  limit?: LimitName;
 }
 
 /** Which record of `state.bin` a {@linkcode SnapshotError} of the `state` layer is about. */
@@ -126,6 +130,12 @@ export class SnapshotError extends Error {
   readonly found: string | undefined;
   /** For the `state` layer, the record that failed. */
   readonly record: RecordPosition | undefined;
+  /**
+   * The {@linkcode ReadLimits} field the archive went past, for `limit-exceeded` (and
+   * `entry-too-large` under a `maxSmallEntryBytes` other than Go's 8191): raise it to
+   * read the archive.
+   */
+  readonly limit: LimitName | undefined;
 
   /**
    * Builds the error; the message is prefixed with `Cannot write the snapshot: ` for the
@@ -146,5 +156,6 @@ export class SnapshotError extends Error {
     this.expected = details.expected;
     this.found = details.found;
     this.record = details.record;
+    this.limit = details.limit;
   }
 }

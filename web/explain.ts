@@ -118,8 +118,9 @@ const TEXTS: Partial<Record<SnapshotErrorCode, (e: SnapshotError) => [string, st
   ],
   "limit-exceeded": () => [
     "The archive goes past a safety limit",
-    "It inflates far more than a snapshot does (a gzip bomb), or holds oversized or too " +
-    "many entries: it is not a snapshot Consul, Vault or Nomad writes.",
+    "It inflates to more bytes than the page reads, or holds oversized or too many " +
+    "entries: the limits are set far past anything Consul, Vault or Nomad write. The " +
+    "command line can raise them (raftsnap verify --limit NAME=VALUE).",
   ],
   "size-mismatch": () => ["The state is not the declared size", RESAVE],
   "spool-full": () => ["The state is too large to hold", "Use the command line instead."],

@@ -221,9 +221,11 @@ export async function readArchive(
         if (++entryCount > limits.maxEntries) {
           throw new SnapshotError(
             "limit-exceeded",
-            `the archive has more than ${limits.maxEntries} entries ("${entry.name}" at offset ${entry.offset}) (limits.maxEntries)`,
+            `the archive has more than ${limits.maxEntries} entries ("${entry.name}" at offset ` +
+              `${entry.offset}); raise limits.maxEntries to read it`,
             {
               layer: "entry",
+              limit: "maxEntries",
               entry: entry.name,
               offset: entry.offset,
               expected: `at most ${limits.maxEntries} entries`,
@@ -260,9 +262,12 @@ export async function readArchive(
           throw new SnapshotError(
             "entry-too-large",
             `"${name}" is ${current!.size} bytes; at most ${most} are read` +
-              (most === 8191 ? " (as Go reads it)" : " (limits.maxSmallEntryBytes)"),
+              (most === 8191
+                ? " (as Go reads it)"
+                : "; raise limits.maxSmallEntryBytes to read it"),
             {
               layer: "entry",
+              limit: most === 8191 ? undefined : "maxSmallEntryBytes",
               entry: name,
               offset: current!.dataOffset,
               expected: `at most ${most} bytes`,
@@ -368,7 +373,8 @@ export async function readArchive(
       if (error instanceof SnapshotError && error.layer === "gzip" && !error.entry && inside) {
         throw new SnapshotError(
           error.code,
-          `${error.message.replace(/^Cannot verify the snapshot: /, "")} (inside "${inside}")`,
+          error.message.replace(/^Cannot verify the snapshot: /, "")
+            .replace(/(; raise limits\.\w+ to read it)?$/, ` (inside "${inside}")$1`),
           {
             layer: error.layer,
             entry: inside,
@@ -376,6 +382,7 @@ export async function readArchive(
             expected: error.expected,
             found: error.found,
             cause: error.cause,
+            limit: error.limit,
           },
         );
       }

@@ -20,6 +20,13 @@ export interface FlagSpec {
   choices?: readonly string[];
   /** One line of help. */
   help: string;
+  /** It may be given more than once; the values are joined with commas, in order. */
+  repeatable?: boolean;
+  /**
+   * Checks a value as the command line is parsed, so that a bad one is a usage error
+   * before any file is opened: a `RangeError` it throws becomes the message.
+   */
+  check?: (value: string) => void;
 }
 
 /** What a command accepts and how its help reads. */
@@ -79,7 +86,7 @@ export const COMMON_FLAGS: FlagSpec[] = [
  *
  * Accepts `--flag value`, `--flag=value`, `-x value`, grouped switches (`-qf`), `--` to
  * end the flags, and `-` as a positional argument. A flag given twice keeps its last
- * value. `--help` short-circuits the positional checks.
+ * value, unless it is `repeatable`: then its values are joined with commas. `--help` short-circuits the positional checks.
  *
  * @throws {UsageError} for an unknown flag, a missing or unexpected value, a value
  * outside the flag's choices, or too few or too many positional arguments.
@@ -102,7 +109,14 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
     if (flag.choices && !flag.choices.includes(value)) {
       fail(`${shown} must be one of ${flag.choices.join(", ")}, not ${JSON.stringify(value)}`);
     }
-    flags[flag.name] = value;
+    try {
+      flag.check?.(value);
+    } catch (error) {
+      if (error instanceof RangeError) fail(`${shown} ${error.message}`);
+      throw error;
+    }
+    const before = flags[flag.name];
+    flags[flag.name] = flag.repeatable && typeof before === "string" ? `${before},${value}` : value;
   };
 
   for (let i = 0; i < argv.length; i++) {

@@ -23,7 +23,7 @@ import { type Context, loadSealer, progressFor, readOptions } from "./io.ts";
 import { PRODUCT_FLAG } from "./inspect.ts";
 import type { Progress } from "./progress.ts";
 import { openSource } from "./source.ts";
-import { SEALER_KEY_FLAG, ZERO_PADDING_FLAG } from "./verify.ts";
+import { LIMIT_FLAG, LIMITS_HELP, SEALER_KEY_FLAG, ZERO_PADDING_FLAG } from "./verify.ts";
 
 /** The spec of `decode`. */
 export const decodeSpec: CommandSpec = {
@@ -43,6 +43,7 @@ export const decodeSpec: CommandSpec = {
     "verified on the way, and if it fails (say its sums do not match at the end), the\n" +
     "error follows the lines already printed and the exit code is 1. FILE is a .snap, -,\n" +
     "or a raw snapshot folder or state.bin, as for `inspect`.",
+    LIMITS_HELP,
   ],
   flags: [
     {
@@ -54,6 +55,7 @@ export const decodeSpec: CommandSpec = {
     PRODUCT_FLAG,
     SEALER_KEY_FLAG,
     ZERO_PADDING_FLAG,
+    LIMIT_FLAG,
     ...COMMON_FLAGS,
   ],
   positionals: [1, 1],

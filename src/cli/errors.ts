@@ -108,7 +108,19 @@ export interface Classified {
  */
 export function stripPrefix(message: string): string {
   return message.replace(/^Cannot (verify|write) the snapshot: /, "")
-    .replace("the allowZeroPadding option", "--allow-zero-padding");
+    .replace("the allowZeroPadding option", "--allow-zero-padding")
+    .replace(
+      /raise limits\.(\w+) to read it/g,
+      (_, name: string) => `raise it with --limit ${name}=${limitValue(name)} to read it`,
+    )
+    .replace(/\(limits\.(\w+)\)/g, (_, name: string) => `(--limit ${name}=${limitValue(name)})`);
+}
+
+/** How `--limit NAME=` takes its value, for the hint after a limit-exceeded error. */
+function limitValue(name: string): string {
+  if (name === "maxRatio") return "N (e.g. 2000, or off)";
+  if (name === "maxEntries") return "N";
+  return "SIZE (e.g. 128GiB, or off)";
 }
 
 /** Classifies any error the CLI may meet. */

@@ -26,7 +26,7 @@ import { inspectText, jsonLine, reportFailure } from "./format.ts";
 import { type Context, loadSealer, progressFor, readOptions } from "./io.ts";
 import type { Progress } from "./progress.ts";
 import { openSource } from "./source.ts";
-import { SEALER_KEY_FLAG, ZERO_PADDING_FLAG } from "./verify.ts";
+import { LIMIT_FLAG, LIMITS_HELP, SEALER_KEY_FLAG, ZERO_PADDING_FLAG } from "./verify.ts";
 
 const STYLES = ["raftsnap", "consul", "nomad", "vault"] as const;
 type Style = typeof STYLES[number];
@@ -56,6 +56,7 @@ export const inspectSpec: CommandSpec = {
     "--style consul|nomad|vault prints exactly what `consul snapshot inspect`, `nomad\n" +
     "operator snapshot inspect` or `vault operator raft snapshot inspect` print (with\n" +
     "--format json, their JSON), for diffing against them.",
+    LIMITS_HELP,
   ],
   flags: [
     {
@@ -82,6 +83,7 @@ export const inspectSpec: CommandSpec = {
     PRODUCT_FLAG,
     SEALER_KEY_FLAG,
     ZERO_PADDING_FLAG,
+    LIMIT_FLAG,
     ...COMMON_FLAGS,
   ],
   positionals: [1, 1],

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { createAesGcmSealer, type ReadOptions, type Sealer } from "../../mod.ts";
+import { createAesGcmSealer, parseLimits, type ReadOptions, type Sealer } from "../../mod.ts";
 import { nativeSha256 } from "../deno/native_sha256.ts";
 import { openFileStream } from "../deno/file_stream.ts";
 import { type ParsedArgs, UsageError } from "./args.ts";
@@ -180,7 +180,7 @@ export async function refuseToOverwrite(path: string, force: boolean): Promise<v
 
 /**
  * The reader options every reading command uses: the native hasher, the sealer, the
- * zero-padding flag, the archive checksum and the command's signal.
+ * zero-padding flag, the `--limit`s, the archive checksum and the command's signal.
  */
 export function readOptions(
   ctx: Context,
@@ -191,6 +191,7 @@ export function readOptions(
     hasher: nativeSha256,
     sealer,
     allowZeroPadding: args.flags["allow-zero-padding"] === true,
+    limits: typeof args.flags.limit === "string" ? parseLimits(args.flags.limit) : undefined,
     checksum: true,
     signal: ctx.signal,
   };

@@ -26,7 +26,13 @@ import {
   tempFileIn,
 } from "./io.ts";
 import type { Progress } from "./progress.ts";
-import { JSON_FLAG, SEALER_KEY_FLAG, ZERO_PADDING_FLAG } from "./verify.ts";
+import {
+  JSON_FLAG,
+  LIMIT_FLAG,
+  LIMITS_HELP,
+  SEALER_KEY_FLAG,
+  ZERO_PADDING_FLAG,
+} from "./verify.ts";
 
 /** The names an archive may hold, and so the files unpack may write. */
 const NAMES = ["meta.json", "state.bin", "SHA256SUMS", "SHA256SUMS.sealed"] as const;
@@ -45,11 +51,13 @@ export const unpackSpec: CommandSpec = {
     "It refuses to overwrite any of those four names in DIR without --force; with --force,\n" +
     "a SHA256SUMS.sealed left from an earlier archive is removed if the new one has none.\n" +
     "FILE - reads standard input.",
+    LIMITS_HELP,
   ],
   flags: [
     { name: "force", short: "f", help: "overwrite the files in DIR" },
     SEALER_KEY_FLAG,
     ZERO_PADDING_FLAG,
+    LIMIT_FLAG,
     { ...JSON_FLAG, help: "verify's JSON document, with dir" },
     { ...COMMON_FLAGS[0]!, help: "no progress bar; no summary" },
     ...COMMON_FLAGS.slice(1),

@@ -2,7 +2,7 @@
 
 /** `raftsnap verify FILE...`: Go's `Verify` for each file. @module */
 
-import { verifySnapshot } from "../../mod.ts";
+import { DEFAULT_LIMITS, parseLimits, verifySnapshot } from "../../mod.ts";
 import {
   type CommandSpec,
   COMMON_FLAGS,
@@ -28,6 +28,37 @@ export const ZERO_PADDING_FLAG: FlagSpec = {
   help: "accept GNU tar's zero padding (Go refuses it)",
 };
 
+/** `--limit NAME=VALUE`, shared by the readers: any {@linkcode ReadLimits} field. */
+export const LIMIT_FLAG: FlagSpec = {
+  name: "limit",
+  value: "NAME=VALUE",
+  help: "set a read limit (repeatable; see Limits above): maxRatio=100",
+  repeatable: true,
+  check: (value) => void parseLimits(value),
+};
+
+/** The help paragraph of the readers on `--limit`: each limit and its default. */
+export const LIMITS_HELP: string = [
+  "Limits (--limit NAME=VALUE; 0 or off for none; k, m, g, t units are KiB..TiB):",
+  ...([
+    ["maxTarBytes", gib(DEFAULT_LIMITS.maxTarBytes), "most bytes the archive inflates to"],
+    ["maxRatio", "off", "most inflated bytes per compressed byte (checked past 16 MiB)"],
+    ["maxEntries", `${DEFAULT_LIMITS.maxEntries}`, "most tar entries (a snapshot has 3 or 4)"],
+    [
+      "maxSmallEntryBytes",
+      `${DEFAULT_LIMITS.maxSmallEntryBytes}`,
+      "largest meta.json or sums file (Go's own cap)",
+    ],
+    ["maxPaxBytes", `${DEFAULT_LIMITS.maxPaxBytes / 1024}KiB`, "largest PAX header"],
+  ] as const).map(([name, value, what]) => `  ${`${name}=${value}`.padEnd(24)}  ${what}`),
+  "The defaults refuse no archive Go accepts (but for Go's own 8191-byte cap); a",
+  "limit-exceeded error names the limit to raise.",
+].join("\n");
+
+function gib(bytes: number): string {
+  return `${bytes / 1024 ** 3}GiB`;
+}
+
 /** `--json`. */
 export const JSON_FLAG: FlagSpec = {
   name: "json",
@@ -49,10 +80,12 @@ export const verifySpec: CommandSpec = {
     "For a bad file it prints one line on standard error saying which check failed, and\n" +
     "goes on with the next file. Without --sealer-key, SHA256SUMS.sealed is read but not\n" +
     "opened, as in Go's Verify.",
+    LIMITS_HELP,
   ],
   flags: [
     SEALER_KEY_FLAG,
     ZERO_PADDING_FLAG,
+    LIMIT_FLAG,
     JSON_FLAG,
     { ...COMMON_FLAGS[0]!, help: "no progress bar; print nothing for good files" },
     ...COMMON_FLAGS.slice(1),

@@ -20,6 +20,8 @@ import {
   bearerAuthorizer,
   createAesGcmSealer,
   createVerifyHandler,
+  DEFAULT_LIMITS,
+  parseLimits,
   type VerifyHandlerOptions,
 } from "../../mod.ts";
 import { FsStore, type FsStoreOptions } from "./fs_store.ts";
@@ -146,6 +148,22 @@ Options:
   --port N           TCP port on 127.0.0.1 (default: 8787; 0 picks a free one)
   --max-bytes N      largest upload, in bytes; k, m, g suffixes are KiB, MiB, GiB (default: 1g)
   --timeout MS       longest upload, in milliseconds (default: 600000)
+  --max-concurrent-uploads N
+                     uploads verified at once; one more gets 503 with Retry-After, its body
+                     unread (default: 16; off for no bound)
+  --retry-after S    seconds a 503 busy asks the client to wait (default: 2)
+  --max-inflate-ratio N
+                     most inflated bytes per uploaded byte, checked as the body streams:
+                     413 inflate-limit beyond (default: 100; off for no bound). A valid
+                     archive can reach ~1000 (a state of zeros): this bounds CPU per byte
+  --max-inflated-bytes SIZE
+                     most inflated bytes per upload: 413 beyond (default: 32g; off)
+  --limit NAME=VALUE the library's read limits, repeatable or comma-separated, 0 or off
+                     for none; k, m, g, t units (defaults: maxTarBytes=${
+  gib(DEFAULT_LIMITS.maxTarBytes)
+},
+                     maxRatio=off, maxEntries=${DEFAULT_LIMITS.maxEntries}, maxSmallEntryBytes=${DEFAULT_LIMITS.maxSmallEntryBytes}, maxPaxBytes=64KiB;
+                     the handler's bounds above apply on top, the tighter wins)
   --require-length   refuse uploads without Content-Length (411)
   --token TOKEN      require Authorization: Bearer TOKEN (also from RAFTSNAP_EDGE_TOKEN)
   --sealer-key HEX   the AES-256-GCM key of SHA256SUMS.sealed: refuse archives whose sealed
@@ -161,17 +179,57 @@ Upload:
 Snapshots are named <ID>-<Index>-<16 hex of the archive's SHA-256>.snap; uploads are
 staged as .staging-<UUID> in the same folder and renamed only once they verified.`;
 
+function gib(bytes: number): string {
+  return `${bytes / 1024 ** 3}GiB`;
+}
+
 function parseSize(text: string): number {
-  const match = /^(\d+)([kmg]?)(i?b)?$/i.exec(text.trim());
+  const match = /^(\d+)([kmgt]?)(i?b)?$/i.exec(text.trim());
   if (!match) throw new Error(`not a byte count: ${text}`);
-  const scale = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase()]!;
+  const scale = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[
+    match[2]!.toLowerCase()
+  ]!;
   return Number(match[1]) * scale;
+}
+
+function limitsOf(text: string | undefined) {
+  if (text === undefined) return undefined;
+  try {
+    return parseLimits(text);
+  } catch (error) {
+    throw new Error(`--limit ${(error as Error).message}`);
+  }
+}
+
+/** A handler bound: a positive number (or size), or `off` for none. */
+function parseBound(
+  flag: string,
+  text: string | undefined,
+  parse: (text: string) => number = Number,
+): number | undefined {
+  if (text === undefined) return undefined;
+  if (/^(off|none)$/i.test(text.trim())) return Infinity;
+  const value = /^\s*\d/.test(text) ? parse(text) : NaN;
+  if (!(value > 0)) throw new Error(`--${flag} must be a positive number or off, not ${text}`);
+  return value;
 }
 
 function parseArgs(args: string[]): Record<string, string | true> {
   const out: Record<string, string | true> = {};
   const flags = new Set(["require-length", "no-sync", "log", "help"]);
-  const values = new Set(["dir", "port", "max-bytes", "timeout", "token", "sealer-key"]);
+  const values = new Set([
+    "dir",
+    "port",
+    "max-bytes",
+    "timeout",
+    "token",
+    "sealer-key",
+    "max-concurrent-uploads",
+    "retry-after",
+    "max-inflate-ratio",
+    "max-inflated-bytes",
+    "limit",
+  ]);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const [name, inline] = arg.startsWith("--") ? arg.slice(2).split(/=(.*)/s) : [arg];
@@ -179,7 +237,8 @@ function parseArgs(args: string[]): Record<string, string | true> {
     else if (values.has(name!)) {
       const value = inline ?? args[++i];
       if (value === undefined) throw new Error(`--${name} needs a value`);
-      out[name!] = value;
+      const before = out[name!];
+      out[name!] = name === "limit" && typeof before === "string" ? `${before},${value}` : value;
     } else throw new Error(`unknown argument: ${arg}`);
   }
   return out;
@@ -206,7 +265,12 @@ async function main(args: string[]): Promise<number> {
       dir: text("dir") ?? "snapshots",
       port: text("port") === undefined ? 8787 : Number(text("port")),
       maxBytes: text("max-bytes") === undefined ? undefined : parseSize(text("max-bytes")!),
-      timeout: text("timeout") === undefined ? undefined : Number(text("timeout")),
+      timeout: parseBound("timeout", text("timeout")),
+      maxConcurrentUploads: parseBound("max-concurrent-uploads", text("max-concurrent-uploads")),
+      retryAfter: parseBound("retry-after", text("retry-after")),
+      maxInflateRatio: parseBound("max-inflate-ratio", text("max-inflate-ratio")),
+      maxInflatedBytes: parseBound("max-inflated-bytes", text("max-inflated-bytes"), parseSize),
+      limits: limitsOf(text("limit")),
       requireLength: flags["require-length"] === true,
       authorize: token ? bearerAuthorizer(token) : undefined,
       sealer: sealerKey ? await createAesGcmSealer(sealerKey) : undefined,

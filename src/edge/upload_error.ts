@@ -17,12 +17,14 @@
  * | `timeout` | 408 | the upload took longer than the `timeout` option |
  * | `length-required` | 411 | no `Content-Length`, and `requireLength` is set |
  * | `too-large` | 413 | more than `maxBytes`, by `Content-Length` or by count |
+ * | `inflate-limit` | 413 | the archive inflates past `maxInflateRatio` or `maxInflatedBytes`: it may be valid, but costs more than the handler allows |
  * | `unsupported-media-type` | 415 | a `Content-Type` or `Content-Encoding` that is not a plain snapshot |
  * | `upload-aborted` | 499 | the client went away, or the request body failed, before the upload ended |
  * | `store-error` | 500 | the store failed to begin, write, close or commit |
  * | `staging-mismatch` | 500 | the staged bytes do not hash to the verified checksum (a bug) |
  * | `internal` | 500 | anything else unexpected (a bug) |
  * | `aborted` | 503 | the handler's `signal` aborted (the server is shutting down) |
+ * | `busy` | 503 | `maxConcurrentUploads` uploads are in progress already (with `Retry-After`; the body is not read) |
  */
 export type UploadErrorCode =
   | "bad-length"
@@ -35,12 +37,14 @@ export type UploadErrorCode =
   | "timeout"
   | "length-required"
   | "too-large"
+  | "inflate-limit"
   | "unsupported-media-type"
   | "upload-aborted"
   | "store-error"
   | "staging-mismatch"
   | "internal"
-  | "aborted";
+  | "aborted"
+  | "busy";
 
 /** The HTTP status of each {@linkcode UploadErrorCode}. */
 export const UPLOAD_ERROR_STATUS: Readonly<Record<UploadErrorCode, number>> = {
@@ -54,12 +58,14 @@ export const UPLOAD_ERROR_STATUS: Readonly<Record<UploadErrorCode, number>> = {
   timeout: 408,
   "length-required": 411,
   "too-large": 413,
+  "inflate-limit": 413,
   "unsupported-media-type": 415,
   "upload-aborted": 499,
   "store-error": 500,
   "staging-mismatch": 500,
   internal: 500,
   aborted: 503,
+  busy: 503,
 };
 
 /** Where and what, for an {@linkcode UploadError}. */

@@ -198,8 +198,12 @@ const HINTS: Partial<Record<SnapshotErrorCode | UploadErrorCode, string>> = {
     "new snapshot and upload that.",
   "seal-open": "The sealed sums could not be opened: the snapshot was sealed with another key, " +
     "or not sealed at all.",
-  "limit-exceeded": "The archive goes past a safety limit (a gzip bomb, or an oversized " +
-    "entry): it is not a snapshot Consul, Vault or Nomad writes.",
+  "limit-exceeded": "The archive goes past a safety limit (too many entries, an oversized " +
+    "header, or more inflated bytes than the server reads): the error names the limit.",
+  "inflate-limit": "The archive inflates to more than this server verifies per upload: it may " +
+    "be a valid snapshot (a mostly empty state compresses very well), but verifying it costs " +
+    "more than the server allows. Verify it locally with `raftsnap verify`, or ask for a " +
+    "higher bound.",
   "bad-length": "Send Content-Length as a decimal byte count, or leave it out.",
   "length-mismatch": "The body's length differs from Content-Length: send the file as is.",
   "digest-invalid": "Send the digest as Content-Digest: sha-256=:BASE64: or " +
@@ -218,6 +222,8 @@ const HINTS: Partial<Record<SnapshotErrorCode | UploadErrorCode, string>> = {
   "upload-aborted": "The upload did not finish: send it again.",
   "store-error": "The snapshot could not be stored: try again later.",
   "aborted": "The server is shutting down: try again later.",
+  "busy": "The server is verifying as many uploads as it takes at once: send the upload " +
+    "again after the Retry-After seconds.",
 };
 
 function hintFor(code: SnapshotErrorCode | UploadErrorCode, layer: string | null): string {

@@ -4,7 +4,7 @@
 import { toBase64, toHex } from "../_bytes.ts";
 import type { VerifyResult } from "../archive/read_archive.ts";
 import { SnapshotError } from "../errors.ts";
-import { type ReadLimits, resolveLimits } from "../limits.ts";
+import { type ReadLimits, type ResolvedLimits, resolveLimits } from "../limits.ts";
 import type { Sealer } from "../format/seal.ts";
 import { hashWasmSha256, type Sha256, type Sha256Factory } from "../sha256/sha256.ts";
 import { verifySnapshot } from "../archive/verify.ts";
@@ -70,8 +70,48 @@ export interface VerifyHandlerOptions {
    * @default {SNAPSHOT_CONTENT_TYPES}
    */
   contentTypes?: readonly string[];
-  /** Bounds on what an archive may make the verifier do; see {@linkcode ReadLimits}. */
+  /**
+   * Bounds on what an archive may make the verifier do; see {@linkcode ReadLimits}. The
+   * handler's own `maxInflateRatio` and `maxInflatedBytes` apply on top (the tighter one
+   * wins), so these may stay at the library's defaults.
+   */
   limits?: ReadLimits;
+  /**
+   * Most inflated bytes per uploaded byte, checked as the body streams once 16 MiB have
+   * been inflated: 413 `inflate-limit` beyond. This bounds the CPU an upload costs per
+   * byte sent. Real states compress 1.3x (Vault) to about 20x (repetitive Consul KV); a
+   * valid archive can reach deflate's ~1032x (a state of zeros), so this may refuse a
+   * valid snapshot, which the CLI's and the library's defaults never do. `Infinity` turns
+   * it off.
+   *
+   * @default {100}
+   */
+  maxInflateRatio?: number;
+  /**
+   * Most inflated bytes (the whole tar stream) per upload: 413 `inflate-limit` beyond.
+   * The default lets a `maxBytes` (1 GiB) upload of the most compressible real state
+   * (about 20x) through, and bounds the work of any upload to about a minute of a core.
+   *
+   * @default {34359738368} (32 GiB)
+   */
+  maxInflatedBytes?: number;
+  /**
+   * Most uploads verified at once. One more is answered 503 `busy` with `Retry-After`,
+   * before its body is read (the body is cancelled); a slot is taken once the request
+   * passed the checks that need no body, and given back however the upload ends. An
+   * upload in flight holds buffers (up to ~17 MiB of inflater output) and a core while it
+   * inflates: 16 is several times what a few cores verify at full speed, and what the load
+   * test runs at. `Infinity` turns it off.
+   *
+   * @default {16}
+   */
+  maxConcurrentUploads?: number;
+  /**
+   * Seconds a `busy` answer asks the client to wait, in its `Retry-After` header.
+   *
+   * @default {2}
+   */
+  retryAfter?: number;
   /**
    * Opens `SHA256SUMS.sealed` and checks the sums in it too. With a sealer, an archive
    * without (or with a wrong) `SHA256SUMS.sealed` is refused (`seal-open`).
@@ -131,8 +171,17 @@ const noop = () => {};
  * `Digest: sha-256=...` header); every refusal is a {@linkcode FailedUploadJson}: 400 for
  * a bad archive (a `SnapshotError` code) or a bad header, 401/403 from `authorize`, 405,
  * 408, 411, 413, 415, 499 for an upload the client abandoned (no one reads that one),
- * 500 only for a failing store or a bug, 503 after `signal`. The codes and statuses are
- * listed at {@linkcode UploadErrorCode}.
+ * 500 only for a failing store or a bug, 503 after `signal`, and 503 `busy` (with
+ * `Retry-After`) beyond `maxConcurrentUploads`. The codes and statuses are listed at
+ * {@linkcode UploadErrorCode}.
+ *
+ * ### Bounds
+ *
+ * CPU per request matters here, so the handler has bounds of its own, tighter than the
+ * library's defaults (which refuse nothing Go accepts): `maxInflateRatio` (100 inflated
+ * bytes per uploaded byte), `maxInflatedBytes` (32 GiB), `timeout` (10 minutes), `maxBytes`
+ * (1 GiB), and `maxConcurrentUploads` (16). An archive past the first two is refused with
+ * 413 `inflate-limit`, as the data streams, and stored nowhere.
  *
  * @example Verifying an upload into memory
  * ```ts
@@ -162,18 +211,34 @@ export function createVerifyHandler(
   if (typeof options?.store?.begin !== "function") {
     throw new TypeError("createVerifyHandler needs a store with a begin() method");
   }
-  const maxBytes = options.maxBytes ?? 1024 ** 3;
-  const timeout = options.timeout ?? 600_000;
-  for (const [name, value] of [["maxBytes", maxBytes], ["timeout", timeout]] as const) {
+  const bounds = {
+    maxBytes: options.maxBytes ?? 1024 ** 3,
+    timeout: options.timeout ?? 600_000,
+    maxInflateRatio: options.maxInflateRatio ?? 100,
+    maxInflatedBytes: options.maxInflatedBytes ?? 32 * 1024 ** 3,
+    maxConcurrentUploads: options.maxConcurrentUploads ?? 16,
+    retryAfter: options.retryAfter ?? 2,
+  };
+  for (const [name, value] of Object.entries(bounds)) {
     if (!(typeof value === "number" && value > 0)) {
       throw new RangeError(`${name} must be a positive number, got ${value}`);
     }
   }
-  resolveLimits(options.limits);
+  const limits = resolveLimits(options.limits);
   const settings: Settings = {
     ...options,
-    maxBytes,
-    timeout,
+    ...bounds,
+    retryAfter: Math.ceil(bounds.retryAfter),
+    readLimits: {
+      ...limits,
+      maxRatio: Math.min(limits.maxRatio, bounds.maxInflateRatio),
+      maxTarBytes: Math.min(limits.maxTarBytes, bounds.maxInflatedBytes),
+    },
+    ownBound: {
+      maxRatio: bounds.maxInflateRatio < limits.maxRatio ? "maxInflateRatio" : undefined,
+      maxTarBytes: bounds.maxInflatedBytes < limits.maxTarBytes ? "maxInflatedBytes" : undefined,
+    },
+    slots: { active: 0 },
     contentTypes: new Set((options.contentTypes ?? SNAPSHOT_CONTENT_TYPES).map(lower)),
     hasher: options.hasher ?? hashWasmSha256,
   };
@@ -192,6 +257,19 @@ export function createVerifyHandler(
 interface Settings extends Omit<VerifyHandlerOptions, "contentTypes"> {
   maxBytes: number;
   timeout: number;
+  maxInflateRatio: number;
+  maxInflatedBytes: number;
+  maxConcurrentUploads: number;
+  retryAfter: number;
+  /** The limits the verifier runs with: the caller's, tightened by the handler's bounds. */
+  readLimits: ResolvedLimits;
+  /** Which handler option a limit-exceeded on `maxRatio`/`maxTarBytes` really is. */
+  ownBound: {
+    maxRatio: "maxInflateRatio" | undefined;
+    maxTarBytes: "maxInflatedBytes" | undefined;
+  };
+  /** Uploads in progress, shared by every request of one handler. */
+  slots: { active: number };
   contentTypes: ReadonlySet<string>;
   hasher: Sha256Factory;
 }
@@ -311,17 +389,54 @@ async function handle(request: Request, settings: Settings): Promise<Response> {
     throw error;
   }
 
-  const stagedHash = await settings.hasher();
-  let staged: StagedUpload;
-  try {
-    const info: UploadInfo = { contentLength, contentType, request };
-    staged = await settings.store.begin(info);
-  } catch (error) {
-    stagedHash.close?.();
-    return refuse(storeError("begin", error));
+  const { slots } = settings;
+  if (slots.active >= settings.maxConcurrentUploads) {
+    return refuse(
+      new UploadError(
+        "busy",
+        `${settings.maxConcurrentUploads} uploads are being verified already: ` +
+          `send it again in ${settings.retryAfter} s`,
+        { expected: `at most ${settings.maxConcurrentUploads} uploads at once` },
+      ),
+      { "retry-after": String(settings.retryAfter) },
+    );
   }
-  const upload = new Upload(request, settings, staged, contentLength, announced, bodyAuthorizer);
-  return await upload.run(stagedHash);
+  slots.active++;
+  try {
+    const stagedHash = await settings.hasher();
+    let staged: StagedUpload;
+    try {
+      const info: UploadInfo = { contentLength, contentType, request };
+      staged = await settings.store.begin(info);
+    } catch (error) {
+      stagedHash.close?.();
+      return refuse(storeError("begin", error));
+    }
+    const upload = new Upload(request, settings, staged, contentLength, announced, bodyAuthorizer);
+    return await upload.run(stagedHash);
+  } finally {
+    slots.active--;
+  }
+}
+
+/**
+ * A verifier's `limit-exceeded` on a bound the handler set tighter than the caller's
+ * limits, as the handler's own refusal (413 `inflate-limit`); any other error as it is.
+ */
+function ownBoundError(error: SnapshotError, settings: Settings): SnapshotError | UploadError {
+  const limit = error.limit === "maxRatio" || error.limit === "maxTarBytes"
+    ? error.limit
+    : undefined;
+  const option = error.code === "limit-exceeded" && limit ? settings.ownBound[limit] : undefined;
+  if (!option) return error;
+  const what = error.message.replace(/^Cannot verify the snapshot: /, "")
+    .replace(/; raise limits\.\w+ to read it$/, "");
+  return new UploadError(
+    "inflate-limit",
+    `${what}: past this server's ${option} (${settings[option]}); it may be a valid ` +
+      "snapshot, but verifying it costs more than this server allows",
+    { expected: error.expected, found: error.found, cause: error },
+  );
 }
 
 function tooLarge(maxBytes: number, found: number): UploadError {
@@ -405,13 +520,16 @@ class Upload {
         }),
       );
     const onShutdown = () => this.#fail(shuttingDown());
-    const timer = setTimeout(
-      () =>
-        this.#fail(
-          new UploadError("timeout", `the upload took longer than ${settings.timeout} ms`),
-        ),
-      settings.timeout,
-    );
+    // Beyond 2^31 - 1 ms (about 24 days; Infinity too) timers fire at once: no timeout then.
+    const timer = settings.timeout < 2 ** 31
+      ? setTimeout(
+        () =>
+          this.#fail(
+            new UploadError("timeout", `the upload took longer than ${settings.timeout} ms`),
+          ),
+        settings.timeout,
+      )
+      : undefined;
     request.signal.addEventListener("abort", onClientGone);
     settings.signal?.addEventListener("abort", onShutdown);
     let verifying: Promise<VerifyResult | undefined> | undefined;
@@ -475,13 +593,13 @@ class Upload {
     return verifySnapshot(this.#feed.readable, {
       checksum: true,
       sealer: settings.sealer,
-      limits: settings.limits,
+      limits: settings.readLimits,
       hasher: settings.hasher,
       allowZeroPadding: settings.allowZeroPadding,
       useWorker: settings.useWorker ?? false,
       signal: this.#stop.signal,
     }).catch((error) => {
-      if (error instanceof SnapshotError) this.#fail(error, true);
+      if (error instanceof SnapshotError) this.#fail(ownBoundError(error, settings), true);
       else if (!this.#failure) {
         this.#fail(
           new UploadError("internal", `verification failed unexpectedly: ${describe(error)}`, {

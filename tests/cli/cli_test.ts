@@ -1,7 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // The raftsnap command line, run as a subprocess against the shared fixtures.
 
-import { createAesGcmSealer, verifySnapshot } from "../../mod.ts";
+import { createAesGcmSealer, verifySnapshot, writeSnapshot } from "../../mod.ts";
 import { parseArgs, UsageError } from "../../src/cli/args.ts";
 import { verifySpec } from "../../src/cli/verify.ts";
 import { Progress } from "../../src/cli/progress.ts";
@@ -535,6 +535,94 @@ Deno.test("parseArgs() reads flags in every spelling and rejects what the comman
   assert.throws(() => parseArgs(verifySpec, ["x", "--sealer-key"]), /needs a value/);
   assert.throws(() => parseArgs(verifySpec, ["-z", "x"]), /unknown flag -z/);
   assert.throws(() => parseArgs(verifySpec, []), /missing FILE/);
+});
+
+Deno.test("parseArgs() joins a repeatable --limit and refuses a bad one as a usage error", () => {
+  const parsed = parseArgs(verifySpec, [
+    "--limit",
+    "maxRatio=100",
+    "--limit=maxTarBytes=1GiB,maxEntries=off",
+    "x",
+  ]);
+  assert.equal(parsed.flags.limit, "maxRatio=100,maxTarBytes=1GiB,maxEntries=off");
+  assert.throws(
+    () => parseArgs(verifySpec, ["--limit", "maxTarBytes=lots", "x"]),
+    (e) => e instanceof UsageError && /^--limit maxTarBytes=lots: not a byte count/.test(e.message),
+  );
+  assert.throws(() => parseArgs(verifySpec, ["x", "--limit"]), /--limit needs a value/);
+});
+
+Deno.test("raftsnap --limit: a 1000:1 archive verifies by default, fails under maxRatio=100 naming the flag", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/zeros.snap`;
+  const size = 64 << 20;
+  const archive = writeSnapshot({ index: 3, term: 2, size }, new Uint8Array(size));
+  await Deno.writeFile(path, archive);
+  const big = (await Deno.stat(path)).size;
+  assert.ok(big < 128 << 10, `${big} bytes`);
+  const [plain, strict, json, later, inspect, decode, unpack] = await Promise.all([
+    raftsnap(["verify", "-q", path]),
+    raftsnap(["verify", "--limit", "maxRatio=100", path]),
+    raftsnap(["verify", "--json", "--limit=maxRatio=100", path]),
+    raftsnap(["verify", "-q", "--limit", "maxRatio=100", "--limit", "maxRatio=off", path]),
+    raftsnap(["inspect", "--limit", "maxTarBytes=4KiB", productFixture("consul-small.snap")]),
+    raftsnap(["decode", "--limit", "maxTarBytes=4k", productFixture("consul-small.snap")]),
+    raftsnap(["unpack", "--limit", "maxRatio=100", path, `${dir.path}/out`]),
+  ]);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.equal(strict.code, 1, strict.stderr);
+  assert.match(
+    strict.stderr,
+    /^raftsnap: verify \S+zeros\.snap: the archive inflates more than 100 times its compressed size .*; raise it with --limit maxRatio=N \(e\.g\. 2000, or off\) to read it \[limit-exceeded\]\n$/,
+  );
+  const error = JSON.parse(json.stdout).error;
+  assert.equal(error.code, "limit-exceeded");
+  assert.match(error.message, /--limit maxRatio=/);
+  assert.equal(later.code, 0, later.stderr);
+  for (const [run, name] of [[inspect, "inspect"], [decode, "decode"]] as const) {
+    assert.equal(run.code, 1, `${name}: ${run.stderr}`);
+    assert.match(
+      run.stderr,
+      /the archive inflates to more than 4096 bytes.*; raise it with --limit maxTarBytes=SIZE \(e\.g\. 128GiB, or off\) to read it/,
+      name,
+    );
+  }
+  assert.equal(unpack.code, 1, unpack.stderr);
+  assert.match(unpack.stderr, /--limit maxRatio=/);
+  await assert.rejects(Deno.stat(`${dir.path}/out`), Deno.errors.NotFound);
+});
+
+Deno.test("raftsnap --limit: every reader shows it in --help and refuses a bad one with exit code 2", async () => {
+  const readers = ["verify", "inspect", "decode", "unpack"];
+  const bad: [string[], string][] = [
+    [["--limit", "maxTarBytes=lots"], "--limit maxTarBytes=lots: not a byte count"],
+    [["--limit", "maxRatio=-1"], "--limit maxRatio=-1: not a ratio"],
+    [["--limit", "maxEntrys=5"], '--limit maxEntrys=5: there is no limit "maxEntrys"'],
+    [["--limit", "64GiB"], '--limit "64GiB" is not NAME=VALUE'],
+  ];
+  const runs = await Promise.all([
+    ...readers.map((command) => raftsnap([command, "--help"])),
+    ...bad.map(([args], i) => {
+      const command = readers[i % readers.length]!;
+      return raftsnap([command, ...args, SMALL, ...(command === "unpack" ? ["out"] : [])]);
+    }),
+  ]);
+  for (const [i, command] of readers.entries()) {
+    const help = runs[i]!.stdout;
+    assert.match(help, /--limit NAME=VALUE +set a read limit/, command);
+    assert.match(help, /\n {2}maxTarBytes=64GiB +most bytes/, command);
+    assert.match(help, /\n {2}maxRatio=off +most inflated bytes per compressed byte/, command);
+    for (const name of ["maxEntries=4", "maxSmallEntryBytes=8191", "maxPaxBytes=64KiB"]) {
+      assert.ok(help.includes(`\n  ${name} `), `${command}: ${name}`);
+    }
+  }
+  for (const [i, [, message]] of bad.entries()) {
+    const run = runs[readers.length + i]!;
+    const command = readers[i % readers.length]!;
+    assert.equal(run.code, 2, run.stderr);
+    const first = run.stderr.split("\n")[0]!;
+    assert.ok(first.startsWith(`raftsnap ${command}: ${message}`), first);
+  }
 });
 
 Deno.test("Progress draws after its delay, at most every interval, and erases itself", async () => {

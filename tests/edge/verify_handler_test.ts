@@ -722,4 +722,151 @@ Deno.test("createVerifyHandler() refuses bad options", () => {
   assert.throws(() => createVerifyHandler({ store, maxBytes: 0 }), RangeError);
   assert.throws(() => createVerifyHandler({ store, timeout: -1 }), RangeError);
   assert.throws(() => createVerifyHandler({ store, limits: { maxRatio: 0 } }), RangeError);
+  assert.throws(() => createVerifyHandler({ store, maxConcurrentUploads: 0 }), RangeError);
+  assert.throws(() => createVerifyHandler({ store, maxInflateRatio: -1 }), RangeError);
+  assert.throws(() => createVerifyHandler({ store, maxInflatedBytes: Number.NaN }), RangeError);
+  assert.throws(() => createVerifyHandler({ store, retryAfter: 0 }), RangeError);
+});
+
+// ---- the handler's own bounds ----
+
+/** A valid archive of `size` bytes of zeros: about 1000 bytes out per byte in. */
+async function zerosArchive(size: number): Promise<Uint8Array<ArrayBuffer>> {
+  return await collect(
+    writeSnapshot({ id: "4-9-1700000000000", index: 9, term: 4, size }, new Uint8Array(size), {
+      useWorker: false,
+    }),
+  );
+}
+
+/** A body that records whether it was ever pulled, and whether it was cancelled. */
+function watchedBody(bytes: Uint8Array) {
+  const seen = { pulled: false, cancelled: false };
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      seen.pulled = true;
+      controller.enqueue(bytes.slice());
+      controller.close();
+    },
+    cancel() {
+      seen.cancelled = true;
+    },
+  }, { highWaterMark: 0 });
+  return { body, seen };
+}
+
+async function until(condition: () => boolean, what: string) {
+  for (let i = 0; i < 400 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(condition(), `timed out waiting for ${what}`);
+}
+
+Deno.test("createVerifyHandler() answers 503 busy with Retry-After beyond maxConcurrentUploads, never reading the body", async () => {
+  const { store, handler } = setup({ maxConcurrentUploads: 2, retryAfter: 7 });
+  const clients = [new AbortController(), new AbortController()];
+  const stalled = clients.map((client) =>
+    handler(uploadRequest(bodyStream(oneMib, { stallAfter: 32768 }), { signal: client.signal }))
+  );
+  await until(() => store.records.length === 2 && store.records.every((r) => r.bytes > 0), "2");
+  const { body, seen } = watchedBody(small);
+  const response = await handler(uploadRequest(body));
+  assert.equal(response.status, 503);
+  assert.equal(response.headers.get("retry-after"), "7");
+  const refusal = await json(response);
+  assertUploadError(refusal, "busy");
+  assert.match(refusal.error.message, /^2 uploads are being verified already/);
+  assert.equal(seen.pulled, false, "the body was not read");
+  assert.equal(seen.cancelled, true, "the body was cancelled");
+  assert.equal(store.records.length, 2, "no upload was begun for it");
+  // The clients go away: their slots come back, and an upload is taken again.
+  for (const client of clients) client.abort();
+  for (const pending of stalled) assert.equal((await pending).status, 499);
+  const again = await handler(uploadRequest(small));
+  assert.equal(again.status, 201);
+  await again.body?.cancel();
+  assert.equal(store.records.length, 3);
+});
+
+Deno.test("createVerifyHandler() gives the slot back however an upload ends", async () => {
+  const corrupt = small.slice();
+  corrupt[corrupt.length - 20]! ^= 1;
+  const bomb = await zerosArchive(32 << 20);
+  let failBegin = false;
+  const store = new RecordingStore();
+  const flaky = {
+    begin(info: Parameters<RecordingStore["begin"]>[0]) {
+      if (failBegin) return Promise.reject(new Error("begin failed on purpose"));
+      return store.begin(info);
+    },
+  };
+  const handler = createVerifyHandler({
+    store: flaky,
+    maxConcurrentUploads: 1,
+    timeout: 300,
+    maxBytes: 500_000,
+  });
+  const paths: [string, () => Request, number][] = [
+    ["success", () => uploadRequest(small), 201],
+    ["bad archive", () => uploadRequest(corrupt), 400],
+    ["truncated", () => uploadRequest(oneMib.slice(0, 300_000)), 400],
+    ["inflate bound", () => uploadRequest(bomb), 413],
+    ["body error", () => uploadRequest(bodyStream(oneMib, { failAfter: 65536 })), 499],
+    ["timeout", () => uploadRequest(bodyStream(oneMib, { stallAfter: 65536 })), 408],
+    ["too large by count", () => uploadRequest(bodyStream(oneMib)), 413],
+  ];
+  for (const [what, request, status] of paths) {
+    const response = await handler(request());
+    assert.equal(response.status, status, what);
+    await response.body?.cancel();
+    // With one slot, a slot kept by the upload before would make this a 503.
+    const next = await handler(uploadRequest(small));
+    assert.equal(next.status, 201, `after ${what}: ${next.status}`);
+    await next.body?.cancel();
+  }
+  failBegin = true;
+  assert.equal((await handler(uploadRequest(small))).status, 500);
+  failBegin = false;
+  const last = await handler(uploadRequest(small));
+  assert.equal(last.status, 201, "after a store failure");
+  await last.body?.cancel();
+  assert.deepEqual(store.violations, []);
+});
+
+Deno.test("createVerifyHandler() refuses a high-ratio upload as it streams with 413 inflate-limit, storing nothing", async () => {
+  const bomb = await zerosArchive(64 << 20); // valid: Go and the CLI verify it
+  assert.ok(bomb.length < 128 << 10, `${bomb.length} bytes`);
+  const { store, handler } = setup();
+  const response = await handler(uploadRequest(bomb));
+  assert.equal(response.status, 413);
+  const body = await json(response);
+  assertUploadError(body, "inflate-limit");
+  assert.match(body.error.message, /past this server's maxInflateRatio \(100\)/);
+  // Refused after ~16 MiB of output, from a fraction of the upload.
+  const from = Number(/ bytes from (\d+)\)/.exec(body.error.message)![1]);
+  assert.ok(from < bomb.length / 2, `refused after ${from} of ${bomb.length} bytes`);
+  const record = store.only("abort");
+  assert.ok(record.aborts[0] instanceof UploadError);
+  assert.equal((record.aborts[0] as UploadError).code, "inflate-limit");
+  assert.equal(store.memory.snapshots.size, 0);
+  // The bound is the handler's own, and tunable.
+  const lenient = setup({ maxInflateRatio: Infinity });
+  const stored = await lenient.handler(uploadRequest(bomb));
+  assert.equal(stored.status, 201);
+  await stored.body?.cancel();
+  assert.equal(lenient.store.memory.snapshots.size, 1);
+});
+
+Deno.test("createVerifyHandler() caps inflated bytes per upload with maxInflatedBytes; a tighter limits.maxTarBytes stays a 400", async () => {
+  const { store, handler } = setup({ maxInflatedBytes: 512 * 1024 });
+  const response = await handler(uploadRequest(oneMib));
+  assert.equal(response.status, 413);
+  const body = await json(response);
+  assertUploadError(body, "inflate-limit");
+  assert.match(body.error.message, /more than 524288 bytes.*past this server's maxInflatedBytes/);
+  store.only("abort");
+  const caller = setup({ maxInflatedBytes: 512 * 1024, limits: { maxTarBytes: 100_000 } });
+  const refused = await caller.handler(uploadRequest(oneMib));
+  assert.equal(refused.status, 400);
+  const error = (await json(refused)).error;
+  assert.equal(error.code, "limit-exceeded");
+  assert.match(error.message, /raise limits\.maxTarBytes/);
 });

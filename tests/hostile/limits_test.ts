@@ -7,6 +7,7 @@ import {
   encodeMeta,
   encodeSums,
   MemorySpool,
+  parseLimits,
   resolveLimits,
   restoreSnapshot,
   SnapshotError,
@@ -63,9 +64,8 @@ async function tarOf(state: Uint8Array<ArrayBuffer>, extra: Uint8Array<ArrayBuff
   );
 }
 
-Deno.test("verifySnapshot() stops a gzip bomb early with limit-exceeded", async () => {
-  // 256 MiB of zeros as state.bin compresses about 1000x: the archive is ~256 KiB.
-  const size = 256 << 20;
+/** A valid archive of `size` bytes of zeros: it compresses about 1000x. */
+async function zerosArchive(size: number): Promise<Uint8Array<ArrayBuffer>> {
   let fed = 0;
   const zeros = new ReadableStream<Uint8Array>({
     pull(controller) {
@@ -75,13 +75,31 @@ Deno.test("verifySnapshot() stops a gzip bomb early with limit-exceeded", async 
       controller.enqueue(new Uint8Array(n));
     },
   });
-  const bomb = await collect(
-    writeSnapshot({ index: 1, term: 1, size }, zeros, { useWorker: false }),
-  );
+  return await collect(writeSnapshot({ index: 1, term: 1, size }, zeros, { useWorker: false }));
+}
+
+// The default ratio changed from 250 to off (issue 12: a valid 1000:1 archive, which Go
+// verifies, must verify by default); the bound is still checked when it is set.
+Deno.test("verifySnapshot() accepts a valid 1000:1 archive by default, as Go does", async () => {
+  const size = 64 << 20;
+  const archive = await zerosArchive(size);
+  assert.ok(archive.length < 128 << 10, `${archive.length} bytes`);
+  const result = await verifySnapshot(archive, { useWorker: false });
+  assert.equal(result.stateSize, size);
+});
+
+Deno.test("verifySnapshot() stops a 1000:1 archive early under limits.maxRatio", async () => {
+  // 256 MiB of zeros as state.bin compresses about 1000x: the archive is ~256 KiB.
+  const size = 256 << 20;
+  const bomb = await zerosArchive(size);
   assert.ok(bomb.length < 1 << 20, `${bomb.length} bytes`);
-  const error = await rejectsWith(verifySnapshot(bomb), "limit-exceeded");
+  const error = await rejectsWith(
+    verifySnapshot(bomb, { limits: { maxRatio: 250 } }),
+    "limit-exceeded",
+  );
   assert.equal(error.layer, "gzip");
-  assert.match(error.message, /gzip bomb/);
+  assert.equal(error.limit, "maxRatio");
+  assert.match(error.message, /more than 250 times .*; raise limits\.maxRatio to read it/);
   // Stopped after tens of MiB of output, not a gigabyte.
   const inflated = Number(/(\d+) bytes from/.exec(error.message)![1]);
   assert.ok(inflated < 64 << 20, `inflated ${inflated} bytes before stopping`);
@@ -90,12 +108,18 @@ Deno.test("verifySnapshot() stops a gzip bomb early with limit-exceeded", async 
   assert.equal(lenient.stateSize, size);
 });
 
-Deno.test("verifySnapshot() stops zeros after the end of the archive as a bomb too", async () => {
+Deno.test("verifySnapshot() stops zeros after the end of the archive under limits.maxRatio", async () => {
   const tar = await tarOf(new TextEncoder().encode("state"));
   const padded = new Uint8Array(tar.length + (256 << 20));
   padded.set(tar);
-  const error = await rejectsWith(verifySnapshot(await gzipBytes(padded)), "limit-exceeded");
+  const gzipped = await gzipBytes(padded);
+  const error = await rejectsWith(
+    verifySnapshot(gzipped, { limits: { maxRatio: 250 } }),
+    "limit-exceeded",
+  );
   assert.equal(error.layer, "gzip");
+  // Without a ratio bound it is still refused, as Go refuses it: bytes after the tar.
+  await rejectsWith(verifySnapshot(gzipped), "trailing-data");
 });
 
 Deno.test("verifySnapshot() honours limits.maxTarBytes", async () => {
@@ -104,7 +128,8 @@ Deno.test("verifySnapshot() honours limits.maxTarBytes", async () => {
     verifySnapshot(bytes, { limits: { maxTarBytes: 100_000 } }),
     "limit-exceeded",
   );
-  assert.match(error.message, /maxTarBytes/);
+  assert.equal(error.limit, "maxTarBytes");
+  assert.match(error.message, /; raise limits\.maxTarBytes to read it/);
   assert.equal(
     (await verifySnapshot(bytes, { limits: { maxTarBytes: 2_000_000 } })).stateSize,
     1 << 20,
@@ -118,6 +143,7 @@ Deno.test("verifySnapshot() refuses a fifth entry by default, and reads on when 
   const error = await rejectsWith(verifySnapshot(gzipStored(tar)), "limit-exceeded");
   assert.equal(error.layer, "entry");
   assert.equal(error.entry, "state.bin");
+  assert.equal(error.limit, "maxEntries");
   // An unknown name is named as such, whatever its position.
   const unknown = await tarOf(state, [entry("meta.json", meta), entry("extra.txt", state)]);
   assert.equal(
@@ -139,7 +165,8 @@ Deno.test("verifySnapshot() caps meta.json and the sums at limits.maxSmallEntryB
     "entry-too-large",
   );
   assert.equal(error.entry, "meta.json");
-  assert.match(error.message, /maxSmallEntryBytes/);
+  assert.equal(error.limit, "maxSmallEntryBytes");
+  assert.match(error.message, /raise limits\.maxSmallEntryBytes/);
   const over = await readFixture("go-reference/meta-8192-bytes.snap");
   assert.match(
     (await rejectsWith(verifySnapshot(over), "entry-too-large")).message,
@@ -162,6 +189,7 @@ Deno.test("verifySnapshot() caps PAX header data at limits.maxPaxBytes", async (
   const error = await rejectsWith(verifySnapshot(gzipStored(withPax)), "limit-exceeded");
   assert.equal(error.layer, "tar");
   assert.equal(error.offset, 0);
+  assert.equal(error.limit, "maxPaxBytes");
   const roomy = verifySnapshot(gzipStored(withPax), { limits: { maxPaxBytes: 1 << 20 } });
   assert.equal((await roomy).stateSize, 5);
 });
@@ -229,10 +257,49 @@ Deno.test("resolveLimits() applies the documented defaults and refuses nonsense"
     maxPaxBytes: 65536,
     maxEntries: 4,
     maxTarBytes: 64 * 1024 ** 3,
-    maxRatio: 250,
+    maxRatio: Infinity,
   });
+  assert.equal(resolveLimits({ maxRatio: 100 }).maxRatio, 100);
   assert.throws(() => resolveLimits({ maxRatio: 0 }), RangeError);
   assert.throws(() => resolveLimits({ maxEntries: Number.NaN }), RangeError);
+});
+
+Deno.test("parseLimits() reads NAME=VALUE with units and off, and names what is wrong", () => {
+  assert.deepEqual(parseLimits(["maxTarBytes=1GiB", "maxratio=100x,maxEntries=6"]), {
+    maxTarBytes: 1024 ** 3,
+    maxRatio: 100,
+    maxEntries: 6,
+  });
+  assert.deepEqual(parseLimits("maxPaxBytes=64k,maxSmallEntryBytes=8191,maxTarBytes=1.5g"), {
+    maxPaxBytes: 65536,
+    maxSmallEntryBytes: 8191,
+    maxTarBytes: 1.5 * 1024 ** 3,
+  });
+  assert.deepEqual(parseLimits(["maxRatio=0", "maxTarBytes=off", "maxEntries=none"]), {
+    maxRatio: Infinity,
+    maxTarBytes: Infinity,
+    maxEntries: Infinity,
+  });
+  assert.equal(parseLimits(["maxRatio=10", "maxRatio=20"]).maxRatio, 20);
+  const cases: [string, RegExp][] = [
+    ["maxTarBytes", /^"maxTarBytes" is not NAME=VALUE/],
+    [
+      "maxTarByte=1g",
+      /^maxTarByte=1g: there is no limit "maxTarByte" \(the limits are .*maxRatio\)/,
+    ],
+    ["maxTarBytes=lots", /^maxTarBytes=lots: not a byte count/],
+    ["maxTarBytes=-5", /^maxTarBytes=-5: not a byte count/],
+    ["maxTarBytes=1q", /^maxTarBytes=1q: not a byte count/],
+    ["maxEntries=2.5", /^maxEntries=2\.5: not a whole number/],
+    ["maxRatio=fast", /^maxRatio=fast: not a ratio/],
+    ["maxRatio=", /^maxRatio=: not a ratio/],
+  ];
+  for (const [text, message] of cases) {
+    assert.throws(
+      () => parseLimits(text),
+      (e) => e instanceof RangeError && message.test(e.message),
+    );
+  }
 });
 
 Deno.test("restoreSnapshot() aborted midway never applies and disposes its spool", async () => {

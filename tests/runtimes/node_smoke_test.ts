@@ -90,6 +90,14 @@ Deno.test("the library bundle verifies in Node 20 as in Deno and Go", async () =
     );
     await Deno.writeFile(`${dir}/multi.snap`, multi);
     cases.push({ name: "multi-member", path: `${dir}/multi.snap` });
+    // A valid 1000:1 archive (64 MiB of zeros in ~64 KiB): Go verifies it, and so must
+    // every runtime with the default limits.
+    const zeros = 64 << 20;
+    await Deno.writeFile(
+      `${dir}/high-ratio.snap`,
+      writeSnapshot({ id: "zeros", index: 4, term: 1, size: zeros }, new Uint8Array(zeros)),
+    );
+    cases.push({ name: "high-ratio", path: `${dir}/high-ratio.snap` });
     await Deno.writeTextFile(`${dir}/cases.json`, JSON.stringify(cases));
 
     const run = await new Deno.Command(NODE, {
@@ -121,6 +129,7 @@ Deno.test("the library bundle verifies in Node 20 as in Deno and Go", async () =
       assert.equal(node.get(`small.snap + ${name}`)!.verdict, "gzip-data", name);
     }
     assert.equal(node.get("multi-member")!.verdict, "ok");
+    assert.equal(node.get("high-ratio")!.verdict, "ok");
     const written = new TextEncoder().encode("written by Node\n");
     assert.deepEqual(node.get("node-write"), {
       name: "node-write",

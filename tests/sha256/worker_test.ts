@@ -2,12 +2,7 @@
 // The Worker paths: hashing a large state on a Worker, compressing on two. Run with
 // --trace-leaks, so a worker left running fails the test.
 
-import {
-  parseSnapshot,
-  SnapshotError,
-  verifySnapshot,
-  writeSnapshot,
-} from "../../mod.ts";
+import { parseSnapshot, SnapshotError, verifySnapshot, writeSnapshot } from "../../mod.ts";
 import { nativeSha256 } from "../../src/deno/native_sha256.ts";
 import { inflate } from "../../src/format/gzip/inflate.ts";
 import { assert, chunked, collect, hex, prng } from "../_helpers.ts";

@@ -89,6 +89,27 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "page: a valid 1000:1 archive (64 MiB of zeros) verifies with the default limits",
+  ...options,
+  async fn() {
+    const { main: { page } } = await setup();
+    const dir = await Deno.makeTempDir({ prefix: "raftsnap-page-" });
+    try {
+      const size = 64 << 20;
+      const path = `${dir}/zeros.snap`;
+      await Deno.writeFile(
+        path,
+        writeSnapshot({ id: "zeros", index: 4, term: 1, size }, new Uint8Array(size)),
+      );
+      const shown = await checkFile(page, path);
+      assert.equal(shown.verdict, "verified", shown.text);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 for (const f of manifest.fixtures) {
   const go = f.checks.find((c) => c.function === "snapshot.Verify")!;
   const expected = go.ok ? "verified" : codeForGoError(go.errors![0]!);

@@ -182,9 +182,10 @@ class OutputGate {
     if (total > this.maxBytes) {
       throw new SnapshotError(
         "limit-exceeded",
-        `the archive inflates to more than ${this.maxBytes} bytes (limits.maxTarBytes)`,
+        `the archive inflates to more than ${this.maxBytes} bytes; raise limits.maxTarBytes to read it`,
         {
           layer: "gzip",
+          limit: "maxTarBytes",
           offset: compressed,
           expected: `at most ${this.maxBytes} bytes`,
           found: `${total} bytes so far`,
@@ -195,9 +196,10 @@ class OutputGate {
       throw new SnapshotError(
         "limit-exceeded",
         `the archive inflates more than ${this.maxRatio} times its compressed size ` +
-          `(${total} bytes from ${compressed}): a gzip bomb? (limits.maxRatio)`,
+          `(${total} bytes from ${compressed}); raise limits.maxRatio to read it`,
         {
           layer: "gzip",
+          limit: "maxRatio",
           offset: compressed,
           expected: `at most ${this.maxRatio}x`,
           found: `${total} bytes`,

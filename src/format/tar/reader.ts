@@ -236,9 +236,10 @@ export class TarReader {
         throw new SnapshotError(
           "limit-exceeded",
           `a "${flag}" header at offset ${offset} declares ${header.size} bytes of data; ` +
-            `at most ${this.#maxMeta} are read (limits.maxPaxBytes)`,
+            `at most ${this.#maxMeta} are read; raise limits.maxPaxBytes to read it`,
           {
             layer: "tar",
+            limit: "maxPaxBytes",
             offset,
             expected: `at most ${this.#maxMeta} bytes`,
             found: `${header.size} bytes`,
