@@ -3,7 +3,7 @@
 
 import { toBase64 } from "../_bytes.ts";
 import type { SnapshotMeta, SnapshotMetaInit } from "../format/meta.ts";
-import { hashWasmSha256 } from "../sha256/sha256.ts";
+import { hashWasmSha256 } from "../sha256/hash_wasm_sha256.ts";
 import { MemorySpool, type Spool, type SpoolFactory } from "./spool.ts";
 import { type StateInput, type WriteOptions, writeSnapshot } from "./write.ts";
 import { toSnapshotMeta } from "../format/meta.ts";

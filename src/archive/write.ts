@@ -10,7 +10,8 @@ import {
   toSnapshotMeta,
 } from "../format/meta.ts";
 import type { Sealer } from "../format/seal.ts";
-import { hashWasmSha256, type Sha256Factory, sha256Of } from "../sha256/sha256.ts";
+import { hashWasmSha256 } from "../sha256/hash_wasm_sha256.ts";
+import { type Sha256Factory, sha256Of } from "../sha256/sha256.ts";
 import { encodeSums, SUMMED_FILES, type SummedFile } from "../format/sums.ts";
 import { TarBatcher } from "../format/tar/writer.ts";
 import { createWorkerSha256, WORKER_THRESHOLD } from "../sha256/worker_sha256.ts";

@@ -20,20 +20,14 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
-import type { Sha256, Sha256Factory } from "../sha256/sha256.ts";
+import type { Sha256Factory } from "../sha256/sha256.ts";
+import { createNodeCryptoSha256 } from "./node_crypto_sha256.ts";
 
 /**
  * {@linkcode Sha256Factory} on `node:crypto`; large states are hashed by the same code
  * on a Worker, so inflating and hashing overlap.
  */
 export const nativeSha256: Sha256Factory = Object.assign(
-  (): Sha256 => {
-    const hash = createHash("sha256");
-    return {
-      update: (chunk: Uint8Array) => void hash.update(chunk),
-      digest: () => new Uint8Array(hash.digest()),
-    };
-  },
+  createNodeCryptoSha256,
   { workerUrl: new URL("./native_sha256_worker.ts", import.meta.url) },
 );

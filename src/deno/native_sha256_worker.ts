@@ -3,6 +3,6 @@
 /** A hashing worker on `node:crypto`, for {@linkcode nativeSha256}. */
 
 import { serveHashing } from "../sha256/serve_hashing.ts";
-import { nativeSha256 } from "./native_sha256.ts";
+import { createNodeCryptoSha256 } from "./node_crypto_sha256.ts";
 
-serveHashing(nativeSha256);
+serveHashing(createNodeCryptoSha256);

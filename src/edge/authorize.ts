@@ -2,7 +2,8 @@
 // This module is browser compatible.
 
 import { toHex } from "../_bytes.ts";
-import { hashWasmSha256, type Sha256Factory, sha256Of } from "../sha256/sha256.ts";
+import { hashWasmSha256 } from "../sha256/hash_wasm_sha256.ts";
+import { type Sha256Factory, sha256Of } from "../sha256/sha256.ts";
 import { UploadError } from "./upload_error.ts";
 import { uploadErrorResponse } from "./upload_json.ts";
 

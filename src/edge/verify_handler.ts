@@ -6,7 +6,8 @@ import type { VerifyResult } from "../archive/read_archive.ts";
 import { SnapshotError } from "../errors.ts";
 import { type ReadLimits, type ResolvedLimits, resolveLimits } from "../limits.ts";
 import type { Sealer } from "../format/seal.ts";
-import { hashWasmSha256, type Sha256, type Sha256Factory } from "../sha256/sha256.ts";
+import { hashWasmSha256 } from "../sha256/hash_wasm_sha256.ts";
+import { type Sha256, type Sha256Factory } from "../sha256/sha256.ts";
 import { verifySnapshot } from "../archive/verify.ts";
 import { type AnnouncedDigest, announcedDigests } from "./_digest.ts";
 import { Feed } from "./_feed.ts";
@@ -18,15 +19,8 @@ import { jsonResponse, storedJson, uploadErrorResponse } from "./upload_json.ts"
 export * from "./authorize.ts";
 export * from "./store.ts";
 export * from "./upload_error.ts";
-export type {
-  ArchiveEntryJson,
-  FailedUploadJson,
-  SnapshotMetaJson,
-  StoredUploadJson,
-  UploadErrorJson,
-  VerifyResultJson,
-} from "./upload_json.ts";
-export { metaToJson, resultToJson, uploadErrorResponse } from "./upload_json.ts";
+export type { FailedUploadJson, StoredUploadJson, UploadErrorJson } from "./upload_json.ts";
+export { uploadErrorResponse } from "./upload_json.ts";
 
 /** The media types {@linkcode createVerifyHandler} accepts by default (and none at all). */
 export const SNAPSHOT_CONTENT_TYPES: readonly string[] = [

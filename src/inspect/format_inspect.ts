@@ -7,7 +7,7 @@ import {
   resultToJson,
   type SnapshotMetaJson,
   type VerifyResultJson,
-} from "../edge/upload_json.ts";
+} from "../archive/result_json.ts";
 import { humanBytes } from "./_byte_size.ts";
 import { compareGoStrings } from "./_go_json.ts";
 import { createdFromId } from "./_snapshot_id.ts";

@@ -3,7 +3,7 @@
 
 /**
  * hash-wasm's SHA-256 as a {@linkcode Sha256}, without the worker URL that
- * `hashWasmSha256` carries. The hashing worker imports this module, not `sha256.ts`: a
+ * `hashWasmSha256` carries. The hashing worker imports this module, not `hash_wasm_sha256.ts`: a
  * worker must not resolve URLs against its own `import.meta.url`, which is a `blob:` URL
  * when the page starts it from a fetched copy of its script (an offline page does), and
  * `new URL("../x", "blob:…")` throws, so the worker would die before saying it is ready

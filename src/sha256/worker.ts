@@ -6,6 +6,6 @@
 import { serveHashing } from "./serve_hashing.ts";
 import { createHashWasmSha256 } from "./hash_wasm.ts";
 
-// Not `hashWasmSha256` from sha256.ts: this script must not resolve URLs against its own
+// Not `hashWasmSha256` from hash_wasm_sha256.ts: this script must not resolve URLs against its own
 // (a blob: URL in the page), see hash_wasm.ts.
 serveHashing(createHashWasmSha256);
