@@ -65,6 +65,7 @@ export const NATIVE_MEMBER_BYTES = 256 * 1024;
 // Caps the bytes handed to the platform decompressor at once, which bounds how much it
 // can produce in one go: 16 KiB of deflate inflate to at most about 16.5 MiB.
 const MAX_PIECE = 16 * 1024;
+const EMPTY = new Uint8Array(0);
 const HEADER = 10;
 const TRAILER = 8;
 
@@ -439,18 +440,29 @@ class NativeMembers {
     const current = this.#member ?? this.#startMember();
     this.#inFlight = piece.length;
     try {
-      await current.writer.write(piece);
-      current.took(piece);
-      this.offset += piece.length;
-      return true;
+      // A piece that starts with a possible member header, after a member whose input
+      // ends with its true length: that member ends here, so close it instead of letting
+      // the decompressor refuse the piece. Deno's decompressor checks a trailer's CRC
+      // only at close: a bad CRC in a member followed by another would pass unseen.
+      let ended = false;
+      if (current.bytesIn > 0 && startsWithMagic(piece)) {
+        await current.writer.write(EMPTY); // resolves once all output is taken: bytesOut is exact
+        ended = current.endsWithTrailer;
+      }
+      if (!ended) {
+        await current.writer.write(piece);
+        current.took(piece);
+        this.offset += piece.length;
+        return true;
+      }
     } catch (error) {
       // Let the sink finish what it was given: an error it finds (a hash mismatch, say)
       // comes first, as Go reports the tar's errors before the gzip layer's.
       await current.done.catch(() => {});
       if (current.sinkError !== undefined) throw current.sinkError;
-      const nextMember = startsWithMagic(piece) && current.endsWithTrailer;
-      if (!nextMember) throw this.#writeError(current, piece, error);
+      throw this.#writeError(current, piece, error);
     }
+    await this.#closeEnded(current);
     // The member ended exactly where this piece starts: the piece opens the next one.
     this.#gate.total += current.bytesOut;
     this.#member = undefined;
@@ -465,6 +477,34 @@ class NativeMembers {
       await next.done.catch(() => {});
       if (next.sinkError !== undefined) throw next.sinkError;
       throw this.#writeError(next, piece, error);
+    }
+  }
+
+  /** Closes a member whose input ended with its trailer, so its CRC is checked. */
+  async #closeEnded(member: NativeMember) {
+    try {
+      await member.writer.close();
+      await member.done;
+    } catch (error) {
+      await member.done.catch(() => {});
+      if (member.sinkError !== undefined) throw member.sinkError;
+      if (zlibWords(error) !== undefined || /checksum/i.test(String(error))) {
+        throw gzipError(
+          "gzip-checksum",
+          "the CRC-32 in the gzip trailer does not match the data (the archive is corrupt)",
+          this.offset - TRAILER,
+          error,
+        );
+      }
+      // Its last 4 bytes equal its length and a member header follows, yet its deflate
+      // data goes on: only a crafted stream does that.
+      throw gzipError(
+        "gzip-data",
+        `the gzip member before offset ${this.offset} looks complete (a trailer with its ` +
+          "length, then a member header) but its deflate data does not end there",
+        this.offset,
+        error,
+      );
     }
   }
 

@@ -1,0 +1,72 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+// This module is browser compatible.
+
+import { toBase64 } from "../_bytes.ts";
+import type { Sha256, Sha256Factory } from "../sha256/sha256.ts";
+import { createWorkerSha256, WORKER_THRESHOLD } from "../sha256/worker_sha256.ts";
+
+/**
+ * The hashing stage: the SHA-256 of `state.bin` (moved to a Worker once a large state
+ * shows up, where the hasher names a worker script) and, when asked for, the archive's
+ * own `sha-256=` checksum over the compressed bytes.
+ */
+export class ArchiveHashes {
+  readonly #factory: Sha256Factory;
+  readonly #useWorker: boolean;
+  #state: Sha256;
+  readonly #archive: Sha256 | undefined;
+
+  private constructor(factory: Sha256Factory, useWorker: boolean, state: Sha256, archive?: Sha256) {
+    this.#factory = factory;
+    this.#useWorker = useWorker;
+    this.#state = state;
+    this.#archive = archive;
+  }
+
+  /** Starts the hashers. */
+  static async create(
+    factory: Sha256Factory,
+    options: { checksum?: boolean; useWorker?: boolean },
+  ): Promise<ArchiveHashes> {
+    const state = await factory();
+    const archive = options.checksum ? await factory() : undefined;
+    return new ArchiveHashes(factory, options.useWorker !== false, state, archive);
+  }
+
+  /** `state.bin`'s header was read: a large state is hashed on a Worker from here. */
+  stateBegins(size: number): void {
+    const url = this.#factory.workerUrl;
+    if (!url || !this.#useWorker || size < WORKER_THRESHOLD) return;
+    const offThread = createWorkerSha256(url, this.#factory);
+    if (!offThread) return;
+    this.#state.close?.();
+    this.#state = offThread;
+  }
+
+  /** Hashes a piece of `state.bin`; a returned promise asks the caller to wait. */
+  updateState(piece: Uint8Array): void | Promise<void> {
+    return this.#state.update(piece);
+  }
+
+  /** Feeds the archive checksum, where one was asked for. */
+  get onCompressed(): ((chunk: Uint8Array) => void | Promise<void>) | undefined {
+    const archive = this.#archive;
+    return archive ? (chunk) => archive.update(chunk) : undefined;
+  }
+
+  /** The state's digest (once, at the end). */
+  stateDigest(): Promise<Uint8Array> {
+    return Promise.resolve(this.#state.digest());
+  }
+
+  /** `sha-256=` + base64 of the archive's digest, or `undefined` if not asked for. */
+  async checksum(): Promise<string | undefined> {
+    return this.#archive ? "sha-256=" + toBase64(await this.#archive.digest()) : undefined;
+  }
+
+  /** Releases the hashers (a worker, say). */
+  close(): void {
+    this.#state.close?.();
+    this.#archive?.close?.();
+  }
+}
