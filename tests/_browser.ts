@@ -180,9 +180,9 @@ export interface Shown {
 }
 
 /** Waits for the verdict after `run` (the `data-run` before the check started). */
-export async function nextVerdict(page: Page, run: number): Promise<Shown> {
+export async function nextVerdict(page: Page, run: number, timeout = 60_000): Promise<Shown> {
   const verdict = page.locator(`#verdict[data-run="${run + 1}"]`);
-  await verdict.waitFor({ timeout: 60_000 });
+  await verdict.waitFor({ timeout });
   return {
     verdict: (await verdict.getAttribute("data-verdict")) ?? "",
     code: (await verdict.getAttribute("data-code")) ?? undefined,
@@ -195,10 +195,18 @@ export async function currentRun(page: Page): Promise<number> {
   return Number(await page.locator("#verdict").getAttribute("data-run") ?? 0);
 }
 
-/** Picks `path` in the page's file input (with `key` in the key field) and waits for the verdict. */
-export async function checkFile(page: Page, path: string, key = ""): Promise<Shown> {
+/**
+ * Picks `path` in the page's file input (with `key` in the key field) and waits for the
+ * verdict, `timeout` milliseconds at most for each step.
+ */
+export async function checkFile(
+  page: Page,
+  path: string,
+  key = "",
+  timeout = 60_000,
+): Promise<Shown> {
   const run = await currentRun(page);
-  await page.fill("#key", key);
-  await page.setInputFiles("#file", path);
-  return await nextVerdict(page, run);
+  await page.fill("#key", key, { timeout });
+  await page.setInputFiles("#file", path, { timeout });
+  return await nextVerdict(page, run, timeout);
 }

@@ -1,10 +1,12 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // The library bundle (deno task build) in a second runtime: Node imports dist's
 // raftsnap.mjs and must give the same verdicts as Deno (and Go) for every go-reference
-// fixture, for bytes appended after the last gzip member, and for a multi-member archive.
+// fixture, for bytes appended after the last gzip member, for a multi-member archive, and
+// for issue 12's hostile archives (60,000 members, whole, cut and with a bad CRC; 1000:1).
 
 import { createAesGcmSealer, SnapshotError, verifySnapshot, writeSnapshot } from "../../mod.ts";
 import { buildLibrary } from "../../web/build.ts";
+import { cutAt, gzipMembers, snapshotTar, spoilCrcs, zeroSnapshot } from "../../bench/_members.ts";
 import {
   assert,
   codeForGoError,
@@ -90,14 +92,22 @@ Deno.test("the library bundle verifies in Node 20 as in Deno and Go", async () =
     );
     await Deno.writeFile(`${dir}/multi.snap`, multi);
     cases.push({ name: "multi-member", path: `${dir}/multi.snap` });
-    // A valid 1000:1 archive (64 MiB of zeros in ~64 KiB): Go verifies it, and so must
-    // every runtime with the default limits.
-    const zeros = 64 << 20;
-    await Deno.writeFile(
-      `${dir}/high-ratio.snap`,
-      writeSnapshot({ id: "zeros", index: 4, term: 1, size: zeros }, new Uint8Array(zeros)),
-    );
-    cases.push({ name: "high-ratio", path: `${dir}/high-ratio.snap` });
+    // Issue 12: a tar gzipped as 60,000 members (cut short, and with one bad CRC too),
+    // and a 1000:1 single member (64 MiB of zeros).
+    const tar = await snapshotTar(state.subarray(0, 64 << 10));
+    const many = gzipMembers(tar, 60_000);
+    const hostile: [string, Uint8Array][] = [
+      ["one member of the tar", gzipMembers(tar, 1).bytes],
+      ["60,000 members", many.bytes],
+      ["60,000 members, cut at 1/2", cutAt(many.bytes, 0.5)],
+      ["60,000 members, member 30,000's CRC bad", spoilCrcs(many, [30_000])],
+      ["64 MiB of zeros, 1000:1", await collect(zeroSnapshot(64 << 20))],
+    ];
+    for (const [name, bytes] of hostile) {
+      const path = `${dir}/${name.replace(/[^a-z0-9]+/gi, "-")}.snap`;
+      await Deno.writeFile(path, bytes);
+      cases.push({ name, path });
+    }
     await Deno.writeTextFile(`${dir}/cases.json`, JSON.stringify(cases));
 
     const run = await new Deno.Command(NODE, {
@@ -129,7 +139,17 @@ Deno.test("the library bundle verifies in Node 20 as in Deno and Go", async () =
       assert.equal(node.get(`small.snap + ${name}`)!.verdict, "gzip-data", name);
     }
     assert.equal(node.get("multi-member")!.verdict, "ok");
-    assert.equal(node.get("high-ratio")!.verdict, "ok");
+    const single = node.get("one member of the tar")!;
+    assert.equal(single.verdict, "ok");
+    const manyOut = node.get("60,000 members")!;
+    assert.deepEqual(
+      [manyOut.verdict, manyOut.id, manyOut.index, manyOut.stateSha256],
+      [single.verdict, single.id, single.index, single.stateSha256],
+    );
+    assert.equal(node.get("60,000 members, cut at 1/2")!.verdict, "truncated");
+    assert.equal(node.get("60,000 members, member 30,000's CRC bad")!.verdict, "gzip-checksum");
+    // The default limits accept a good backup of any ratio, as Go does.
+    assert.equal(node.get("64 MiB of zeros, 1000:1")!.verdict, "ok");
     const written = new TextEncoder().encode("written by Node\n");
     assert.deepEqual(node.get("node-write"), {
       name: "node-write",
