@@ -40,5 +40,8 @@ export * from "./src/inspect/format_inspect.ts";
 export * from "./src/inspect/format_consul.ts";
 export * from "./src/inspect/format_nomad.ts";
 export * from "./src/inspect/format_vault.ts";
+export * from "./src/inspect/diff_snapshots.ts";
+export * from "./src/inspect/format_diff.ts";
+export * from "./src/inspect/redact_snapshot.ts";
 export * from "./src/edge/verify_handler.ts";
 export * from "./src/edge/memory_store.ts";
