@@ -43,5 +43,6 @@ export * from "./src/inspect/format_vault.ts";
 export * from "./src/inspect/diff_snapshots.ts";
 export * from "./src/inspect/format_diff.ts";
 export * from "./src/inspect/redact_snapshot.ts";
+export * from "./src/inspect/export_kv.ts";
 export * from "./src/edge/verify_handler.ts";
 export * from "./src/edge/memory_store.ts";
