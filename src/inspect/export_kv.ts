@@ -78,7 +78,6 @@ export function exportKv(
   if (prefix.startsWith("/")) prefix = prefix.slice(1);
   const parsed = parseSnapshot(toByteStream(input), options);
   const puller = new RecordPuller<string>(parsed.state, {
-    product: options.product,
     capture: (product) => (type) =>
       product === "consul" && type === CONSUL_KVS ? maxRecordBytes : 0,
     start(product, reason) {
