@@ -24,6 +24,7 @@ import type { LimitName } from "./limits.ts";
  * | `hash-mismatch` | sums | a file's SHA-256 differs from its sums line | `hash check failed for "NAME"` |
  * | `file-missing` | sums | `meta.json` or `state.bin` has no sums line | `file missing for "NAME"` |
  * | `seal-open` | seal | the sealer could not open `SHA256SUMS.sealed` | `failed to open the sealed hashes: ...` |
+ * | `sealer-required` | seal | a sealed archive is to be rewritten (redacted) and no sealer was given to seal the new sums | (Go's `Write` seals only with a `Sealer`) |
  * | `limit-exceeded` | gzip, tar, entry, state | the archive goes past a `ReadLimits` bound named by `limit` (more than `maxTarBytes` inflated, too many entries, an oversized PAX header), or a decoder's bound | (Go has no such bound) |
  * | `size-mismatch` | write | the state given to a writer is not `meta.size` bytes long | (Go copies `Size` bytes) |
  * | `spool-full` | spool | the state does not fit the spool's byte cap | (Go spools to a file) |
@@ -48,6 +49,7 @@ export type SnapshotErrorCode =
   | "hash-mismatch"
   | "file-missing"
   | "seal-open"
+  | "sealer-required"
   | "limit-exceeded"
   | "size-mismatch"
   | "spool-full"

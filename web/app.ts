@@ -15,10 +15,13 @@
 
 import {
   createAesGcmSealer,
+  diffSnapshots,
+  formatDiff,
   hashWasmSha256,
   type InspectResult,
   inspectSnapshot,
   parseSnapshot,
+  redactSnapshot,
   type Sealer,
   type Sha256Factory,
   SnapshotError,
@@ -271,6 +274,107 @@ function showVerified(
     });
     actions.append(metaButton);
   }
+  const redactButton = h(
+    "button",
+    { type: "button", class: "secondary", "data-testid": "download-redacted" },
+    "Download a redacted copy",
+  );
+  redactButton.title = "The same snapshot with every secret (tokens, keys, KV and Vault values) " +
+    "overwritten: for reading and sharing, not for restoring";
+  redactButton.addEventListener("click", () => downloadRedacted(source, sealer));
+  const compareButton = h(
+    "button",
+    { type: "button", class: "secondary", "data-testid": "compare" },
+    "Compare with another snapshot…",
+  );
+  compareButton.addEventListener("click", () => {
+    const other = h("input", { type: "file", accept: ".snap" }) as HTMLInputElement;
+    other.addEventListener("change", () => {
+      const file = other.files?.[0];
+      if (file) compare(source, fileSource(file));
+    });
+    other.click();
+  });
+  actions.append(redactButton, compareButton);
+}
+
+/**
+ * Compares two snapshots with `diffSnapshots` and shows what `raftsnap diff` prints:
+ * the metadata, the record types before and after, the keys added, removed and changed
+ * by prefix, and the verdict. Both files are read here; nothing is uploaded.
+ */
+async function compare(older: Source, newer: Source) {
+  current?.abort();
+  const job = new AbortController();
+  current = job;
+  const sealer = await keyedSealer()?.catch(() => undefined);
+  showWork("Comparing", `${older.name} and ${newer.name}`, undefined);
+  const started = performance.now();
+  try {
+    const diff = await diffSnapshots(await older.open(job.signal), await newer.open(job.signal), {
+      hasher,
+      sealer,
+      signal: job.signal,
+      maxKeys: 200,
+    });
+    showVerdict(
+      diff.same ? "ok" : "bad",
+      diff.same ? "same" : "differ",
+      h("h2", {}, diff.same ? "= The same records" : "≠ The snapshots differ"),
+      h("p", { "data-testid": "diff-verdict" }, diff.verdict),
+      h("p", {}, `OLD ${older.name}, NEW ${newer.name}; both verified in full.`),
+    );
+    actions.replaceChildren();
+    details.replaceChildren(h("pre", { class: "diff", "data-testid": "diff" }, formatDiff(diff)));
+  } catch (error) {
+    if (job.signal.aborted) showCancelled(0, undefined);
+    else if (error instanceof SnapshotError) {
+      showFailed(
+        { ...older, name: `${older.name} or ${newer.name}` },
+        error,
+        performance.now() - started,
+      );
+    } else showBroken(`${older.name} and ${newer.name}`, error);
+  } finally {
+    if (current === job) current = undefined;
+    work.hidden = true;
+  }
+}
+
+async function downloadRedacted(source: Source, sealer: Sealer | undefined) {
+  const name = source.name.replace(/\.snap$/, "") + "-redacted.snap";
+  let target;
+  try {
+    target = await chooseTarget(name, "application/gzip");
+  } catch (error) {
+    actions.append(h("p", { class: "error", role: "alert" }, `Cannot save: ${error}`));
+    return;
+  }
+  if (!target) return;
+  current?.abort();
+  const job = new AbortController();
+  current = job;
+  showWork("Redacting", source.name, source.size);
+  const meter = new ProgressMeter(source.size, drawProgress);
+  const status = h("p", { role: "status", "data-testid": "download-status" });
+  actions.querySelector("[data-testid=download-status]")?.remove();
+  actions.append(status);
+  try {
+    const stream = (await source.open(job.signal)).pipeThrough(meter.counter());
+    await target.write(redactSnapshot(stream, { sealer, hasher, signal: job.signal }), job.signal);
+    status.textContent = `Saved ${name}: every secret overwritten, verified while reading. ` +
+      "It is for reading and sharing, not for restoring a cluster.";
+    status.dataset.state = "saved";
+  } catch (error) {
+    status.className = "error";
+    status.dataset.state = job.signal.aborted ? "cancelled" : "failed";
+    status.textContent = job.signal.aborted
+      ? "Redacting was cancelled; nothing was saved."
+      : `No redacted copy was saved: ${error instanceof Error ? error.message : error}`;
+  } finally {
+    if (current === job) current = undefined;
+    work.hidden = true;
+  }
 }
 
 function showFailed(source: Source, error: SnapshotError, ms: number) {
@@ -406,6 +510,11 @@ function urlSource(text: string): Source | string {
 }
 
 function pickFile(files: FileList | null | undefined) {
+  // Two files dropped or picked together are compared, the first as OLD.
+  if (files && files.length === 2) {
+    compare(fileSource(files[0]!), fileSource(files[1]!));
+    return;
+  }
   const file = files?.[0];
   if (file) verify(fileSource(file));
 }

@@ -1,7 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 
 /**
- * The raftsnap command line: `raftsnap verify|inspect|decode|unpack|pack|checksum ...`.
+ * The raftsnap command line: `raftsnap verify|inspect|decode|diff|kv|redact|unpack|pack|checksum ...`.
  *
  * Run it from a checkout with `deno task raftsnap ...`, or install it as a `raftsnap`
  * command with `deno install -g --allow-read --allow-write -n raftsnap --config
@@ -22,11 +22,14 @@ import {
 } from "./args.ts";
 import { checksumCommand, checksumSpec } from "./checksum.ts";
 import { decodeCommand, decodeSpec } from "./decode.ts";
+import { diffCommand, diffSpec } from "./diff.ts";
 import { classify, EXIT, EXIT_CODES_HELP, Interrupted } from "./errors.ts";
 import { debugText, errorLine } from "./format.ts";
 import { inspectCommand, inspectSpec } from "./inspect.ts";
+import { kvCommand, kvSpec } from "./kv.ts";
 import { type Context, denoContext } from "./io.ts";
 import { packCommand, packSpec } from "./pack.ts";
+import { redactCommand, redactSpec } from "./redact.ts";
 import { unpackCommand, unpackSpec } from "./unpack.ts";
 import { verifyCommand, verifySpec } from "./verify.ts";
 
@@ -36,6 +39,9 @@ const COMMANDS: [CommandSpec, Command][] = [
   [verifySpec, verifyCommand],
   [inspectSpec, inspectCommand],
   [decodeSpec, decodeCommand],
+  [diffSpec, diffCommand],
+  [kvSpec, kvCommand],
+  [redactSpec, redactCommand],
   [unpackSpec, unpackCommand],
   [packSpec, packCommand],
   [checksumSpec, checksumCommand],
@@ -65,7 +71,7 @@ ${EXIT_CODES_HELP}
 }
 
 const GLOBAL_USAGE =
-  "usage: raftsnap verify|inspect|decode|unpack|pack|checksum [flags] ARGS...\n" +
+  "usage: raftsnap verify|inspect|decode|diff|kv|redact|unpack|pack|checksum [flags] ARGS...\n" +
   "Run 'raftsnap --help' for the commands.\n";
 
 /** Options of {@linkcode main}. */

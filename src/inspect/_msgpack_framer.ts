@@ -148,6 +148,7 @@ export class MsgpackFramer implements StateFramer {
       number: this.#number,
       type: this.#type,
       offset: this.#recordStart,
+      valueOffset: this.#recordStart + 1,
       size: endPosition - this.#countFrom,
       bytes,
       complete: bytes !== undefined && bytes.length === valueSize,

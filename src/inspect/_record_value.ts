@@ -250,7 +250,8 @@ class Context {
   }
 }
 
-function keyText(key: MsgpackValue): string {
+/** A map key that is not a UTF-8 raw, as text (how `DecodedValue` names it). */
+export function keyText(key: MsgpackValue): string {
   if (key instanceof Uint8Array) return toBase64(key);
   if (key === null || typeof key !== "object") return String(key);
   if (key instanceof MsgpackExt) return `ext(${key.type}):${toBase64(key.data)}`;

@@ -11,6 +11,8 @@ export interface FramedRecord {
   type: number | undefined;
   /** Offset in `state.bin` of the record's first byte (its type byte or length prefix). */
   offset: number;
+  /** Offset in `state.bin` of the value's first byte (after the type byte or length prefix). */
+  valueOffset: number;
   /**
    * Bytes the product's inspect counts for it: Consul and Nomad count everything read
    * since the previous record (the header with the first), Vault the protobuf message.

@@ -114,6 +114,7 @@ export class VaultFramer implements StateFramer {
       number: this.#number,
       type: undefined,
       offset: this.#recordStart,
+      valueOffset: this.#recordStart + this.#prefixBytes,
       size: this.#length,
       bytes,
       complete: bytes !== undefined && bytes.length === this.#length,

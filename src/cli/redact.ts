@@ -1,0 +1,120 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+
+/**
+ * `raftsnap redact IN OUT`: a copy of a snapshot without its secrets, to share for
+ * debugging. OUT appears only if IN verified in full.
+ *
+ * @module
+ */
+
+import { type Product, redactSnapshot, verifySnapshot } from "../../mod.ts";
+import { nativeSha256 } from "../deno/native_sha256.ts";
+import { openFileStream } from "../deno/file_stream.ts";
+import { type CommandSpec, COMMON_FLAGS, type ParsedArgs, UsageError } from "./args.ts";
+import { EXIT, withIo } from "./errors.ts";
+import { jsonLine, metaSummary, reportFailure } from "./format.ts";
+import {
+  type Context,
+  dirOf,
+  loadSealer,
+  openInput,
+  progressFor,
+  readOptions,
+  refuseToOverwrite,
+  removeQuietly,
+  tempFileIn,
+} from "./io.ts";
+import { PRODUCT_FLAG } from "./inspect.ts";
+import type { Progress } from "./progress.ts";
+import { LIMIT_FLAG, LIMITS_HELP, SEALER_KEY_FLAG, ZERO_PADDING_FLAG } from "./verify.ts";
+
+/** The spec of `redact`. */
+export const redactSpec: CommandSpec = {
+  name: "redact",
+  summary: "write a copy of a snapshot without its secrets, to share it",
+  usage: ["redact [flags] IN OUT"],
+  description: [
+    "Writes OUT, a valid snapshot in which every field `decode` redacts carries no secret:\n" +
+    "ACL token secrets, private and signing keys, Consul KV values, Vault storage values,\n" +
+    "Nomad variables and root keys have each byte replaced by '*' (same type, same length).\n" +
+    "Every other byte of every record is IN's, so OUT's meta.json is IN's, inspect and\n" +
+    "diff show the same records and keys, and decode reads every record.",
+    "OUT is for reading (inspect, decode, diff, sending to support), not for restoring a\n" +
+    "working cluster: its tokens, keys and values are gone.",
+    "IN is verified as it is read; OUT is written under a temporary name beside it and\n" +
+    "renamed only once IN verified in full, so a bad IN leaves no OUT. A sealed IN\n" +
+    "(SHA256SUMS.sealed) needs --sealer-key: the key opens IN's sealed sums and seals\n" +
+    "OUT's. It refuses to overwrite OUT without --force.",
+    LIMITS_HELP,
+  ],
+  flags: [
+    { name: "force", short: "f", help: "overwrite OUT" },
+    { name: "json", help: "one JSON document: what was written" },
+    PRODUCT_FLAG,
+    SEALER_KEY_FLAG,
+    ZERO_PADDING_FLAG,
+    LIMIT_FLAG,
+    ...COMMON_FLAGS,
+  ],
+  positionals: [2, 2],
+  positionalNames: ["IN", "OUT"],
+  examples: [
+    ["redact backup.snap backup-redacted.snap", "a copy to send to support"],
+    ["redact --sealer-key @seal.key vault.snap vault-redacted.snap", "a sealed snapshot"],
+  ],
+};
+
+/** Runs `redact`. @returns The exit code. */
+export async function redactCommand(ctx: Context, args: ParsedArgs): Promise<number> {
+  const [input, output] = args.positionals as [string, string];
+  if (output === "-") {
+    throw new UsageError("OUT must be a file (it appears only once IN verified)", redactSpec);
+  }
+  const sealer = await loadSealer(args.flags["sealer-key"]);
+  let progress: Progress | undefined;
+  let temp: string | undefined;
+  try {
+    await withIo(`cannot check ${output}`, () => refuseToOverwrite(output, !!args.flags.force));
+    const source = await openInput(ctx, input);
+    progress = progressFor(ctx, args, `redact ${input}`, source.size);
+    const options = readOptions(ctx, args, sealer);
+    const redacted = redactSnapshot(source.stream.pipeThrough(progress.counter()), {
+      ...options,
+      checksum: false,
+      product: args.flags.product as Product | undefined,
+    });
+    const path = temp = await tempFileIn(dirOf(output), "snap");
+    const file = await withIo(`cannot write ${path}`, () => Deno.open(path, { write: true }));
+    try {
+      await redacted.pipeTo(file.writable);
+    } finally {
+      progress.stop();
+    }
+    // Check what was written before it takes OUT's name.
+    const check = await verifySnapshot(await openFileStream(path), {
+      hasher: nativeSha256,
+      sealer,
+      checksum: true,
+      signal: ctx.signal,
+    });
+    await withIo(`cannot write ${output}`, () => Deno.rename(path, output));
+    temp = undefined;
+    if (args.flags.json) {
+      ctx.out(jsonLine({
+        file: input,
+        ok: true,
+        out: output,
+        size: check.compressedBytes,
+        checksum: check.checksum,
+        sealed: check.sealed,
+      }));
+    } else if (!args.flags.quiet) {
+      ctx.out(`${output}: redacted copy of ${input}  ${metaSummary(check.meta)}\n`);
+    }
+    return EXIT.ok;
+  } catch (error) {
+    progress?.stop();
+    if (temp) await removeQuietly(temp).catch(() => {});
+    return reportFailure(ctx, args, "redact", input, error, { out: output });
+  }
+}

@@ -1,0 +1,148 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+// diffSnapshots: identical snapshots, a fixture against its redacted copy, states built
+// to differ by known keys, any chunking; out-of-order keys and bad archives fail.
+
+import {
+  createAesGcmSealer,
+  diffSnapshots,
+  diffToJson,
+  formatDiff,
+  redactSnapshot,
+  writeSnapshot,
+} from "../../mod.ts";
+import { assert, chunked, collect, randomSizes, rejectsWith } from "../_helpers.ts";
+import { productFile, productFixtures, snapOf } from "../_products.ts";
+
+const fixtures = await productFixtures();
+const sealer = await createAesGcmSealer(
+  "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+);
+const encoder = new TextEncoder();
+
+/** msgpack raw (old spec, as Consul writes). */
+function raw(text: string | Uint8Array): number[] {
+  const b = typeof text === "string" ? encoder.encode(text) : text;
+  if (b.length < 32) return [0xa0 | b.length, ...b];
+  return [0xda, b.length >> 8, b.length & 0xff, ...b];
+}
+
+/** A Consul state: the header, then KVS records for `pairs` in the order given. */
+function consulState(pairs: [string, string][]): Uint8Array {
+  const bytes: number[] = [0x81, ...raw("LastIndex"), 0x09];
+  for (const [key, value] of pairs) {
+    bytes.push(0x02, 0x83, ...raw("Flags"), 0x00, ...raw("Key"), ...raw(key));
+    bytes.push(...raw("Value"), ...raw(value));
+  }
+  return new Uint8Array(bytes);
+}
+
+function snap(state: Uint8Array, index = 9): Promise<Uint8Array<ArrayBuffer>> {
+  return collect(
+    writeSnapshot({ id: `2-${index}-1`, index, term: 2, size: state.length }, state, {
+      modTime: new Date(0),
+    }),
+  );
+}
+
+for (const fixture of fixtures) {
+  Deno.test(`diffSnapshots(${fixture.fixture}, itself) finds nothing, in any chunking`, async () => {
+    const bytes = await productFile(snapOf(fixture));
+    const diff = await diffSnapshots(chunked(bytes, [1]), chunked(bytes, randomSizes(3, 4000)));
+    assert.equal(diff.same, true);
+    assert.deepEqual(diff.meta, []);
+    for (const t of diff.types) {
+      assert.equal(t.oldCount, t.newCount);
+      assert.equal(t.oldBytes, t.newBytes);
+    }
+    if (diff.keys) {
+      assert.equal(diff.keys.added + diff.keys.removed + diff.keys.changed, 0);
+      assert.ok(diff.keys.unchanged > 0);
+    }
+    assert.match(formatDiff(diff), /OLD and NEW hold the same records and metadata\n$/);
+  });
+}
+
+Deno.test("diffSnapshots(consul-small, its redacted copy): every KV value changed, no key lost", async () => {
+  const bytes = await productFile("consul-small.snap");
+  const redacted = await collect(redactSnapshot(bytes));
+  const diff = await diffSnapshots(bytes, redacted, { depth: 1 });
+  assert.equal(diff.same, false);
+  assert.equal(diff.keys!.added, 0);
+  assert.equal(diff.keys!.removed, 0);
+  assert.equal(diff.keys!.changed + diff.keys!.unchanged, 30);
+  assert.equal(diff.keys!.changed, 29); // one KV value is empty: nothing to redact
+  assert.deepEqual(diff.keys!.prefixes.map((p) => p.name), ["vault"]);
+  assert.match(diff.verdict, /29 keys changed under vault/);
+});
+
+Deno.test("diffSnapshots(vault-small, its redacted copy) with a sealer", async () => {
+  const bytes = await productFile("vault-small.snap");
+  const redacted = await collect(redactSnapshot(bytes, { sealer }));
+  const diff = await diffSnapshots(bytes, redacted, { sealer, filter: "sys/token/" });
+  assert.equal(diff.keys!.filter, "sys/token/");
+  assert.ok(diff.keys!.changed > 0);
+  assert.ok(diff.keys!.list.every((k) => k.key.startsWith("sys/token/")));
+});
+
+Deno.test("diffSnapshots: keys added, removed and changed, by prefix, values never shown", async () => {
+  const older = await snap(consulState([
+    ["app/a", "1"],
+    ["app/b", "secret-b"],
+    ["app/c", "3"],
+    ["db/x", "x"],
+  ]));
+  const newer = await snap(
+    consulState([["app/a", "1"], ["app/b", "secret-B"], ["db/x", "x"], ["db/y", "y"], ["z", ""]]),
+    12,
+  );
+  const diff = await diffSnapshots(newer, older); // reversed: NEW is the smaller one
+  assert.equal(diff.keys!.added, 1);
+  assert.equal(diff.keys!.removed, 2);
+  const forward = await diffSnapshots(older, newer, { depth: 1 });
+  const keys = forward.keys!;
+  assert.deepEqual([keys.added, keys.removed, keys.changed, keys.unchanged], [2, 1, 1, 2]);
+  assert.deepEqual(keys.list, [
+    { key: "app/b", change: "changed" },
+    { key: "app/c", change: "removed" },
+    { key: "db/y", change: "added" },
+    { key: "z", change: "added" },
+  ]);
+  assert.deepEqual(keys.prefixes, [
+    { name: "app", added: 0, removed: 1, changed: 1 },
+    { name: "db", added: 1, removed: 0, changed: 0 },
+    { name: "z", added: 1, removed: 0, changed: 0 },
+  ]);
+  assert.deepEqual(forward.meta.map((m) => m.field), ["ID", "Index", "Size"]);
+  assert.equal(
+    forward.verdict,
+    "NEW is 1 record ahead; 2 keys added; 1 key removed under app; 1 key changed under app",
+  );
+  const text = formatDiff(forward) + JSON.stringify(diffToJson(forward));
+  assert.ok(!text.includes("secret"), "values are never printed");
+  const types = forward.types.find((t) => t.name === "KVS")!;
+  assert.deepEqual([types.oldCount, types.newCount], [4, 5]);
+  // maxKeys bounds the list, not the counts.
+  const bounded = await diffSnapshots(older, newer, { maxKeys: 1 });
+  assert.equal(bounded.keys!.list.length, 1);
+  assert.equal(bounded.keys!.omittedKeys, 3);
+  assert.equal(bounded.keys!.added, 2);
+});
+
+Deno.test("diffSnapshots: a state with keys out of order is refused", async () => {
+  const sorted = await snap(consulState([["a", "1"], ["b", "2"]]));
+  const unsorted = await snap(consulState([["b", "2"], ["a", "1"]]));
+  const error = await rejectsWith(diffSnapshots(sorted, unsorted), "record-invalid");
+  assert.match(error.message, /"a" after "b"/);
+  await rejectsWith(
+    diffSnapshots(sorted, await snap(consulState([["a", "1"], ["a", "2"]]))),
+    "record-invalid",
+  );
+});
+
+Deno.test("diffSnapshots: a bad archive on either side fails", async () => {
+  const good = await productFile("consul-small.snap");
+  const cut = good.slice(0, good.length - 100);
+  await rejectsWith(diffSnapshots(good, cut), "truncated");
+  await rejectsWith(diffSnapshots(cut, good), "truncated");
+  await assert.rejects(diffSnapshots(good, good, { depth: -1 }), RangeError);
+});
