@@ -20,7 +20,7 @@ import { type CheckedSums, checkSumLists } from "./_check_sums.ts";
 import { SnapshotEntries } from "./_entries.ts";
 import { ArchiveHashes } from "./_hashes.ts";
 import { withSignal } from "./_input.ts";
-import type { ArchiveEntry, VerifyResult } from "./verify_result.ts";
+import type { VerifyResult } from "./verify_result.ts";
 
 export type { ArchiveEntry, VerifyResult } from "./verify_result.ts";
 

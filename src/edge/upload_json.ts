@@ -4,7 +4,6 @@
 import type { VerifyResult } from "../archive/read_archive.ts";
 import { resultToJson, type VerifyResultJson } from "../archive/result_json.ts";
 import { SnapshotError, type SnapshotErrorCode, type SnapshotErrorLayer } from "../errors.ts";
-import type { SnapshotMeta } from "../format/meta.ts";
 import { UploadError, type UploadErrorCode } from "./upload_error.ts";
 
 /** The body of a 201 from {@linkcode createVerifyHandler}: the snapshot is stored. */

@@ -7,7 +7,7 @@ import { SnapshotError } from "../errors.ts";
 import { type ReadLimits, type ResolvedLimits, resolveLimits } from "../limits.ts";
 import type { Sealer } from "../format/seal.ts";
 import { hashWasmSha256 } from "../sha256/hash_wasm_sha256.ts";
-import { type Sha256, type Sha256Factory } from "../sha256/sha256.ts";
+import type { Sha256, Sha256Factory } from "../sha256/sha256.ts";
 import { verifySnapshot } from "../archive/verify.ts";
 import { type AnnouncedDigest, announcedDigests } from "./_digest.ts";
 import { Feed } from "./_feed.ts";
