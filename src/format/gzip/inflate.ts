@@ -18,9 +18,11 @@ import { RATIO_FLOOR } from "../../limits.ts";
  * bytes per native member; past that, every further member goes through the script
  * inflater ({@linkcode Gunzip}), which carries on across members in constant memory.
  *
- * Stages: {@linkcode inflate} reads the source and checks the first header, hands bytes
- * to {@linkcode NativeMembers} until the budget runs out, then to
- * {@linkcode ScriptMembers}; both pass output through one {@linkcode OutputGate}.
+ * Stages: {@linkcode inflate} reads the source; {@linkcode StartCheck} checks the first
+ * header and probes how far the start inflates; bytes go to {@linkcode NativeMembers}
+ * until the budget runs out (or from the start, for a stream that inflates very far, to
+ * the script inflater), then to {@linkcode ScriptMembers}; both pass output through one
+ * {@linkcode OutputGate}.
  */
 
 /** Receives decompressed bytes; a returned promise holds back further output. */
@@ -65,6 +67,12 @@ export const NATIVE_MEMBER_BYTES = 256 * 1024;
 // Caps the bytes handed to the platform decompressor at once, which bounds how much it
 // can produce in one go: 16 KiB of deflate inflate to at most about 16.5 MiB.
 const MAX_PIECE = 16 * 1024;
+/** Compressed bytes the `auto` engine probes before it picks an inflater. */
+const PROBE_BYTES = 64 * 1024;
+/** Output the probe inflates at most. */
+const PROBE_OUTPUT = 4 * 1024 * 1024;
+/** Above this many bytes out per byte in, the script inflater takes the stream. */
+const SCRIPT_RATIO = 64;
 const EMPTY = new Uint8Array(0);
 const HEADER = 10;
 const TRAILER = 8;
@@ -86,9 +94,21 @@ export async function inflate(
   const { onCompressed, engine = "auto" } = options;
   const gate = new OutputGate(sink, options.maxBytes ?? Infinity, options.maxRatio ?? Infinity);
   const reader = source.getReader();
-  const header = new HeaderCheck();
-  const native = engine === "script" ? undefined : new NativeMembers(gate, engine === "auto");
+  const start = new StartCheck(engine === "auto");
+  let native: NativeMembers | undefined;
   let script: ScriptMembers | undefined;
+  const route = async (bytes: Uint8Array) => {
+    if (!native && !script) {
+      if (engine === "script" || (engine === "auto" && start.inflatesHigh)) {
+        script = new ScriptMembers(gate, 0);
+      } else native = new NativeMembers(gate, engine === "auto");
+    }
+    if (script) return await script.write(bytes);
+    const rest = await native!.write(bytes);
+    if (rest === undefined) return;
+    script = new ScriptMembers(gate, native!.offset);
+    await script.write(rest);
+  };
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -96,28 +116,20 @@ export async function inflate(
       if (value.length === 0) continue;
       const seen = onCompressed?.(value);
       if (seen) await seen;
-      const bytes = header.take(value);
-      if (bytes === undefined) continue;
-      if (!script && native) {
-        const rest = await native.write(bytes);
-        if (rest === undefined) continue;
-        script = new ScriptMembers(gate, native.offset);
-        await script.write(rest);
-      } else {
-        script ??= new ScriptMembers(gate, 0);
-        await script.write(bytes);
-      }
+      const bytes = start.take(value);
+      if (bytes !== undefined) await route(bytes);
     }
-    header.finish();
-    if (!script && native) {
-      const rest = await native.close();
-      if (rest === undefined) return gate.summary(native.offset, native.members, native.members);
-      script = new ScriptMembers(gate, native.offset);
+    const held = start.finish();
+    if (held !== undefined) await route(held);
+    if (!script) {
+      const rest = await native!.close();
+      if (rest === undefined) return gate.summary(native!.offset, native!.members, native!.members);
+      script = new ScriptMembers(gate, native!.offset);
       await script.write(rest);
     }
-    await script!.close();
+    await script.close();
     const nativeMembers = native?.members ?? 0;
-    return gate.summary(script!.offset, nativeMembers + script!.members, nativeMembers);
+    return gate.summary(script.offset, nativeMembers + script.members, nativeMembers);
   } catch (error) {
     await reader.cancel(error).catch(() => {});
     await native?.abort(error);
@@ -127,44 +139,81 @@ export async function inflate(
   }
 }
 
-/** Holds the first bytes back until the first member's magic is checked. */
-class HeaderCheck {
-  #head: Uint8Array | undefined = new Uint8Array(0);
+/**
+ * Holds the first bytes back until the first member's magic is checked and, for the
+ * `auto` engine, until {@linkcode PROBE_BYTES} are in: a throwaway script inflation of
+ * them tells how far the archive inflates. A member that inflates more than
+ * {@linkcode SCRIPT_RATIO} times (zeros, a 1000:1 archive) goes to the script inflater,
+ * which is faster there and makes less garbage than the platform's large output buffers.
+ */
+class StartCheck {
+  #held: Uint8Array | undefined = new Uint8Array(0);
+  readonly #probe: boolean;
+  /** Whether the start of the stream inflates more than {@linkcode SCRIPT_RATIO} times. */
+  inflatesHigh = false;
 
-  /** The bytes to inflate, or `undefined` while the header is still incomplete. */
+  constructor(probe: boolean) {
+    this.#probe = probe;
+  }
+
+  /** The bytes to inflate, or `undefined` while they are still held back. */
   take(chunk: Uint8Array): Uint8Array | undefined {
-    if (this.#head === undefined) return chunk;
-    const head = joinBytes(this.#head, chunk);
-    if (head.length < HEADER) {
-      this.#head = head;
+    if (this.#held === undefined) return chunk;
+    const held = joinBytes(this.#held, chunk);
+    if (held.length >= HEADER) checkMagic(held);
+    if (held.length < (this.#probe ? PROBE_BYTES : HEADER)) {
+      this.#held = held;
       return undefined;
     }
-    if (!startsWithMagic(head)) {
-      // An operator who packed the folder with tar but forgot gzip deserves to be told.
-      const tar = head.length >= 262 &&
-        String.fromCharCode(...head.subarray(257, 262)) === "ustar";
-      throw gzipError(
-        "gzip-header",
-        "the input is not gzip data (it does not start with 1f 8b 08)" +
-          (tar ? "; it looks like an uncompressed tar: gzip it to make a .snap" : ""),
-        0,
-      );
-    }
-    this.#head = undefined;
-    return head;
+    return this.#release(held);
   }
 
-  /** Throws when the input ended before a whole header. */
-  finish() {
-    const head = this.#head;
-    if (head === undefined) return;
-    if (head.length === 0) throw gzipError("empty", "the input is empty", 0);
-    throw gzipError(
-      "truncated",
-      `the input ends inside the gzip header, after ${head.length} bytes`,
-      head.length,
-    );
+  /** At the end of the input: what is still held, or a throw if it is no gzip stream. */
+  finish(): Uint8Array | undefined {
+    const held = this.#held;
+    if (held === undefined) return undefined;
+    if (held.length === 0) throw gzipError("empty", "the input is empty", 0);
+    if (held.length < HEADER) {
+      throw gzipError(
+        "truncated",
+        `the input ends inside the gzip header, after ${held.length} bytes`,
+        held.length,
+      );
+    }
+    return this.#release(held);
   }
+
+  #release(held: Uint8Array): Uint8Array {
+    this.#held = undefined;
+    if (this.#probe) this.inflatesHigh = probeRatio(held) > SCRIPT_RATIO;
+    return held;
+  }
+}
+
+/** Output bytes per input byte of the start of a gzip stream (0 if it does not inflate). */
+function probeRatio(bytes: Uint8Array): number {
+  const gunzip = new Gunzip();
+  gunzip.push(bytes);
+  let out = 0;
+  try {
+    while (out < PROBE_OUTPUT && gunzip.run() === "output") out += gunzip.take().length;
+    out += gunzip.take().length;
+  } catch {
+    return 0; // the real inflater reports what is wrong
+  }
+  return out / Math.max(1, gunzip.offset);
+}
+
+function checkMagic(head: Uint8Array) {
+  if (startsWithMagic(head)) return;
+  // An operator who packed the folder with tar but forgot gzip deserves to be told.
+  const tar = head.length >= 262 && String.fromCharCode(...head.subarray(257, 262)) === "ustar";
+  throw gzipError(
+    "gzip-header",
+    "the input is not gzip data (it does not start with 1f 8b 08)" +
+      (tar ? "; it looks like an uncompressed tar: gzip it to make a .snap" : ""),
+    0,
+  );
 }
 
 /** Counts the output against the limits, then hands it to the sink. */

@@ -394,3 +394,23 @@ Deno.test("script inflater: deflate streams zlib refuses, refused alike", async 
     }
   }
 });
+
+Deno.test("inflate(): a stream that inflates more than 64 times goes to the script inflater from its start", async () => {
+  const zeros = new Uint8Array(gzipSync(new Uint8Array(32 << 20)));
+  const high = await inflate(chunked(zeros, [4096]), () => {});
+  assert.equal(high.decompressedBytes, 32 << 20);
+  assert.equal(high.nativeMembers, 0);
+  const text = new TextEncoder().encode(
+    Array.from({ length: 20_000 }, (_, i) => `kv/${i % 97}/v${(i * 7919) % 1000} ${i}\n`).join(""),
+  );
+  const low = await inflate(chunked(new Uint8Array(gzipSync(text)), [4096]), () => {});
+  assert.equal(low.nativeMembers, 1);
+  // The probe never changes a verdict: a bad CRC after a far-inflating start is still one.
+  const bad = zeros.slice();
+  bad[bad.length - 6]! ^= 1;
+  await rejectsWith(inflate(chunked(bad, [65536]), () => {}), "gzip-checksum");
+  await rejectsWith(
+    inflate(chunked(zeros.subarray(0, zeros.length >> 1), [65536]), () => {}),
+    "truncated",
+  );
+});
