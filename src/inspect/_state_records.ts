@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import { concatBytes } from "../_bytes.ts";
+import { SnapshotError } from "../errors.ts";
 import { DETECT_BYTES, type Detection, detectProduct } from "./_detect_product.ts";
 import { MsgpackFramer } from "./_msgpack_framer.ts";
 import type { CapturePolicy, FramedRecord, StateFramer } from "./_state_framer.ts";
@@ -97,4 +98,18 @@ export class StateRecords {
     // head holds the earlier chunks whole and the first bytes of the last one.
     if (last) this.#framer.push(last.subarray(head.length - (this.#headBytes - last.length)));
   }
+}
+
+/**
+ * The error for a state whose product is unknown, for readers that need the records
+ * (`doing`: "decode", "redact").
+ */
+export function unknownStateError(doing: string, reason: string): SnapshotError {
+  return new SnapshotError("record-invalid", `cannot ${doing} the state: ${reason}`, {
+    layer: "state",
+    entry: "state.bin",
+    offset: 0,
+    expected: "the state of Consul, Nomad or Vault",
+    found: reason,
+  });
 }

@@ -9,7 +9,7 @@ import { ProtoError } from "./_protobuf.ts";
 import { type DecodedValue, recordValue } from "./_record_value.ts";
 import { redactionMarker } from "./_redact.ts";
 import type { FramedRecord } from "./_state_framer.ts";
-import { StateRecords } from "./_state_records.ts";
+import { StateRecords, unknownStateError } from "./_state_records.ts";
 import { readStorageEntry } from "./_storage_entry.ts";
 import { recordTypeName } from "./_type_names.ts";
 import type { Product } from "./inspect_result.ts";
@@ -104,13 +104,7 @@ export function decodeRecords(
     capture: () => () => maxRecordBytes,
     start(product, reason) {
       if (product === "unknown") {
-        throw new SnapshotError("record-invalid", `cannot decode the state: ${reason}`, {
-          layer: "state",
-          entry: "state.bin",
-          offset: 0,
-          expected: "the state of Consul, Nomad or Vault",
-          found: reason,
-        });
+        throw unknownStateError("decode", reason);
       }
     },
     record(product, record) {

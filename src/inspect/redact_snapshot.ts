@@ -14,7 +14,7 @@ import {
   storageEntrySecretRanges,
 } from "./_redact_record.ts";
 import type { FramedRecord } from "./_state_framer.ts";
-import { StateRecords } from "./_state_records.ts";
+import { StateRecords, unknownStateError } from "./_state_records.ts";
 import { recordTypeName } from "./_type_names.ts";
 import type { Product } from "./inspect_result.ts";
 
@@ -137,13 +137,7 @@ function redactState(
     capture: () => () => maxRecordBytes,
     start(product, reason) {
       if (product === "unknown") {
-        throw new SnapshotError("record-invalid", `cannot redact the state: ${reason}`, {
-          layer: "state",
-          entry: "state.bin",
-          offset: 0,
-          expected: "the state of Consul, Nomad or Vault",
-          found: reason,
-        });
+        throw unknownStateError("redact", reason);
       }
     },
     record(product, record) {
