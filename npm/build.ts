@@ -70,9 +70,7 @@ async function run(
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   if (!out.success) {
     throw new Error(
-      `${cmd} ${args.join(" ")} failed:\n${text(out.stdout)}${
-        text(out.stderr)
-      }`,
+      `${cmd} ${args.join(" ")} failed:\n${text(out.stdout)}${text(out.stderr)}`,
     );
   }
   return text(out.stdout);
@@ -122,8 +120,7 @@ async function* walk(dir: string): AsyncGenerator<string> {
   }
 }
 
-const WORKER_URL =
-  /new URL\("\.\/([a-z0-9_]*worker)\.ts", import\.meta\.url\)/g;
+const WORKER_URL = /new URL\("\.\/([a-z0-9_]*worker)\.ts", import\.meta\.url\)/g;
 
 /** A worker's file name in the package: `worker` alone is named for its folder. */
 function workerFile(source: string): string {
@@ -177,15 +174,13 @@ const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 /** The README's export table, between its markers, with the sizes measured. */
 export function sizeTable(sizes: NpmBuild["sizes"]): string {
   const what: Record<string, string> = {
-    ".":
-      "the library: verify, parse, write, restore, inspect, decode, the edge handler",
-    "./native-sha256":
-      "`node:crypto` SHA-256 for Node, Bun and Deno (`node`, `deno` conditions)",
+    ".": "the library: verify, parse, write, restore, inspect, decode, the edge handler",
+    "./native-sha256": "`node:crypto` SHA-256 for Node, Bun and Deno (`node`, `deno` conditions)",
   };
   const rows = sizes.map((s) =>
-    `| \`raftsnap${s.entry === "." ? "" : s.entry.slice(1)}\` | ${
-      what[s.entry] ?? ""
-    } | ${kib(s.gzipped)} |`
+    `| \`raftsnap${s.entry === "." ? "" : s.entry.slice(1)}\` | ${what[s.entry] ?? ""} | ${
+      kib(s.gzipped)
+    } |`
   );
   return [
     "| import | what | minified + gzipped |",
@@ -261,9 +256,7 @@ export async function buildNpm(dir = root("dist/npm")): Promise<NpmBuild> {
       const depth = from.split("/").length - 1;
       text = text.replace(
         /from "hash-wasm"/g,
-        `from "${
-          depth === 0 ? "./" : "../".repeat(depth)
-        }_vendor/hash_wasm.js"`,
+        `from "${depth === 0 ? "./" : "../".repeat(depth)}_vendor/hash_wasm.js"`,
       );
       text = text.replace(WORKER_URL, (_, worker: string) => {
         const source = `${sourceDir ? sourceDir + "/" : ""}${worker}.ts`;
@@ -323,6 +316,7 @@ export async function buildNpm(dir = root("dist/npm")): Promise<NpmBuild> {
     "--format=esm",
     "--platform=node",
     "--target=node20",
+    "--main-fields=module,main",
     "--define:import.meta.main=false",
     "--banner:js=#!/usr/bin/env node",
     `--outfile=${dir}/bin/raftsnap.mjs`,
@@ -378,9 +372,7 @@ if (import.meta.main) {
     outFlag >= 0 ? Deno.args[outFlag + 1] : undefined,
   );
   console.log(
-    `${built.dir}: ${built.name}@${built.version}, workers ${
-      built.workers.join(", ")
-    }`,
+    `${built.dir}: ${built.name}@${built.version}, workers ${built.workers.join(", ")}`,
   );
   console.log(sizeTable(built.sizes));
   console.log(
