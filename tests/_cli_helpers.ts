@@ -37,12 +37,20 @@ export interface CliOptions {
 }
 
 /**
+ * The npm package's command (`bin/raftsnap.mjs`) to run with Node instead of Deno's, when
+ * set: `tests/cli/cli_node_test.ts` runs the CLI tests again that way.
+ */
+const NODE_BIN = Deno.env.get("RAFTSNAP_CLI_NODE_BIN");
+
+/**
  * Runs `deno run --allow-read --allow-write src/cli/main.ts ARGS...` from the checkout:
- * the permissions of `deno task raftsnap` and of the documented `deno install`.
+ * the permissions of `deno task raftsnap` and of the documented `deno install`. With
+ * `RAFTSNAP_CLI_NODE_BIN` set, runs `node $RAFTSNAP_CLI_NODE_BIN ARGS...` instead.
  */
 export async function raftsnap(args: string[], options: CliOptions = {}): Promise<CliRun> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
+  const onNode = NODE_BIN !== undefined && options.script === undefined;
+  const child = new Deno.Command(onNode ? "node" : Deno.execPath(), {
+    args: onNode ? [NODE_BIN, ...args] : [
       "run",
       "--allow-read",
       "--allow-write",

@@ -19,7 +19,14 @@ export function toByteStream(input: ArchiveInput): ReadableStream<Uint8Array> {
     return input.body ?? new Blob([]).stream();
   }
   if (typeof Blob !== "undefined" && input instanceof Blob) return input.stream();
-  throw new TypeError("An archive must be a ReadableStream, Blob, Response or Uint8Array");
+  const got = input === null || typeof input !== "object"
+    ? `${input === null ? "null" : typeof input}`
+    : (input as object).constructor?.name ?? "an object";
+  throw new TypeError(
+    `An archive must be a ReadableStream of Uint8Array chunks, a Blob, a Response or a ` +
+      `Uint8Array, got ${got}` +
+      (typeof input === "string" ? " (encode text with TextEncoder; read files as bytes)" : ""),
+  );
 }
 
 /** The stream, made to error with the signal's reason when it aborts. */

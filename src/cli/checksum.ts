@@ -2,13 +2,13 @@
 
 /** `raftsnap checksum FILE...`: Go's `Snapshot.Checksum` of each file. @module */
 
-import { nativeSha256 } from "../deno/native_sha256.ts";
 import { type CommandSpec, COMMON_FLAGS, type ParsedArgs, UsageError } from "./args.ts";
 import { EXIT } from "./errors.ts";
 import { jsonLine, reportFailure } from "./format.ts";
 import { type Context, openInput, progressFor, STDIO } from "./io.ts";
 import type { Progress } from "./progress.ts";
 import { JSON_FLAG } from "./verify.ts";
+import { runtime } from "./runtime/runtime.ts";
 
 /** The spec of `checksum`. */
 export const checksumSpec: CommandSpec = {
@@ -47,7 +47,7 @@ export async function checksumCommand(ctx: Context, args: ParsedArgs): Promise<n
     try {
       const input = await openInput(ctx, file);
       progress = progressFor(ctx, args, `checksum ${file}`, input.size);
-      const hasher = await nativeSha256();
+      const hasher = await runtime().hasher();
       let size = 0;
       await input.stream.pipeThrough(progress.counter()).pipeTo(
         new WritableStream({

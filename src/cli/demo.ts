@@ -6,8 +6,8 @@
 
 import { writeSnapshot } from "../../mod.ts";
 import { EXIT } from "./errors.ts";
-import { denoContext } from "./io.ts";
 import { main } from "./main.ts";
+import { denoRuntime } from "./runtime/deno.ts";
 
 const out = (text: string) => Deno.stdout.writeSync(new TextEncoder().encode(text));
 
@@ -16,7 +16,9 @@ async function raftsnap(note: string, ...args: string[]): Promise<number> {
   out(`\n$ raftsnap ${args.join(" ")}${note ? `    # ${note}` : ""}\n`);
   // Both streams to standard output, so the demo reads in order even when piped.
   return await main(args, {
-    context: (signal) => ({ ...denoContext(signal), err: out, stderrIsTerminal: false }),
+    ...denoRuntime,
+    writeErr: out,
+    isTerminal: (fd) => fd !== 2 && denoRuntime.isTerminal(fd),
   });
 }
 

@@ -9,6 +9,7 @@
 
 import { SnapshotError } from "../../mod.ts";
 import { UsageError } from "./args.ts";
+import { FsError } from "./runtime/runtime.ts";
 
 /** The exit codes, as `--help` and the README document them. */
 export const EXIT = {
@@ -55,30 +56,21 @@ export class Interrupted extends Error {
   }
 }
 
-const DENO_ERRORS: (new (...args: never[]) => Error)[] = Object.values(Deno.errors);
-
-/** Whether `error` is one of Deno's I/O error classes (`NotFound`, `PermissionDenied`, ...). */
-export function isDenoIoError(error: unknown): error is Error {
-  return DENO_ERRORS.some((cls) => error instanceof cls);
+/**
+ * Whether `error` is a file system failure, as the runtime layer reports them
+ * ({@linkcode FsError}: Deno's `NotFound`, Node's `ENOENT`, ...).
+ */
+export function isFsError(error: unknown): error is FsError {
+  return error instanceof FsError;
 }
 
-/** A short lowercase reason for a Deno I/O error: `no such file or directory`. */
+/** A short lowercase reason for a file system failure: `no such file or directory`. */
 export function describeIoError(error: unknown): string {
-  if (error instanceof Deno.errors.NotFound) return "no such file or directory";
-  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
-  if (error instanceof Deno.errors.IsADirectory) return "is a folder";
-  if (error instanceof Deno.errors.NotADirectory) return "a part of the path is not a folder";
-  if (error instanceof Deno.errors.AlreadyExists) return "already exists";
-  if (error instanceof Error) {
-    // "No space left on device (os error 28): write" -> "no space left on device"
-    const text = error.message.replace(/ \(os error \d+\).*$/s, "");
-    return text.charAt(0).toLowerCase() + text.slice(1);
-  }
-  return String(error);
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
- * Runs `fn`, turning a Deno I/O error into an {@linkcode IoError} that says what was
+ * Runs `fn`, turning a file system failure into an {@linkcode IoError} that says what was
  * being done: `withIo("cannot open x.snap", ...)` fails as `cannot open x.snap: no such
  * file or directory`.
  */
@@ -86,7 +78,7 @@ export async function withIo<T>(what: string, fn: () => Promise<T>): Promise<T> 
   try {
     return await fn();
   } catch (error) {
-    if (isDenoIoError(error)) throw new IoError(`${what}: ${describeIoError(error)}`, error);
+    if (isFsError(error)) throw new IoError(`${what}: ${describeIoError(error)}`, error);
     throw error;
   }
 }
@@ -135,7 +127,7 @@ export function classify(error: unknown): Classified {
   if (error instanceof Interrupted) {
     return { exit: EXIT.interrupted, code: "interrupted", message: error.message };
   }
-  if (isDenoIoError(error)) return { exit: EXIT.io, code: "io", message: describeIoError(error) };
+  if (isFsError(error)) return { exit: EXIT.io, code: "io", message: describeIoError(error) };
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return { exit: EXIT.internal, code: "internal", message: `internal error: ${message}` };
 }

@@ -8,13 +8,12 @@
  */
 
 import { createAesGcmSealer, parseLimits, type ReadOptions, type Sealer } from "../../mod.ts";
-import { nativeSha256 } from "../deno/native_sha256.ts";
-import { openFileStream } from "../deno/file_stream.ts";
 import { type ParsedArgs, UsageError } from "./args.ts";
 import { IoError, withIo } from "./errors.ts";
 import { Progress } from "./progress.ts";
+import { FsError, runtime } from "./runtime/runtime.ts";
 
-/** The world as a command sees it. {@linkcode denoContext} gives the real one. */
+/** The world as a command sees it. {@linkcode runtimeContext} gives the real one. */
 export interface Context {
   /** Writes text to standard output. */
   out(text: string): void;
@@ -34,23 +33,17 @@ export interface Context {
   signal: AbortSignal;
 }
 
-const encoder = new TextEncoder();
-
-function writeAllSync(file: { writeSync(p: Uint8Array): number }, text: string): void {
-  let bytes = encoder.encode(text);
-  while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
-}
-
-/** The process's own standard streams. */
-export function denoContext(signal: AbortSignal): Context {
+/** The process's own standard streams, through the runtime ({@linkcode runtime}). */
+export function runtimeContext(signal: AbortSignal): Context {
+  const rt = runtime();
   return {
-    out: (text) => writeAllSync(Deno.stdout, text),
-    err: (text) => writeAllSync(Deno.stderr, text),
-    stdin: () => Deno.stdin.readable,
-    stdoutWritable: () => Deno.stdout.writable,
-    stdinIsTerminal: Deno.stdin.isTerminal(),
-    stdoutIsTerminal: Deno.stdout.isTerminal(),
-    stderrIsTerminal: Deno.stderr.isTerminal(),
+    out: (text) => rt.writeOut(text),
+    err: (text) => rt.writeErr(text),
+    stdin: () => rt.stdin(),
+    stdoutWritable: () => rt.stdoutWritable(),
+    stdinIsTerminal: rt.isTerminal(0),
+    stdoutIsTerminal: rt.isTerminal(1),
+    stderrIsTerminal: rt.isTerminal(2),
     signal,
   };
 }
@@ -71,7 +64,7 @@ export interface Input {
 /**
  * Opens `path` for reading (256 KiB reads), or standard input for `-`.
  *
- * @throws {Deno.errors.NotFound} (and the like) when the file is missing, a folder, or unreadable.
+ * @throws {FsError} when the file is missing, a folder, or unreadable.
  * @throws {UsageError} for `-` when standard input is a terminal.
  */
 export async function openInput(ctx: Context, path: string): Promise<Input> {
@@ -83,21 +76,15 @@ export async function openInput(ctx: Context, path: string): Promise<Input> {
     }
     return { name: path, stream: ctx.stdin() };
   }
-  // A Deno error here is reported as `raftsnap: verify x.snap: no such file or directory`.
-  const info = await Deno.stat(path);
-  if (info.isDirectory) throw new Deno.errors.IsADirectory();
-  return { name: path, stream: await openFileStream(path), size: info.size };
+  // An FsError here is reported as `raftsnap: verify x.snap: no such file or directory`.
+  const info = await runtime().stat(path);
+  if (info.isDirectory) throw new FsError("is-a-folder", "is a folder");
+  return { name: path, stream: await runtime().openRead(path), size: info.size };
 }
 
 /** Whether `path` exists (a dangling symbolic link counts). */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
+export function exists(path: string): Promise<boolean> {
+  return runtime().exists(path);
 }
 
 /** `dir/name`, without doubling a trailing separator. */
@@ -125,7 +112,7 @@ export async function loadSealer(value: string | true | undefined): Promise<Seal
   let hex = value;
   if (value.startsWith("@")) {
     const path = value.slice(1);
-    hex = await withIo(`cannot read the key file ${path}`, () => Deno.readTextFile(path));
+    hex = await withIo(`cannot read the key file ${path}`, () => runtime().readTextFile(path));
   }
   try {
     return await createAesGcmSealer(hex.trim());
@@ -157,16 +144,19 @@ export function progressFor(
 export function tempFileIn(dir: string, name: string): Promise<string> {
   return withIo(
     `cannot create a temporary file in ${dir}`,
-    () => Deno.makeTempFile({ dir, prefix: ".raftsnap-", suffix: `.${name}.tmp` }),
+    () => runtime().makeTempFile({ dir, prefix: ".raftsnap-", suffix: `.${name}.tmp` }),
   );
 }
 
 /** Removes a file, ignoring one that is already gone. */
-export async function removeQuietly(path: string, options?: Deno.RemoveOptions): Promise<void> {
+export async function removeQuietly(
+  path: string,
+  options?: { recursive?: boolean },
+): Promise<void> {
   try {
-    await Deno.remove(path, options);
+    await runtime().remove(path, options);
   } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    if (!(error instanceof FsError && error.kind === "not-found")) throw error;
   }
 }
 
@@ -179,7 +169,7 @@ export async function refuseToOverwrite(path: string, force: boolean): Promise<v
 }
 
 /**
- * The reader options every reading command uses: the native hasher, the sealer, the
+ * The reader options every reading command uses: the runtime's hasher, the sealer, the
  * zero-padding flag, the `--limit`s, the archive checksum and the command's signal.
  */
 export function readOptions(
@@ -188,7 +178,7 @@ export function readOptions(
   sealer: Sealer | undefined,
 ): ReadOptions {
   return {
-    hasher: nativeSha256,
+    hasher: runtime().hasher,
     sealer,
     allowZeroPadding: args.flags["allow-zero-padding"] === true,
     limits: typeof args.flags.limit === "string" ? parseLimits(args.flags.limit) : undefined,

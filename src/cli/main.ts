@@ -3,10 +3,11 @@
 /**
  * The raftsnap command line: `raftsnap verify|inspect|decode|diff|kv|redact|unpack|pack|checksum ...`.
  *
- * Run it from a checkout with `deno task raftsnap ...`, or install it as a `raftsnap`
- * command with `deno install -g --allow-read --allow-write -n raftsnap --config
- * <checkout>/deno.json <checkout>/src/cli/main.ts`. It uses only the library's public API
- * (`mod.ts` and the `src/deno/` subpaths).
+ * Run it from a checkout with `deno task raftsnap ...`, install it as a `raftsnap`
+ * command with `deno install -g --allow-read --allow-write -n raftsnap
+ * jsr:@raftsnap/raftsnap/cli` (or the checkout's `src/cli/main.ts`), or from npm
+ * (`npm i -g raftsnap`: `node_main.ts`). It uses only the library's public API, and
+ * reaches files, standard streams and signals through its runtime layer (`runtime/`).
  *
  * @module
  */
@@ -27,11 +28,14 @@ import { classify, EXIT, EXIT_CODES_HELP, Interrupted } from "./errors.ts";
 import { debugText, errorLine } from "./format.ts";
 import { inspectCommand, inspectSpec } from "./inspect.ts";
 import { kvCommand, kvSpec } from "./kv.ts";
-import { type Context, denoContext } from "./io.ts";
+import { type Context, runtimeContext } from "./io.ts";
 import { packCommand, packSpec } from "./pack.ts";
 import { redactCommand, redactSpec } from "./redact.ts";
 import { unpackCommand, unpackSpec } from "./unpack.ts";
 import { verifyCommand, verifySpec } from "./verify.ts";
+import { type Runtime, useRuntime } from "./runtime/runtime.ts";
+
+export type * from "./runtime/runtime.ts";
 
 type Command = (ctx: Context, args: ParsedArgs) => Promise<number>;
 
@@ -74,43 +78,28 @@ const GLOBAL_USAGE =
   "usage: raftsnap verify|inspect|decode|diff|kv|redact|unpack|pack|checksum [flags] ARGS...\n" +
   "Run 'raftsnap --help' for the commands.\n";
 
-/** Options of {@linkcode main}. */
-export interface MainOptions {
-  /**
-   * Makes the context the command runs in, from the interrupt signal.
-   *
-   * @default {denoContext}
-   */
-  context?: (signal: AbortSignal) => Context;
-}
-
 /**
- * Runs one command line, in-process.
+ * Runs one command line, in-process, on `runtime` (Deno's or Node's, from `runtime/`).
  *
  * @param argv The arguments, without the program name: `["verify", "x.snap"]`.
+ * @param runtime Files, standard streams, signals and the hasher.
  * @returns The exit code.
  */
-export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
+export async function main(argv: readonly string[], runtime: Runtime): Promise<number> {
+  useRuntime(runtime);
   const interrupt = new AbortController();
-  const ctx = (options.context ?? denoContext)(interrupt.signal);
-  const listeners: [Deno.Signal, () => void][] = [];
-  for (const name of ["SIGINT", "SIGTERM"] as const) {
-    const listener = () => {
+  const ctx: Context = runtimeContext(interrupt.signal);
+  const removers = (["SIGINT", "SIGTERM"] as const).map((name) =>
+    runtime.onSignal(name, () => {
       // A second signal means now.
-      if (interrupt.signal.aborted) Deno.exit(EXIT.interrupted);
+      if (interrupt.signal.aborted) void runtime.exit(EXIT.interrupted);
       interrupt.abort(new Interrupted(name));
-    };
-    try {
-      Deno.addSignalListener(name, listener);
-      listeners.push([name, listener]);
-    } catch {
-      // Not every platform has every signal (Windows has no SIGTERM listener).
-    }
-  }
+    })
+  );
   try {
     return await run(ctx, argv);
   } finally {
-    for (const [name, listener] of listeners) Deno.removeSignalListener(name, listener);
+    for (const remove of removers) remove();
   }
 }
 
@@ -156,4 +145,8 @@ async function run(ctx: Context, argv: readonly string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  // Deno's runtime, loaded only here: the npm build drops this block (see `node_main.ts`).
+  const { denoRuntime } = await import("./runtime/deno.ts");
+  await denoRuntime.exit(await main(denoRuntime.args, denoRuntime));
+}

@@ -15,8 +15,6 @@ import {
   SnapshotError,
   writeSnapshot,
 } from "../../mod.ts";
-import { nativeSha256 } from "../deno/native_sha256.ts";
-import { openFileStream } from "../deno/file_stream.ts";
 import { type CommandSpec, COMMON_FLAGS, type ParsedArgs, UsageError } from "./args.ts";
 import { EXIT, IoError, withIo } from "./errors.ts";
 import { jsonLine, metaSummary, reportFailure } from "./format.ts";
@@ -33,6 +31,7 @@ import {
 } from "./io.ts";
 import type { Progress } from "./progress.ts";
 import { JSON_FLAG, SEALER_KEY_FLAG } from "./verify.ts";
+import { FsError, runtime } from "./runtime/runtime.ts";
 
 /** The largest mtime a tar header's 11 octal digits hold. */
 const MAX_MTIME = 8 ** 11 - 1;
@@ -121,12 +120,12 @@ export async function packCommand(ctx: Context, args: ParsedArgs): Promise<numbe
     const metaPath = joinPath(dir, "meta.json");
     const statePath = joinPath(dir, "state.bin");
     const metaBytes = await withIo(`cannot read ${metaPath}`, async () => {
-      const info = await Deno.stat(metaPath);
-      if (info.isDirectory) throw new Deno.errors.IsADirectory();
+      const info = await runtime().stat(metaPath);
+      if (info.isDirectory) throw new FsError("is-a-folder", "is a folder");
       if (info.size > MAX_META_FILE) {
         throw new IoError(`${metaPath} is ${info.size} bytes: not snapshot metadata`);
       }
-      return await Deno.readFile(metaPath);
+      return await runtime().readFile(metaPath);
     });
     let meta;
     try {
@@ -144,8 +143,8 @@ export async function packCommand(ctx: Context, args: ParsedArgs): Promise<numbe
       );
     }
     const stateSize = await withIo(`cannot read ${statePath}`, async () => {
-      const info = await Deno.stat(statePath);
-      if (info.isDirectory) throw new Deno.errors.IsADirectory();
+      const info = await runtime().stat(statePath);
+      if (info.isDirectory) throw new FsError("is-a-folder", "is a folder");
       return info.size;
     });
     if (meta.size !== BigInt(stateSize)) {
@@ -174,14 +173,14 @@ export async function packCommand(ctx: Context, args: ParsedArgs): Promise<numbe
       );
     }
 
-    const state = await withIo(`cannot read ${statePath}`, () => openFileStream(statePath));
+    const state = await withIo(`cannot read ${statePath}`, () => runtime().openRead(statePath));
     progress = progressFor(ctx, args, `pack ${dir}`, stateSize);
-    const hasher = await nativeSha256();
+    const hasher = await runtime().hasher();
     let size = 0;
     const archive = writeSnapshot(meta, state.pipeThrough(progress.counter()), {
       sealer,
       modTime,
-      hasher: nativeSha256,
+      hasher: runtime().hasher,
       signal: ctx.signal,
     }).pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
@@ -196,8 +195,7 @@ export async function packCommand(ctx: Context, args: ParsedArgs): Promise<numbe
     if (toStdout) sink = ctx.stdoutWritable();
     else {
       const path = temp = await tempFileIn(dirOf(file), "snap");
-      sink = (await withIo(`cannot write ${path}`, () =>
-        Deno.open(path, { write: true }))).writable;
+      sink = await withIo(`cannot write ${path}`, () => runtime().openWrite(path));
     }
     try {
       await archive.pipeTo(sink);
@@ -206,7 +204,7 @@ export async function packCommand(ctx: Context, args: ParsedArgs): Promise<numbe
     }
     if (temp) {
       const path = temp;
-      await withIo(`cannot write ${file}`, () => Deno.rename(path, file));
+      await withIo(`cannot write ${file}`, () => runtime().rename(path, file));
       temp = undefined;
     }
     const checksum = "sha-256=" + btoa(String.fromCharCode(...await hasher.digest()));

@@ -8,6 +8,8 @@
  * @module
  */
 
+import { runtime } from "./runtime/runtime.ts";
+
 /** Options of {@linkcode Progress}. */
 export interface ProgressOptions {
   /** What is being done, shown first: `verify backup.snap`. */
@@ -130,7 +132,7 @@ export class Progress {
 
 function terminalColumns(): number {
   try {
-    return Deno.consoleSize().columns || 80;
+    return runtime().columns();
   } catch {
     return 80;
   }

@@ -9,6 +9,7 @@
 
 import { withIo } from "./errors.ts";
 import { type Context, dirOf, type Input, joinPath, openInput, STDIO } from "./io.ts";
+import { runtime } from "./runtime/runtime.ts";
 
 /** An archive, or a raw state with the metadata beside it. */
 export interface Source {
@@ -23,11 +24,11 @@ export interface Source {
  * `state.bin` (its `meta.json` beside it), is a raw state; anything else (and `-`) is
  * read as a `.snap`.
  *
- * @throws {Deno.errors.NotFound} (and the like) when a file is missing or unreadable.
+ * @throws {FsError} when a file is missing or unreadable.
  */
 export async function openSource(ctx: Context, path: string): Promise<Source> {
   if (path !== STDIO) {
-    const info = await Deno.stat(path);
+    const info = await runtime().stat(path);
     const statePath = info.isDirectory
       ? joinPath(path, "state.bin")
       : path.split("/").at(-1) === "state.bin"
@@ -35,7 +36,7 @@ export async function openSource(ctx: Context, path: string): Promise<Source> {
       : undefined;
     if (statePath !== undefined) {
       const metaPath = joinPath(info.isDirectory ? path : dirOf(path), "meta.json");
-      const meta = await withIo(`cannot read ${metaPath}`, () => Deno.readFile(metaPath));
+      const meta = await withIo(`cannot read ${metaPath}`, () => runtime().readFile(metaPath));
       return { input: await openInput(ctx, statePath), meta };
     }
   }

@@ -33,6 +33,7 @@ import {
   SEALER_KEY_FLAG,
   ZERO_PADDING_FLAG,
 } from "./verify.ts";
+import { FsError, runtime } from "./runtime/runtime.ts";
 
 /** The names an archive may hold, and so the files unpack may write. */
 const NAMES = ["meta.json", "state.bin", "SHA256SUMS", "SHA256SUMS.sealed"] as const;
@@ -82,11 +83,11 @@ async function missingFolders(dir: string): Promise<string[]> {
   let current = dir;
   for (;;) {
     try {
-      const info = await Deno.stat(current);
+      const info = await runtime().stat(current);
       if (!info.isDirectory) throw new IoError(`${current} is not a folder`);
       return missing;
     } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      if (!(error instanceof FsError && error.kind === "not-found")) throw error;
     }
     missing.unshift(current);
     const parent = dirOf(current);
@@ -110,7 +111,7 @@ export async function unpackCommand(ctx: Context, args: ParsedArgs): Promise<num
     }
     const input = await openInput(ctx, file);
     if (toCreate.length > 0) {
-      await withIo(`cannot create ${dir}`, () => Deno.mkdir(dir, { recursive: true }));
+      await withIo(`cannot create ${dir}`, () => runtime().mkdirAll(dir));
       created = toCreate[0];
     }
     progress = progressFor(ctx, args, `unpack ${file}`, input.size);
@@ -120,14 +121,11 @@ export async function unpackCommand(ctx: Context, args: ParsedArgs): Promise<num
     );
     const stateTemp = await tempFileIn(dir, "state.bin");
     temps.push(stateTemp);
-    const sink = await withIo(
-      `cannot write ${stateTemp}`,
-      () => Deno.open(stateTemp, { write: true }),
-    );
+    const sink = await withIo(`cannot write ${stateTemp}`, () => runtime().openWrite(stateTemp));
     // The state stream closes only once the whole archive verified; on a bad archive it
     // errors with the SnapshotError, and a failed write cancels the pass.
     const [written, verified] = await Promise.allSettled([
-      withIo(`cannot write ${stateTemp}`, () => parsed.state.pipeTo(sink.writable)),
+      withIo(`cannot write ${stateTemp}`, () => parsed.state.pipeTo(sink)),
       parsed.result,
     ]);
     progress.stop();
@@ -145,15 +143,15 @@ export async function unpackCommand(ctx: Context, args: ParsedArgs): Promise<num
       // Go hashes repeated entries of one name as one: so are they written.
       const bytes = new Uint8Array(parts.reduce((n, e) => n + e.content!.length, 0));
       parts.reduce((at, e) => (bytes.set(e.content!, at), at + e.content!.length), 0);
-      await withIo(`cannot write ${temp}`, () => Deno.writeFile(temp, bytes));
+      await withIo(`cannot write ${temp}`, () => runtime().writeFile(temp, bytes));
       files.set(name, temp);
     }
     for (const name of NAMES) {
       const target = joinPath(dir, name);
       const temp = files.get(name);
-      if (temp) await withIo(`cannot write ${target}`, () => Deno.rename(temp, target));
+      if (temp) await withIo(`cannot write ${target}`, () => runtime().rename(temp, target));
       else if (force && name === "SHA256SUMS.sealed" && await exists(target)) {
-        await withIo(`cannot remove the stale ${target}`, () => Deno.remove(target));
+        await withIo(`cannot remove the stale ${target}`, () => runtime().remove(target));
       }
     }
     temps.length = 0;

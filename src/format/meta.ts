@@ -78,7 +78,12 @@ export function zeroMeta(): SnapshotMeta {
   };
 }
 
-function toUint(value: number | bigint, field: string, max: bigint): bigint {
+function toUint(value: unknown, field: string, max: bigint): bigint {
+  if (typeof value !== "number" && typeof value !== "bigint") {
+    throw new TypeError(
+      `SnapshotMeta.${field} must be a number or a bigint, got ${describe(value)}`,
+    );
+  }
   if (typeof value === "number" && !Number.isSafeInteger(value)) {
     throw new RangeError(`SnapshotMeta.${field} must be a safe integer or a bigint: ${value}`);
   }
@@ -87,14 +92,63 @@ function toUint(value: number | bigint, field: string, max: bigint): bigint {
   return big;
 }
 
+/** A value as an error message names it: `a string ("5")`, `undefined`. */
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === "string") return `a string (${JSON.stringify(value.slice(0, 40))})`;
+  if (typeof value === "object") return `an object (${value.constructor?.name ?? "Object"})`;
+  return `a ${typeof value} (${String(value)})`;
+}
+
+/** Go's `SnapshotMeta` JSON keys, and the field each is here. */
+const GO_KEYS: Record<string, string> = {
+  Version: "version",
+  ID: "id",
+  Index: "index",
+  Term: "term",
+  Peers: "peers",
+  Configuration: "configuration",
+  ConfigurationIndex: "configurationIndex",
+  Size: "size",
+};
+
 /**
- * Completes a {@linkcode SnapshotMetaInit} into a {@linkcode SnapshotMeta}.
+ * Completes a {@linkcode SnapshotMetaInit} into a {@linkcode SnapshotMeta}. Go's key
+ * names (`{ Index, Term, Size }`, as in `meta.json`) are refused, with the field each is
+ * here: one spelling, so a typo is never silently a zero (decode `meta.json` bytes with
+ * {@linkcode decodeMeta}).
  *
+ * @throws {TypeError} when `init` is not an object, uses Go's key names, misses `size`,
+ * or a field has the wrong type (a string where a number belongs).
  * @throws {RangeError} when an integer field is negative, too large, or not an integer.
  */
 export function toSnapshotMeta(init: SnapshotMetaInit): SnapshotMeta {
+  if (typeof init !== "object" || init === null) {
+    throw new TypeError(
+      `SnapshotMeta must be an object like { index, term, size }, got ${describe(init)}`,
+    );
+  }
+  const goKeys = Object.keys(init).filter((key) => key in GO_KEYS);
+  if (goKeys.length > 0) {
+    const renames = goKeys.map((key) => `${key} -> ${GO_KEYS[key]}`).join(", ");
+    throw new TypeError(
+      `SnapshotMeta takes JavaScript field names, not Go's (${renames}): write ` +
+        "{ version, id, index, term, configurationIndex, size }, or decode meta.json with decodeMeta()",
+    );
+  }
+  if (init.size === undefined) {
+    throw new TypeError(
+      "SnapshotMeta.size is missing: give the state's length in bytes (a number or a bigint)",
+    );
+  }
   const version = init.version ?? 1;
+  if (typeof version !== "number") {
+    throw new TypeError(`SnapshotMeta.version must be a number, got ${describe(version)}`);
+  }
   if (!Number.isSafeInteger(version)) throw new RangeError(`SnapshotMeta.version: ${version}`);
+  if (init.id !== undefined && typeof init.id !== "string") {
+    throw new TypeError(`SnapshotMeta.id must be a string, got ${describe(init.id)}`);
+  }
   return {
     version,
     id: init.id ?? "",

@@ -113,6 +113,17 @@ export async function inflate(
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      if (!(value instanceof Uint8Array)) {
+        // A JavaScript caller's stream of strings, numbers or ArrayBuffers.
+        const got = typeof value === "object" && value !== null
+          ? (value as object).constructor?.name ?? "object"
+          : typeof value;
+        throw new TypeError(
+          `An archive stream must be a byte stream (ReadableStream<Uint8Array>): a chunk is ${
+            /^[aeiou]/i.test(got) ? "an" : "a"
+          } ${got}`,
+        );
+      }
       if (value.length === 0) continue;
       const seen = onCompressed?.(value);
       if (seen) await seen;

@@ -1,0 +1,100 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+
+/**
+ * The CLI's runtime on Deno: `Deno.*` for files, standard streams and signals, and
+ * `node:crypto` hashing on a Worker ({@linkcode nativeSha256}).
+ *
+ * @module
+ */
+
+import { nativeSha256 } from "../../deno/native_sha256.ts";
+import { openFileStream } from "../../deno/file_stream.ts";
+import { FS_REASONS, FsError, type FsErrorKind, type Runtime } from "./runtime.ts";
+
+const encoder = new TextEncoder();
+
+function writeAllSync(file: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes = encoder.encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
+}
+
+/** Deno's I/O error as an {@linkcode FsError}, anything else as it is. */
+function fsError(error: unknown): unknown {
+  const kinds: [new (...args: never[]) => Error, FsErrorKind][] = [
+    [Deno.errors.NotFound, "not-found"],
+    [Deno.errors.PermissionDenied, "permission-denied"],
+    [Deno.errors.IsADirectory, "is-a-folder"],
+    [Deno.errors.NotADirectory, "not-a-folder"],
+    [Deno.errors.AlreadyExists, "already-exists"],
+  ];
+  for (const [cls, kind] of kinds) {
+    if (error instanceof cls) {
+      return new FsError(kind, FS_REASONS[kind as keyof typeof FS_REASONS], error);
+    }
+  }
+  if (Object.values(Deno.errors).some((cls) => error instanceof cls)) {
+    // "No space left on device (os error 28): write" -> "no space left on device"
+    const text = (error as Error).message.replace(/ \(os error \d+\).*$/s, "");
+    return new FsError("other", text.charAt(0).toLowerCase() + text.slice(1), error);
+  }
+  return error;
+}
+
+async function fs<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw fsError(error);
+  }
+}
+
+/** The CLI's runtime on Deno. */
+export const denoRuntime: Runtime = {
+  args: Deno.args,
+  exit: (code) => Deno.exit(code),
+  writeOut: (text) => writeAllSync(Deno.stdout, text),
+  writeErr: (text) => writeAllSync(Deno.stderr, text),
+  stdin: () => Deno.stdin.readable,
+  stdoutWritable: () => Deno.stdout.writable,
+  isTerminal: (fd) => [Deno.stdin, Deno.stdout, Deno.stderr][fd]!.isTerminal(),
+  columns() {
+    try {
+      return Deno.consoleSize().columns || 80;
+    } catch {
+      return 80;
+    }
+  },
+  onSignal(signal, listener) {
+    try {
+      Deno.addSignalListener(signal, listener);
+    } catch {
+      // Not every platform has every signal (Windows has no SIGTERM listener).
+      return () => {};
+    }
+    return () => Deno.removeSignalListener(signal, listener);
+  },
+  stat: (path) =>
+    fs(async () => {
+      const info = await Deno.stat(path);
+      return { isDirectory: info.isDirectory, size: info.size };
+    }),
+  async exists(path) {
+    try {
+      await fs(() => Deno.lstat(path));
+      return true;
+    } catch (error) {
+      if (error instanceof FsError && error.kind === "not-found") return false;
+      throw error;
+    }
+  },
+  readFile: (path) => fs(() => Deno.readFile(path)),
+  readTextFile: (path) => fs(() => Deno.readTextFile(path)),
+  writeFile: (path, bytes) => fs(() => Deno.writeFile(path, bytes)),
+  openRead: (path) => fs(() => openFileStream(path)),
+  openWrite: (path) => fs(async () => (await Deno.open(path, { write: true })).writable),
+  rename: (from, to) => fs(() => Deno.rename(from, to)),
+  mkdirAll: (path) => fs(() => Deno.mkdir(path, { recursive: true })),
+  remove: (path, options) => fs(() => Deno.remove(path, options)),
+  makeTempFile: (options) => fs(() => Deno.makeTempFile(options)),
+  hasher: nativeSha256,
+};

@@ -1,0 +1,144 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+
+/**
+ * The CLI's runtime on Node (the npm package's `raftsnap` command): `node:fs` for files,
+ * `process` for standard streams, signals and the exit, `node:crypto` for hashing. The
+ * only CLI file that imports `node:` modules.
+ *
+ * @module
+ */
+
+import { constants, createReadStream } from "node:fs";
+import * as fsp from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { Readable, Writable } from "node:stream";
+import { isatty } from "node:tty";
+import process from "node:process";
+import { createNodeCryptoSha256 } from "../../deno/node_crypto_sha256.ts";
+import { FS_REASONS, FsError, type FsErrorKind, type Runtime } from "./runtime.ts";
+
+const KINDS: Record<string, FsErrorKind> = {
+  ENOENT: "not-found",
+  EACCES: "permission-denied",
+  EPERM: "permission-denied",
+  EISDIR: "is-a-folder",
+  ERR_FS_EISDIR: "is-a-folder",
+  ENOTDIR: "not-a-folder",
+  EEXIST: "already-exists",
+};
+
+/** Node's file system error as an {@linkcode FsError}, anything else as it is. */
+function fsError(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (!(error instanceof Error) || typeof code !== "string") return error;
+  const kind = KINDS[code];
+  if (kind && kind !== "other") return new FsError(kind, FS_REASONS[kind], error);
+  if (!/^E[A-Z]+$/.test(code)) return error;
+  // "ENOSPC: no space left on device, write" -> "no space left on device"
+  const reason = error.message.replace(/^E[A-Z]+: /, "").replace(/, \w+( '.*')?$/s, "");
+  return new FsError("other", reason, error);
+}
+
+async function fs<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw fsError(error);
+  }
+}
+
+const CHUNK = 256 * 1024;
+
+/** Waits until what was written to `stream` is handed to the system. */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) resolve();
+    else stream.write("", () => resolve());
+  });
+}
+
+/** The CLI's runtime on Node. */
+export const nodeRuntime: Runtime = {
+  args: process.argv.slice(2),
+  async exit(code) {
+    // process.exit drops what a pipe has not taken yet: wait for it first.
+    await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+    process.exit(code);
+  },
+  writeOut: (text) => void process.stdout.write(text),
+  writeErr: (text) => void process.stderr.write(text),
+  stdin: () => Readable.toWeb(process.stdin) as ReadableStream<Uint8Array>,
+  stdoutWritable: () => Writable.toWeb(process.stdout) as WritableStream<Uint8Array>,
+  isTerminal: (fd) => isatty(fd),
+  columns: () => process.stderr.columns || 80,
+  onSignal(signal, listener) {
+    process.on(signal, listener);
+    return () => void process.off(signal, listener);
+  },
+  stat: (path) =>
+    fs(async () => {
+      const info = await fsp.stat(path);
+      return { isDirectory: info.isDirectory(), size: info.size };
+    }),
+  async exists(path) {
+    try {
+      await fs(() => fsp.lstat(path));
+      return true;
+    } catch (error) {
+      if (error instanceof FsError && error.kind === "not-found") return false;
+      throw error;
+    }
+  },
+  readFile: (path) => fs(async () => new Uint8Array(await fsp.readFile(path))),
+  readTextFile: (path) => fs(() => fsp.readFile(path, "utf8")),
+  writeFile: (path, bytes) => fs(() => fsp.writeFile(path, bytes)),
+  openRead: (path) =>
+    fs(async () => {
+      const file = await fsp.open(path, "r");
+      // A folder opens; reading it fails: say so now, as Deno does.
+      if ((await file.stat()).isDirectory()) {
+        await file.close();
+        throw Object.assign(new Error("EISDIR: illegal operation on a directory"), {
+          code: "EISDIR",
+        });
+      }
+      const stream = createReadStream("", { fd: file, highWaterMark: CHUNK });
+      return Readable.toWeb(stream) as ReadableStream<Uint8Array>;
+    }),
+  openWrite: (path) =>
+    fs(async () => {
+      const file = await fsp.open(path, constants.O_WRONLY);
+      let position = 0;
+      return new WritableStream<Uint8Array>({
+        async write(chunk) {
+          let at = 0;
+          while (at < chunk.length) {
+            const { bytesWritten } = await fs(() =>
+              file.write(chunk, at, chunk.length - at, position)
+            );
+            at += bytesWritten;
+            position += bytesWritten;
+          }
+        },
+        close: () => file.close(),
+        abort: () => file.close(),
+      });
+    }),
+  rename: (from, to) => fs(() => fsp.rename(from, to)),
+  mkdirAll: (path) => fs(async () => void await fsp.mkdir(path, { recursive: true })),
+  remove: (path, options) => fs(() => fsp.rm(path, { recursive: options?.recursive ?? false })),
+  makeTempFile: ({ dir, prefix, suffix }) =>
+    fs(async () => {
+      for (;;) {
+        const path = join(dir, `${prefix}${randomBytes(6).toString("hex")}${suffix}`);
+        try {
+          await (await fsp.open(path, "wx", 0o600)).close();
+          return path;
+        } catch (error) {
+          if ((error as { code?: string }).code !== "EEXIST") throw error;
+        }
+      }
+    }),
+  hasher: createNodeCryptoSha256,
+};

@@ -1,0 +1,128 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+
+/**
+ * The one place the command line meets its runtime: files, standard streams, signals,
+ * the exit, and the hasher. `deno.ts` gives Deno's, `node.ts` Node's (the npm package's
+ * `raftsnap` command); the commands stay runtime-neutral and reach the runtime through
+ * {@linkcode runtime}, which the entry point sets once with {@linkcode useRuntime}.
+ *
+ * @module
+ */
+
+import type { Sha256Factory } from "../../sha256/sha256.ts";
+
+/** What a file system call failed with, whatever the runtime. */
+export type FsErrorKind =
+  | "not-found"
+  | "permission-denied"
+  | "is-a-folder"
+  | "not-a-folder"
+  | "already-exists"
+  | "other";
+
+/**
+ * A file system failure as the runtime layer reports it: each runtime turns its own
+ * errors (`Deno.errors.NotFound`, Node's `ENOENT`) into this.
+ */
+export class FsError extends Error {
+  /** What went wrong. */
+  readonly kind: FsErrorKind;
+  /**
+   * An error of this kind.
+   *
+   * @param kind What went wrong.
+   * @param reason A short lowercase reason: `no such file or directory`.
+   * @param cause The runtime's own error.
+   */
+  constructor(kind: FsErrorKind, reason: string, cause?: unknown) {
+    super(reason, { cause });
+    this.name = "FsError";
+    this.kind = kind;
+  }
+}
+
+/** The reasons the CLI prints for each kind. */
+export const FS_REASONS: Record<Exclude<FsErrorKind, "other">, string> = {
+  "not-found": "no such file or directory",
+  "permission-denied": "permission denied",
+  "is-a-folder": "is a folder",
+  "not-a-folder": "a part of the path is not a folder",
+  "already-exists": "already exists",
+};
+
+/** What `stat` tells. */
+export interface FileInfo {
+  /** Whether it is a folder. */
+  isDirectory: boolean;
+  /** Its size in bytes. */
+  size: number;
+}
+
+/** The signals the CLI stops on. */
+export type StopSignal = "SIGINT" | "SIGTERM";
+
+/**
+ * The runtime as the CLI uses it. Every file method throws {@linkcode FsError} for a
+ * file system failure.
+ */
+export interface Runtime {
+  /** The command line's arguments, without the program. */
+  readonly args: readonly string[];
+  /** Ends the process (after what was written to standard output and error is out). */
+  exit(code: number): Promise<never>;
+  /** Writes text to standard output, in order with {@linkcode Runtime.stdoutWritable}. */
+  writeOut(text: string): void;
+  /** Writes text to standard error. */
+  writeErr(text: string): void;
+  /** Standard input as bytes. */
+  stdin(): ReadableStream<Uint8Array>;
+  /** Standard output as bytes (closed when the stream ends). */
+  stdoutWritable(): WritableStream<Uint8Array>;
+  /** Whether standard input, output and error are terminals. */
+  isTerminal(fd: 0 | 1 | 2): boolean;
+  /** The terminal's width in columns (80 when unknown). */
+  columns(): number;
+  /** Calls `listener` on `signal`; returns what removes it (a no-op where the signal is missing). */
+  onSignal(signal: StopSignal, listener: () => void): () => void;
+  /** Follows symbolic links. */
+  stat(path: string): Promise<FileInfo>;
+  /** Whether `path` exists (a dangling symbolic link counts). */
+  exists(path: string): Promise<boolean>;
+  /** A file's bytes. */
+  readFile(path: string): Promise<Uint8Array>;
+  /** A file's text (UTF-8). */
+  readTextFile(path: string): Promise<string>;
+  /** Writes a whole file. */
+  writeFile(path: string, bytes: Uint8Array): Promise<void>;
+  /** A file as a stream, read 256 KiB at a time; closed when the stream ends. */
+  openRead(path: string): Promise<ReadableStream<Uint8Array>>;
+  /** An existing file, open for writing from its start. */
+  openWrite(path: string): Promise<WritableStream<Uint8Array>>;
+  /** Renames, replacing the target. */
+  rename(from: string, to: string): Promise<void>;
+  /** `mkdir -p`. */
+  mkdirAll(path: string): Promise<void>;
+  /** Removes a file, or a folder with all it holds when `recursive`. */
+  remove(path: string, options?: { recursive?: boolean }): Promise<void>;
+  /** Creates an empty file (mode 0600) `dir/PREFIX…SUFFIX` and returns its path. */
+  makeTempFile(options: { dir: string; prefix: string; suffix: string }): Promise<string>;
+  /** The fastest SHA-256 this runtime has. */
+  hasher: Sha256Factory;
+}
+
+let current: Runtime | undefined;
+
+/** Sets the runtime the CLI runs on: the entry point's first step. */
+export function useRuntime(runtime: Runtime): void {
+  current = runtime;
+}
+
+/**
+ * The runtime the CLI runs on.
+ *
+ * @throws {Error} when no entry point set one.
+ */
+export function runtime(): Runtime {
+  if (!current) throw new Error("the CLI runs without a runtime: call useRuntime() first");
+  return current;
+}
