@@ -13,7 +13,7 @@ import { SnapshotError } from "../errors.ts";
 import { inflate } from "../format/gzip/inflate.ts";
 import { decodeMeta, MetaDecodeError, type SnapshotMeta, zeroMeta } from "../format/meta.ts";
 import type { Sealer } from "../format/seal.ts";
-import { hashWasmSha256, type Sha256, type Sha256Factory, sha256Of } from "../sha256/sha256.ts";
+import { defaultSha256, type Sha256, type Sha256Factory, sha256Of } from "../sha256/sha256.ts";
 import { createWorkerSha256, WORKER_THRESHOLD } from "../sha256/worker_sha256.ts";
 import { type ReadLimits, resolveLimits } from "../limits.ts";
 import { checkSums, type SummedFile, type SumsFailure } from "../format/sums.ts";
@@ -30,7 +30,7 @@ export interface ReadOptions {
   /**
    * Makes the SHA-256 hashers. Pass a native one where the runtime has it.
    *
-   * @default {hashWasmSha256}
+   * @default {defaultSha256}
    */
   hasher?: Sha256Factory;
   /**
@@ -179,7 +179,7 @@ export async function readArchive(
 ): Promise<VerifyResult> {
   const { sealer, signal } = options;
   const limits = resolveLimits(options.limits);
-  const factory = options.hasher ?? hashWasmSha256;
+  const factory = options.hasher ?? defaultSha256;
   let stateHash: Sha256 = await factory();
   const archiveHash: Sha256 | undefined = options.checksum ? await factory() : undefined;
   try {

@@ -6,7 +6,7 @@ import type { VerifyResult } from "../archive/read_archive.ts";
 import { SnapshotError } from "../errors.ts";
 import { type ReadLimits, type ResolvedLimits, resolveLimits } from "../limits.ts";
 import type { Sealer } from "../format/seal.ts";
-import { hashWasmSha256, type Sha256, type Sha256Factory } from "../sha256/sha256.ts";
+import { defaultSha256, type Sha256, type Sha256Factory } from "../sha256/sha256.ts";
 import { verifySnapshot } from "../archive/verify.ts";
 import { type AnnouncedDigest, announcedDigests } from "./_digest.ts";
 import { Feed } from "./_feed.ts";
@@ -127,7 +127,7 @@ export interface VerifyHandlerOptions {
   /**
    * Makes the SHA-256 hashers, for the verifier and for the staged copy.
    *
-   * @default {hashWasmSha256}
+   * @default {defaultSha256}
    */
   hasher?: Sha256Factory;
   /**
@@ -240,7 +240,7 @@ export function createVerifyHandler(
     },
     slots: { active: 0 },
     contentTypes: new Set((options.contentTypes ?? SNAPSHOT_CONTENT_TYPES).map(lower)),
-    hasher: options.hasher ?? hashWasmSha256,
+    hasher: options.hasher ?? defaultSha256,
   };
   return async (request) => {
     try {
