@@ -42,3 +42,5 @@ export * from "./src/inspect/format_nomad.ts";
 export * from "./src/inspect/format_vault.ts";
 export * from "./src/edge/verify_handler.ts";
 export * from "./src/edge/memory_store.ts";
+export * from "./src/edge/r2_store.ts";
+export * from "./src/edge/s3_store.ts";
