@@ -119,6 +119,8 @@ export class R2Store implements SnapshotStore {
   readonly partSize: number;
 
   /**
+   * Makes a store on a bucket binding.
+   *
    * @param bucket The R2 bucket binding.
    * @param options The key prefix and part size.
    * @throws {RangeError} when `partSize` is under 5 MiB.

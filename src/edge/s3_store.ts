@@ -72,6 +72,8 @@ export class S3Error extends Error {
   readonly code: string | undefined;
 
   /**
+   * Makes the error of a refused request.
+   *
    * @param operation What was asked (`UploadPart`, say).
    * @param status The HTTP status.
    * @param code S3's error code.
@@ -161,6 +163,8 @@ export class S3Store implements SnapshotStore {
   readonly #retries: number;
 
   /**
+   * Makes a store on a bucket.
+   *
    * @param options The endpoint, bucket, credentials, prefix and part size.
    * @throws {RangeError} when `partSize` is under 5 MiB.
    * @throws {TypeError} without a bucket or credentials, or with a bad endpoint.

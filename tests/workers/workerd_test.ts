@@ -14,7 +14,7 @@ import {
 } from "../../mod.ts";
 import { assert, codeForGoError, FIXTURES, goManifest, readFixture } from "../_helpers.ts";
 import { inspectOutputs, productFile, productFixtures, snapOf } from "../_products.ts";
-import { startWorker } from "./_workerd.ts";
+import { libraryBundle, startWorker } from "./_workerd.ts";
 
 const HARNESS = new URL("./_harness_worker.mjs", import.meta.url).pathname;
 
@@ -123,10 +123,19 @@ Deno.test({
           assert.ok(open.includes(form), "the secret is in the unredacted output");
         }
       });
+
+      await t.step("nothing called WebAssembly.compile or instantiate", async () => {
+        assert.deepEqual(JSON.parse(await call("/code-generation")), { calls: 0 });
+      });
     } finally {
       await mf.dispose();
     }
   },
+});
+
+Deno.test("the library bundle has no eval or new Function", async () => {
+  const code = await Deno.readTextFile(await libraryBundle());
+  assert.doesNotMatch(code, /\bnew Function\b|\beval\(/);
 });
 
 // Deno's own verdict on the sealed fixture with the wrong key, the code the worker must give.
