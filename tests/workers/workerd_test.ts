@@ -52,7 +52,7 @@ Deno.test({
           let expected = go.ok ? "ok" : codeForGoError(go.errors![0]!);
           // workerd's DecompressionStream fails a bad CRC as "Decompression failed." and
           // drops that write's output: it cannot be told from corrupt deflate data (README,
-          // "Runtimes"). Still refused, one code apart; Go says gzip-checksum.
+          // "Bun"). Still refused, one code apart; Go says gzip-checksum.
           if (fixture.file === "bad-gzip-crc.snap") expected = "gzip-data";
           const bytes = await readFixture(`go-reference/${fixture.file}`);
           const got = JSON.parse(await call("/verify", bytes));
