@@ -13,7 +13,7 @@ import type { SnapshotMeta } from "../format/meta.ts";
 import type { Sealer } from "../format/seal.ts";
 import { TarReader } from "../format/tar/reader.ts";
 import { type ReadLimits, resolveLimits } from "../limits.ts";
-import { hashWasmSha256 } from "../sha256/hash_wasm_sha256.ts";
+import { defaultSha256 } from "../sha256/default_sha256.ts";
 import { type Sha256Factory, sha256Of } from "../sha256/sha256.ts";
 import { checkTarEnd, inEntry } from "./_archive_end.ts";
 import { type CheckedSums, checkSumLists } from "./_check_sums.ts";
@@ -35,7 +35,7 @@ export interface ReadOptions {
   /**
    * Makes the SHA-256 hashers. Pass a native one where the runtime has it.
    *
-   * @default {hashWasmSha256}
+   * @default {defaultSha256}
    */
   hasher?: Sha256Factory;
   /**
@@ -90,7 +90,7 @@ export async function readArchive(
   hooks: ReadHooks = {},
 ): Promise<VerifyResult> {
   const limits = resolveLimits(options.limits);
-  const factory = options.hasher ?? hashWasmSha256;
+  const factory = options.hasher ?? defaultSha256;
   const hashes = await ArchiveHashes.create(factory, options);
   try {
     const entries = new SnapshotEntries(limits, (size) => hashes.stateBegins(size), hooks.meta);

@@ -3,7 +3,7 @@
 
 import { toBase64 } from "../_bytes.ts";
 import type { SnapshotMeta, SnapshotMetaInit } from "../format/meta.ts";
-import { hashWasmSha256 } from "../sha256/hash_wasm_sha256.ts";
+import { defaultSha256 } from "../sha256/default_sha256.ts";
 import { MemorySpool, type Spool, type SpoolFactory } from "./spool.ts";
 import { type StateInput, type WriteOptions, writeSnapshot } from "./write.ts";
 import { toSnapshotMeta } from "../format/meta.ts";
@@ -71,7 +71,7 @@ export class Snapshot {
     options: SnapshotOptions = {},
   ): Promise<Snapshot> {
     const full = toSnapshotMeta(meta);
-    const hasher = await (options.hasher ?? hashWasmSha256)();
+    const hasher = await (options.hasher ?? defaultSha256)();
     const spool = await (options.spool ?? (() => new MemorySpool()))();
     try {
       await writeSnapshot(full, state, options)

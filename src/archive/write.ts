@@ -10,7 +10,7 @@ import {
   toSnapshotMeta,
 } from "../format/meta.ts";
 import type { Sealer } from "../format/seal.ts";
-import { hashWasmSha256 } from "../sha256/hash_wasm_sha256.ts";
+import { defaultSha256 } from "../sha256/default_sha256.ts";
 import { type Sha256Factory, sha256Of } from "../sha256/sha256.ts";
 import { encodeSums, SUMMED_FILES, type SummedFile } from "../format/sums.ts";
 import { TarBatcher } from "../format/tar/writer.ts";
@@ -44,7 +44,7 @@ export interface WriteOptions {
   /**
    * Makes the SHA-256 hashers.
    *
-   * @default {hashWasmSha256}
+   * @default {defaultSha256}
    */
   hasher?: Sha256Factory;
   /**
@@ -103,7 +103,7 @@ function tarStream(
   if (declared > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError("meta.size is beyond 2^53");
   const size = Number(declared);
   const mtime = Math.round((options.modTime ?? new Date()).getTime() / 1000);
-  const factory = options.hasher ?? hashWasmSha256;
+  const factory = options.hasher ?? defaultSha256;
   const batcher = new TarBatcher(options.batchSize, allocate);
   const signal = options.signal;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -119,18 +119,23 @@ function tarStream(
       found,
     });
 
+  // workerd may call `pull` before an async `start` settled: `pull` waits for it too.
+  let starting: Promise<void> | undefined;
   return new ReadableStream<Uint8Array>({
-    async start() {
-      signal?.throwIfAborted();
-      const url = factory.workerUrl;
-      const offThread = url && options.useWorker !== false && size >= WORKER_THRESHOLD;
-      stateHash = (offThread ? createWorkerSha256(url, factory) : undefined) ?? await factory();
-      reader = toByteStream(state).getReader();
-      batcher.file("meta.json", metaBytes, mtime);
-      batcher.header("state.bin", size, mtime);
+    start() {
+      return starting = (async () => {
+        signal?.throwIfAborted();
+        const url = factory.workerUrl;
+        const offThread = url && options.useWorker !== false && size >= WORKER_THRESHOLD;
+        stateHash = (offThread ? createWorkerSha256(url, factory) : undefined) ?? await factory();
+        reader = toByteStream(state).getReader();
+        batcher.file("meta.json", metaBytes, mtime);
+        batcher.header("state.bin", size, mtime);
+      })();
     },
     async pull(controller) {
       try {
+        await starting;
         await fill(controller);
       } catch (error) {
         stateHash?.close?.();

@@ -2,7 +2,8 @@
 
 /**
  * The edge handler as a Deno server on 127.0.0.1, storing verified uploads in a folder
- * ({@linkcode FsStore}). `deno task serve:edge --help` lists the flags.
+ * ({@linkcode FsStore}, the default) or any {@linkcode SnapshotStore}, such as an
+ * `S3Store` (`--store s3://BUCKET`). `deno task serve:edge --help` lists the flags.
  *
  * @example Serving from code
  * ```ts ignore
@@ -22,6 +23,8 @@ import {
   createVerifyHandler,
   DEFAULT_LIMITS,
   parseLimits,
+  S3Store,
+  type SnapshotStore,
   type VerifyHandlerOptions,
 } from "../../mod.ts";
 import { FsStore, type FsStoreOptions } from "./fs_store.ts";
@@ -33,8 +36,10 @@ import { nativeSha256 } from "./native_sha256.ts";
  * upload is hashed three times, for its state, its checksum and its staged copy).
  */
 export interface EdgeServerOptions extends Omit<VerifyHandlerOptions, "store"> {
-  /** The folder snapshots are stored in (created if missing). */
-  dir: string;
+  /** The folder snapshots are stored in (created if missing), unless `store` is given. */
+  dir?: string;
+  /** Where snapshots go instead of a folder, such as an `S3Store`. */
+  store?: SnapshotStore;
   /**
    * The TCP port; 0 picks a free one.
    *
@@ -57,8 +62,8 @@ export interface EdgeServerOptions extends Omit<VerifyHandlerOptions, "store"> {
 export interface EdgeServer {
   /** Where it listens, such as `http://127.0.0.1:8787/`. */
   url: URL;
-  /** The folder store. */
-  store: FsStore;
+  /** The store: an {@linkcode FsStore} unless the options gave another. */
+  store: SnapshotStore;
   /** Stops: uploads in progress are aborted (503), then the listener closes. */
   shutdown(): Promise<void>;
   /** Settles once the server has stopped. */
@@ -73,9 +78,14 @@ export interface EdgeServer {
  */
 export async function serveEdge(options: EdgeServerOptions): Promise<EdgeServer> {
   const { dir, port, hostname, fsStore, log, signal, ...handlerOptions } = options;
-  const store = await FsStore.open(dir, fsStore);
-  // What a crashed run left behind (uploads time out long before an hour).
-  await store.removeStaleStaging(60 * 60 * 1000);
+  let store = options.store;
+  if (!store) {
+    if (dir === undefined) throw new TypeError("serveEdge needs a dir or a store");
+    const fs = await FsStore.open(dir, fsStore);
+    // What a crashed run left behind (uploads time out long before an hour).
+    await fs.removeStaleStaging(60 * 60 * 1000);
+    store = fs;
+  }
   const stop = new AbortController();
   const stopping = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
   const handler = createVerifyHandler({
@@ -139,12 +149,19 @@ async function within(ms: number, promise: Promise<unknown>): Promise<void> {
 }
 
 const HELP = `raftsnap edge server: verifies uploaded .snap files as they stream in, and stores
-only those that verify, in a folder.
+only those that verify, in a folder or in S3-compatible object storage.
 
-Usage: deno task serve:edge [--dir DIR] [--port N] [options]
+Usage: deno task serve:edge [--dir DIR | --store URL] [--port N] [options]
 
 Options:
   --dir DIR          where snapshots are stored (default: ./snapshots)
+  --store URL        where snapshots are stored: a folder (DIR or file:///DIR), or
+                     s3://BUCKET[/PREFIX] in any S3-compatible service, its endpoint and
+                     credentials from the environment as AWS tools read them:
+                     AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_S3; default AWS S3),
+                     AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+                     AWS_REGION (or AWS_DEFAULT_REGION; default us-east-1)
+  --part-size SIZE   S3 multipart part size, at least 5m (default: 8m)
   --port N           TCP port on 127.0.0.1 (default: 8787; 0 picks a free one)
   --max-bytes N      largest upload, in bytes; k, m, g suffixes are KiB, MiB, GiB (default: 1g)
   --timeout MS       longest upload, in milliseconds (default: 600000)
@@ -177,7 +194,8 @@ Upload:
   curl -sS --data-binary @backup.snap -H 'Content-Type: application/gzip' http://127.0.0.1:8787/
 
 Snapshots are named <ID>-<Index>-<16 hex of the archive's SHA-256>.snap; uploads are
-staged as .staging-<UUID> in the same folder and renamed only once they verified.`;
+staged as .staging-<UUID> in the same folder and renamed only once they verified (in S3:
+a multipart upload, completed and copied to its key only once it verified, else aborted).`;
 
 function gib(bytes: number): string {
   return `${bytes / 1024 ** 3}GiB`;
@@ -219,6 +237,8 @@ function parseArgs(args: string[]): Record<string, string | true> {
   const flags = new Set(["require-length", "no-sync", "log", "help"]);
   const values = new Set([
     "dir",
+    "store",
+    "part-size",
     "port",
     "max-bytes",
     "timeout",
@@ -261,8 +281,25 @@ async function main(args: string[]): Promise<number> {
   const sealerKey = text("sealer-key");
   let options: EdgeServerOptions;
   try {
+    const storeUrl = text("store");
+    if (storeUrl !== undefined && text("dir") !== undefined) {
+      throw new Error("give --dir or --store, not both");
+    }
+    let store: SnapshotStore | undefined;
+    let dir = text("dir") ?? "snapshots";
+    if (storeUrl?.startsWith("s3://")) {
+      store = S3Store.fromEnv(storeUrl, Deno.env.toObject(), {
+        partSize: text("part-size") === undefined ? undefined : parseSize(text("part-size")!),
+      });
+    } else if (storeUrl !== undefined) {
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(storeUrl) && !storeUrl.startsWith("file://")) {
+        throw new Error(`--store takes a folder or s3://BUCKET, not ${storeUrl}`);
+      }
+      dir = storeUrl.startsWith("file://") ? new URL(storeUrl).pathname : storeUrl;
+    }
     options = {
-      dir: text("dir") ?? "snapshots",
+      dir,
+      store,
       port: text("port") === undefined ? 8787 : Number(text("port")),
       maxBytes: text("max-bytes") === undefined ? undefined : parseSize(text("max-bytes")!),
       timeout: parseBound("timeout", text("timeout")),
@@ -291,9 +328,13 @@ async function main(args: string[]): Promise<number> {
     console.error(`serve:edge: ${(error as Error).message}`);
     return error instanceof RangeError || error instanceof TypeError ? 2 : 1;
   }
-  const dir = await Deno.realPath(server.store.dir);
+  const where = server.store instanceof FsStore
+    ? await Deno.realPath(server.store.dir)
+    : server.store instanceof S3Store
+    ? `s3://${server.store.bucket}/${server.store.prefix}`
+    : "the store";
   console.log(
-    `raftsnap edge: listening on ${server.url} storing verified snapshots in ${dir}` +
+    `raftsnap edge: listening on ${server.url} storing verified snapshots in ${where}` +
       (token ? " (bearer token required)" : ""),
   );
   const stop = () => void server.shutdown();

@@ -2,7 +2,7 @@
 // This module is browser compatible.
 
 import { toHex } from "../_bytes.ts";
-import { hashWasmSha256 } from "../sha256/hash_wasm_sha256.ts";
+import { defaultSha256 } from "../sha256/default_sha256.ts";
 import { type Sha256Factory, sha256Of } from "../sha256/sha256.ts";
 import { UploadError } from "./upload_error.ts";
 import { uploadErrorResponse } from "./upload_json.ts";
@@ -110,7 +110,7 @@ export interface HmacSha256AuthorizerOptions {
   /**
    * Makes the SHA-256 hashers.
    *
-   * @default {hashWasmSha256}
+   * @default {defaultSha256}
    */
   hasher?: Sha256Factory;
 }
@@ -153,7 +153,7 @@ export function hmacSha256Authorizer(
   let raw: Uint8Array = typeof key === "string" ? encoder.encode(key) : new Uint8Array(key);
   if (raw.length === 0) throw new TypeError("hmacSha256Authorizer needs a non-empty key");
   const header = (options.header ?? "x-raftsnap-signature").toLowerCase();
-  const factory = options.hasher ?? hashWasmSha256;
+  const factory = options.hasher ?? defaultSha256;
   const challenge = `HMAC-SHA256 header="${header}"`;
   const padded = (async () => {
     if (raw.length > BLOCK) raw = await sha256Of(raw, factory);

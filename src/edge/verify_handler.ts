@@ -6,7 +6,7 @@ import type { VerifyResult } from "../archive/read_archive.ts";
 import { SnapshotError } from "../errors.ts";
 import { type ReadLimits, type ResolvedLimits, resolveLimits } from "../limits.ts";
 import type { Sealer } from "../format/seal.ts";
-import { hashWasmSha256 } from "../sha256/hash_wasm_sha256.ts";
+import { defaultSha256 } from "../sha256/default_sha256.ts";
 import type { Sha256, Sha256Factory } from "../sha256/sha256.ts";
 import { verifySnapshot } from "../archive/verify.ts";
 import { type AnnouncedDigest, announcedDigests } from "./_digest.ts";
@@ -121,7 +121,7 @@ export interface VerifyHandlerOptions {
   /**
    * Makes the SHA-256 hashers, for the verifier and for the staged copy.
    *
-   * @default {hashWasmSha256}
+   * @default {defaultSha256}
    */
   hasher?: Sha256Factory;
   /**
@@ -139,6 +139,9 @@ export interface VerifyHandlerOptions {
 }
 
 const noop = () => {};
+
+/** Bytes the handler gathers small body chunks into before handing them on. */
+const COALESCE_BYTES = 256 * 1024;
 
 /**
  * A `fetch`-style handler that verifies uploaded `.snap` archives as they stream in and
@@ -234,7 +237,7 @@ export function createVerifyHandler(
     },
     slots: { active: 0 },
     contentTypes: new Set((options.contentTypes ?? SNAPSHOT_CONTENT_TYPES).map(lower)),
-    hasher: options.hasher ?? hashWasmSha256,
+    hasher: options.hasher ?? defaultSha256,
   };
   return async (request) => {
     try {
@@ -607,13 +610,18 @@ class Upload {
 
   /**
    * Reads the body into the staged writable, the verifier's feed and the staged hash,
-   * waiting until both branches have room before each read. Returns whether the whole
-   * body was read.
+   * waiting until both branches have room before each handing on. Small chunks are
+   * gathered into pieces of {@linkcode COALESCE_BYTES} first: a chunked upload arrives
+   * in pieces half the size of a whole body's (32 against 64 KiB on Deno), and every
+   * piece costs a hash update, a store write and an inflater write, so chunked uploads
+   * ran at 60% of whole bodies' speed. Returns whether the whole body was read.
    */
   async #pump(stagedHash: Sha256): Promise<boolean> {
     const { settings, bodyAuthorizer } = this;
     let total = 0;
-    for (;;) {
+    let gathered: Uint8Array | undefined;
+    let filled = 0;
+    const handOn = async (bytes: Uint8Array) => {
       if (!this.#failure) {
         try {
           await Promise.all([this.#writer!.ready, this.#feed.ready()]);
@@ -621,6 +629,20 @@ class Upload {
           this.#fail(storeError("write", error), true);
         }
       }
+      if (this.#failure) return;
+      const hashing = stagedHash.update(bytes);
+      if (hashing) await hashing;
+      this.#writer!.write(bytes).catch(noop); // a failed write shows in ready and close
+      this.#feed.push(bytes);
+    };
+    const flush = async () => {
+      if (gathered === undefined || filled === 0) return;
+      const bytes = gathered.subarray(0, filled);
+      gathered = undefined;
+      filled = 0;
+      await handOn(bytes);
+    };
+    for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
         chunk = await this.#reader.read();
@@ -641,14 +663,25 @@ class Upload {
       }
       if (bodyAuthorizer) await bodyAuthorizer.update(bytes);
       if (this.#failure) {
+        gathered = undefined;
         if (this.#draining) continue;
         return false;
       }
-      const hashing = stagedHash.update(bytes);
-      if (hashing) await hashing;
-      this.#writer!.write(bytes).catch(noop); // a failed write shows in ready and close
-      this.#feed.push(bytes);
+      if (filled === 0 && bytes.length >= COALESCE_BYTES) {
+        await handOn(bytes);
+        continue;
+      }
+      // The chunk is copied: the runtime may reuse its buffer, and the pieces are kept.
+      for (let at = 0; at < bytes.length;) {
+        gathered ??= new Uint8Array(COALESCE_BYTES);
+        const n = Math.min(COALESCE_BYTES - filled, bytes.length - at);
+        gathered.set(bytes.subarray(at, at + n), filled);
+        filled += n;
+        at += n;
+        if (filled === COALESCE_BYTES) await flush();
+      }
     }
+    if (!this.#failure) await flush();
     if (this.#failure && !this.#draining) return false;
     if (this.contentLength !== undefined && total !== this.contentLength) {
       this.#fail(

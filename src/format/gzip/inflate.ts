@@ -76,6 +76,8 @@ const SCRIPT_RATIO = 64;
 const EMPTY = new Uint8Array(0);
 const HEADER = 10;
 const TRAILER = 8;
+/** Input bytes a native member remembers, to find its trailer a few bytes before the end. */
+const TAIL = 16;
 
 /**
  * Decompresses a gzip stream of one or more members, handing the output to `sink`
@@ -341,7 +343,8 @@ class NativeMember {
   sinkError: unknown = undefined;
   /** Pieces starting with `1f 8b 08` that this member took after its first bytes. */
   magicPieces = 0;
-  readonly #tail = new Uint8Array(4);
+  /** The last TAIL bytes the member took (fewer at its start: see `bytesIn`). */
+  readonly #tail = new Uint8Array(TAIL);
 
   constructor(sink: InflateSink, check: (bytesOut: number) => void) {
     const ds = new DecompressionStream("gzip");
@@ -370,19 +373,34 @@ class NativeMember {
   took(piece: Uint8Array) {
     if (this.bytesIn > 0 && startsWithMagic(piece)) this.magicPieces++;
     this.bytesIn += piece.length;
-    if (piece.length >= 4) this.#tail.set(piece.subarray(piece.length - 4));
+    if (piece.length >= TAIL) this.#tail.set(piece.subarray(piece.length - TAIL));
     else {
       this.#tail.copyWithin(0, piece.length);
-      this.#tail.set(piece, 4 - piece.length);
+      this.#tail.set(piece, TAIL - piece.length);
     }
+  }
+
+  /** Whether the input ends `extra` bytes after a trailer whose ISIZE matches the output. */
+  #trailerAt(extra: number): boolean {
+    if (this.bytesIn < HEADER + 2 + TRAILER + extra) return false;
+    const t = this.#tail;
+    const at = TAIL - 4 - extra;
+    const isize = (t[at]! | (t[at + 1]! << 8) | (t[at + 2]! << 16) | (t[at + 3]! << 24)) >>> 0;
+    return isize === this.bytesOut % 2 ** 32;
   }
 
   /** Whether the input so far ends with a trailer whose ISIZE matches the output. */
   get endsWithTrailer(): boolean {
-    if (this.bytesIn < HEADER + 2 + TRAILER) return false;
-    const t = this.#tail;
-    const isize = (t[0]! | (t[1]! << 8) | (t[2]! << 16) | (t[3]! << 24)) >>> 0;
-    return isize === this.bytesOut % 2 ** 32;
+    return this.#trailerAt(0);
+  }
+
+  /**
+   * Whether a trailer whose ISIZE matches the output ends a few bytes before the input
+   * does: bytes a decompressor took after the member (Bun's and Node's zlib take a 00).
+   */
+  get trailerBeforeEnd(): boolean {
+    for (let extra = 1; extra <= TAIL - 4; extra++) if (this.#trailerAt(extra)) return true;
+    return false;
   }
 }
 
@@ -608,6 +626,9 @@ class NativeMembers {
       );
     }
     if (zlib === "incorrect header check") return trailingBytes(offset, cause);
+    // Bun's zlib says only "inflate failed": a trailer that matches the output, with bytes
+    // after it, is bytes after the member, not a cut stream.
+    if (zlib === undefined && last.trailerBeforeEnd) return trailingBytes(offset, cause);
     return gzipError(
       "truncated",
       `the gzip stream ends at offset ${offset} without a valid trailer ` +

@@ -1,0 +1,262 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+//
+// deno task bench:edge [--size 1GiB] [--skip workerd,edge,s3,cli]
+//
+// The edge figures of issue 14, all on one mixed archive (the bench's JSON-like state,
+// ~3.9x under gzip), in one run:
+// - cli: `raftsnap verify FILE` (the baseline);
+// - workerd: the library bundle inside workerd (Miniflare), the archive streamed to a
+//   worker that verifies its request body: time, MB/s, and workerd's peak RSS (VmHWM)
+//   for a 16 MiB archive and for the full one, each in a fresh workerd;
+// - edge: uploads through the Deno edge server (serveEdge, folder store, no fsync),
+//   whole body (Content-Length) against chunked (a stream body in 64 KiB pieces);
+// - s3: the same server with an S3Store on Miniflare's S3 API (loopback) against the
+//   folder store.
+// Progress to stderr, a Markdown table to stdout.
+
+import { Miniflare } from "miniflare";
+import { S3Store, writeSnapshot } from "../mod.ts";
+import { serveEdge } from "../src/deno/edge_server.ts";
+import { buildLibrary } from "../web/build.ts";
+import { calibrateShare, mixedFiller, writeState } from "./_gen.ts";
+
+const ROOT = new URL("../", import.meta.url);
+const MIB = 1024 * 1024;
+
+function flag(name: string): string | undefined {
+  const i = Deno.args.indexOf(`--${name}`);
+  return i >= 0 ? Deno.args[i + 1] : undefined;
+}
+
+function parseSize(text: string): number {
+  const m = /^(\d+)\s*(k|m|g)?i?b?$/i.exec(text.trim());
+  if (!m) throw new Error(`not a size: ${text}`);
+  return Number(m[1]) * ({ k: 1024, m: MIB, g: 1024 * MIB }[m[2]?.toLowerCase() ?? ""] ?? 1);
+}
+
+const size = parseSize(flag("size") ?? "1GiB");
+const skip = new Set((flag("skip") ?? "").split(",").filter(Boolean));
+const log = (line: string) => console.error(line);
+const rows: string[][] = [];
+const row = (what: string, bytes: number, ms: number, extra = "") => {
+  const mbs = bytes / 1e6 / (ms / 1000);
+  rows.push([
+    what,
+    `${(bytes / MIB).toFixed(0)} MiB`,
+    `${(ms / 1000).toFixed(2)} s`,
+    mbs.toFixed(0),
+    extra,
+  ]);
+  log(`  ${what}: ${(ms / 1000).toFixed(2)} s, ${mbs.toFixed(0)} MB/s ${extra}`);
+  return mbs;
+};
+
+const dir = `${new URL(".bench/edge", ROOT).pathname}`;
+await Deno.mkdir(dir, { recursive: true });
+
+/** A mixed archive of a `stateBytes` state, made once and kept in .bench/edge. */
+async function archive(stateBytes: number): Promise<string> {
+  const path = `${dir}/mixed-${stateBytes}.snap`;
+  try {
+    await Deno.stat(path);
+    return path;
+  } catch {
+    // make it
+  }
+  log(`generating a ${(stateBytes / MIB).toFixed(0)} MiB mixed state...`);
+  const scratch = await Deno.makeTempDir({ prefix: "raftsnap-bench-calibrate-" });
+  const calibration = await calibrateShare(1, 3.9, scratch);
+  await Deno.remove(scratch, { recursive: true }).catch(() => {});
+  await Deno.mkdir(dir, { recursive: true });
+  const state = `${dir}/state-${stateBytes}.bin`;
+  await writeState(state, stateBytes, mixedFiller(1, calibration.share));
+  const input = await Deno.open(state);
+  const output = await Deno.open(`${path}.tmp`, { write: true, create: true, truncate: true });
+  await writeSnapshot(
+    { id: "bench-1-1700000000000", index: 1, term: 1, size: stateBytes },
+    input.readable,
+  ).pipeTo(output.writable);
+  await Deno.rename(`${path}.tmp`, path);
+  await Deno.remove(state);
+  return path;
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - started, value };
+}
+
+/** The peak RSS (VmHWM) of the workerd processes under this one, in MiB. */
+async function workerdPeakMiB(): Promise<number> {
+  let peak = 0;
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const status = await Deno.readTextFile(`/proc/${entry.name}/status`);
+      if (!/^Name:\s*workerd/m.test(status)) continue;
+      const hwm = Number(/^VmHWM:\s*(\d+) kB/m.exec(status)?.[1] ?? 0);
+      peak = Math.max(peak, hwm / 1024);
+    } catch {
+      // gone
+    }
+  }
+  return peak;
+}
+
+const WORKER = `
+import { verifySnapshot } from "./raftsnap.mjs";
+export default {
+  async fetch(request) {
+    const result = await verifySnapshot(request.body, { checksum: true });
+    return Response.json({ stateSha256: result.stateSha256, bytes: result.compressedBytes });
+  },
+};`;
+
+async function inWorkerd(path: string, bundle: string): Promise<{ ms: number; rss: number }> {
+  const root = await Deno.makeTempDir({ prefix: "raftsnap-bench-workerd-" });
+  await Deno.copyFile(bundle, `${root}/raftsnap.mjs`);
+  await Deno.writeTextFile(`${root}/worker.mjs`, WORKER);
+  const mf = new Miniflare({
+    modulesRoot: root,
+    modules: [
+      { type: "ESModule", path: `${root}/worker.mjs` },
+      { type: "ESModule", path: `${root}/raftsnap.mjs` },
+    ],
+    compatibilityDate: "2025-09-01",
+  });
+  try {
+    await mf.ready;
+    const file = await Deno.open(path);
+    const { ms, value } = await timed(async () => {
+      const response = await mf.dispatchFetch("http://worker/", {
+        method: "POST",
+        body: file.readable as never,
+        duplex: "half",
+      } as never);
+      return await response.text();
+    });
+    if (!value.includes("stateSha256")) throw new Error(`workerd: ${value}`);
+    return { ms, rss: await workerdPeakMiB() };
+  } finally {
+    await mf.dispose();
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+async function cliVerify(path: string): Promise<number> {
+  const { ms, value } = await timed(() =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--config", "deno.json", "src/cli/main.ts", "verify", path],
+      cwd: ROOT,
+      stdout: "null",
+      stderr: "piped",
+    }).output()
+  );
+  if (!value.success) throw new Error(new TextDecoder().decode(value.stderr));
+  return ms;
+}
+
+/**
+ * Uploads the file with curl, as operators do: `curl -T FILE` sends a Content-Length,
+ * `curl -T - < FILE` a chunked body. (Deno's fetch is the bottleneck with a 64 MiB
+ * Uint8Array body, about 75 MB/s to a server that only reads, so it is not the client.)
+ */
+async function upload(url: string, file: string, chunked: boolean): Promise<number> {
+  const { ms, value } = await timed(async () => {
+    const child = new Deno.Command("curl", {
+      args: ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-T", chunked ? "-" : file, url],
+      stdin: chunked ? "piped" : "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    if (chunked) {
+      const input = await Deno.open(file);
+      await input.readable.pipeTo(child.stdin);
+    }
+    return await child.output();
+  });
+  const status = new TextDecoder().decode(value.stdout);
+  if (status !== "201") {
+    throw new Error(`upload: ${status} ${new TextDecoder().decode(value.stderr)}`);
+  }
+  return ms;
+}
+
+const path = await archive(size);
+const archiveBytes = (await Deno.stat(path)).size;
+log(`archive: ${path} (${(archiveBytes / MIB).toFixed(0)} MiB)`);
+
+let cliMbs: number | undefined;
+if (!skip.has("cli")) {
+  log("raftsnap verify (CLI)...");
+  cliMbs = row("raftsnap verify (CLI, Deno)", archiveBytes, await cliVerify(path));
+}
+
+if (!skip.has("workerd")) {
+  log("workerd...");
+  const libDir = await Deno.makeTempDir({ prefix: "raftsnap-bench-lib-" });
+  const { main } = await buildLibrary(libDir);
+  const small = await archive(16 * MIB);
+  const smallBytes = (await Deno.stat(small)).size;
+  const a = await inWorkerd(small, main);
+  row("workerd verify, 16 MiB state", smallBytes, a.ms, `peak RSS ${a.rss.toFixed(0)} MiB`);
+  const b = await inWorkerd(path, main);
+  const mbs = row("workerd verify", archiveBytes, b.ms, `peak RSS ${b.rss.toFixed(0)} MiB`);
+  if (cliMbs) log(`  workerd / CLI time: ${(cliMbs / mbs).toFixed(2)}x (target ≤ 1.5x)`);
+  await Deno.remove(libDir, { recursive: true });
+}
+
+if (!skip.has("edge")) {
+  log("edge server, whole body vs chunked...");
+  const folder = await Deno.makeTempDir({ prefix: "raftsnap-bench-edge-" });
+  const server = await serveEdge({ dir: folder, port: 0, fsStore: { sync: false } });
+  try {
+    const best = async (chunked: boolean) => {
+      let ms = Infinity;
+      for (let i = 0; i < 2; i++) {
+        ms = Math.min(ms, await upload(server.url.href, path, chunked));
+        for await (const e of Deno.readDir(folder)) await Deno.remove(`${folder}/${e.name}`);
+      }
+      return ms;
+    };
+    const whole = row("edge server, whole body (folder)", archiveBytes, await best(false));
+    const chunked = row("edge server, chunked (folder)", archiveBytes, await best(true));
+    log(`  chunked / whole: ${(100 * chunked / whole).toFixed(0)}% (target ≥ 90%)`);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(folder, { recursive: true });
+  }
+}
+
+if (!skip.has("s3")) {
+  log("edge server into S3 (Miniflare's S3 API on loopback)...");
+  const credentials = { accessKeyId: "AKIDBENCH", secretAccessKey: "bench-secret" };
+  const mf = new Miniflare({
+    modules: true,
+    script: "export default { fetch() { return new Response(null, { status: 404 }) } }",
+    compatibilityDate: "2025-09-01",
+    r2Buckets: { B: { id: "bench", s3Credentials: credentials } },
+  } as never);
+  const url = new URL(String(await mf.ready));
+  const store = new S3Store({
+    endpoint: new URL("cdn-cgi/local/r2/s3", url),
+    bucket: "bench",
+    region: "auto",
+    ...credentials,
+  });
+  const server = await serveEdge({ store, port: 0 });
+  try {
+    row(
+      "edge server, whole body (S3 store)",
+      archiveBytes,
+      await upload(server.url.href, path, false),
+    );
+  } finally {
+    await server.shutdown();
+    await mf.dispose();
+  }
+}
+
+console.log("| what | archive | time | MB/s | |\n| --- | --- | --- | --- | --- |");
+for (const r of rows) console.log(`| ${r.join(" | ")} |`);

@@ -1,0 +1,76 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+// Helpers for tests against Miniflare's local R2: archives to upload, and what the bucket
+// holds, including the multipart uploads still open (read from Miniflare's SQLite store,
+// as neither the binding nor its S3 API lists them).
+
+import { DatabaseSync } from "node:sqlite";
+import { writeSnapshot } from "../../mod.ts";
+import { collect } from "../_helpers.ts";
+
+/** A valid archive of `size` bytes of incompressible state (so it stays that big). */
+export async function archiveOf(size: number, id = "3-77-1700000000000"): Promise<Uint8Array> {
+  const state = new Uint8Array(size);
+  for (let at = 0; at < size; at += 65536) {
+    crypto.getRandomValues(state.subarray(at, Math.min(size, at + 65536)));
+  }
+  return await collect(writeSnapshot({ id, index: 77, term: 3, size }, state));
+}
+
+/** The multipart uploads of a persisted local R2 that are neither completed nor aborted. */
+export async function openMultipartUploads(persist: string): Promise<number> {
+  let open = 0;
+  const dir = `${persist}/miniflare-R2BucketObject`;
+  try {
+    await Deno.stat(dir);
+  } catch {
+    return 0; // nothing was ever stored
+  }
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.name.endsWith(".sqlite")) continue;
+    const db = new DatabaseSync(`${persist}/miniflare-R2BucketObject/${entry.name}`, {
+      readOnly: true,
+    });
+    try {
+      const table = db.prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_mf_multipart_uploads'",
+      ).get();
+      if (!table) continue;
+      const row = db.prepare("SELECT COUNT(*) AS n FROM _mf_multipart_uploads WHERE state = 0")
+        .get() as { n: number };
+      open += row.n;
+    } finally {
+      db.close();
+    }
+  }
+  return open;
+}
+
+/** Waits until `check` holds, or `ms` passed (a bounded poll, not a timing assertion). */
+export async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return await check();
+}
+
+/** A body that sends `bytes`, then stalls (or fails, with `fail`) instead of ending. */
+export function stallingBody(bytes: Uint8Array, fail?: AbortSignal): ReadableStream<Uint8Array> {
+  let sent = false;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (!sent) {
+        sent = true;
+        controller.enqueue(bytes);
+        return;
+      }
+      return new Promise<void>((resolve) => {
+        fail?.addEventListener("abort", () => {
+          controller.error(new Error("the client went away"));
+          resolve();
+        });
+      });
+    },
+  });
+}
