@@ -11,7 +11,8 @@
  * - the worker scripts, each one self-contained module (esbuild) at the place where the
  *   module that starts it looks (`new URL("./x_worker.js", import.meta.url)`), and a copy
  *   of each in `workers/` for a bundled app to serve beside its bundle.
- * - `esm/_vendor/hash_wasm.js`: hash-wasm's SHA-256 (only it), bundled: see the README.
+ * - `esm/_vendor/`: hash-wasm's SHA-256 (only it) and aws4fetch (for `S3Store`), bundled:
+ *   see the README.
  * - `bin/raftsnap.mjs`: the command line for Node (`src/cli/node_main.ts`, bundled).
  * - `package.json` from `npm/package.json` with the name and version of `deno.json`,
  *   `README.md` (its size table filled in) and `LICENSE`; `sizes.json`, what each entry
@@ -122,6 +123,28 @@ async function* walk(dir: string): AsyncGenerator<string> {
 
 const WORKER_URL = /new URL\("\.\/([a-z0-9_]*worker)\.ts", import\.meta\.url\)/g;
 
+/**
+ * The npm dependencies the library imports, bundled into `esm/_vendor/` (their licence
+ * kept), so the package has no dependencies and installs offline; versions as deno.json
+ * and `npm/tools` pin them.
+ */
+const VENDORED = [
+  {
+    name: "hash-wasm",
+    version: "4.12.0",
+    note: " (SHA-256 only)",
+    file: "hash_wasm.js",
+    entry: 'export { createSHA256 } from "hash-wasm";\n',
+  },
+  {
+    name: "aws4fetch",
+    version: "1.0.20",
+    note: "",
+    file: "aws4fetch.js",
+    entry: 'export { AwsClient } from "aws4fetch";\n',
+  },
+];
+
 /** A worker's file name in the package: `worker` alone is named for its folder. */
 function workerFile(source: string): string {
   const parts = source.replace(/\.ts$/, "").split("/");
@@ -230,7 +253,9 @@ export async function buildNpm(dir = root("dist/npm")): Promise<NpmBuild> {
           skipLibCheck: true,
           types: ["node"],
           typeRoots: [`${modules}/@types`],
-          paths: { "hash-wasm": [`${modules}/hash-wasm`] },
+          paths: Object.fromEntries(
+            VENDORED.map((v) => [v.name, [`${modules}/${v.name}`]]),
+          ),
         },
         files: [root("mod.ts"), root("src/deno/native_sha256.ts")],
       }),
@@ -254,10 +279,12 @@ export async function buildNpm(dir = root("dist/npm")): Promise<NpmBuild> {
       );
     } else {
       const depth = from.split("/").length - 1;
-      text = text.replace(
-        /from "hash-wasm"/g,
-        `from "${depth === 0 ? "./" : "../".repeat(depth)}_vendor/hash_wasm.js"`,
-      );
+      for (const vendored of VENDORED) {
+        text = text.replaceAll(
+          `from "${vendored.name}"`,
+          `from "${depth === 0 ? "./" : "../".repeat(depth)}_vendor/${vendored.file}"`,
+        );
+      }
       text = text.replace(WORKER_URL, (_, worker: string) => {
         const source = `${sourceDir ? sourceDir + "/" : ""}${worker}.ts`;
         const file = workerFile(source);
@@ -268,28 +295,30 @@ export async function buildNpm(dir = root("dist/npm")): Promise<NpmBuild> {
     await Deno.writeTextFile(path, text);
   }
 
-  // 3. The vendored hash-wasm (its SHA-256 only) and the self-contained worker scripts.
+  // 3. The vendored dependencies (only what the library imports of each) and the
+  // self-contained worker scripts.
   await Deno.mkdir(`${esm}/_vendor`, { recursive: true });
-  const license = await Deno.readTextFile(`${modules}/hash-wasm/LICENSE`);
-  const vendorEntry = `${modules}/../vendor-entry.mjs`;
-  await Deno.writeTextFile(
-    vendorEntry,
-    'export { createSHA256 } from "hash-wasm";\n',
-  );
-  try {
-    await esbuild([
-      vendorEntry,
-      "--bundle",
-      "--format=esm",
-      "--platform=neutral",
-      "--main-fields=module,main",
-      `--outfile=${esm}/_vendor/hash_wasm.js`,
-      `--banner:js=/*! hash-wasm 4.12.0 (SHA-256 only), bundled. ${
-        license.trim().replaceAll("*/", "* /")
-      } */`,
-    ], modules);
-  } finally {
-    await Deno.remove(vendorEntry);
+  for (const vendored of VENDORED) {
+    const license = await Deno.readTextFile(
+      `${modules}/${vendored.name}/LICENSE`,
+    );
+    const vendorEntry = `${modules}/../vendor-entry.mjs`;
+    await Deno.writeTextFile(vendorEntry, vendored.entry);
+    try {
+      await esbuild([
+        vendorEntry,
+        "--bundle",
+        "--format=esm",
+        "--platform=neutral",
+        "--main-fields=module,main",
+        `--outfile=${esm}/_vendor/${vendored.file}`,
+        `--banner:js=/*! ${vendored.name} ${vendored.version}${vendored.note}, bundled. ${
+          license.trim().replaceAll("*/", "* /")
+        } */`,
+      ], modules);
+    } finally {
+      await Deno.remove(vendorEntry);
+    }
   }
   await Deno.mkdir(`${dir}/workers`, { recursive: true });
   for (const [source, target] of workers) {
