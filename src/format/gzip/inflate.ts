@@ -101,7 +101,7 @@ export async function inflate(
   let script: ScriptMembers | undefined;
   const route = async (bytes: Uint8Array) => {
     if (!native && !script) {
-      if (engine === "script" || (engine === "auto" && start.inflatesHigh)) {
+      if (engine === "script" || (engine === "auto" && (start.inflatesHigh || slowPlatform()))) {
         script = new ScriptMembers(gate, 0);
       } else native = new NativeMembers(gate, engine === "auto");
     }
@@ -201,6 +201,16 @@ class StartCheck {
     if (this.#probe) this.inflatesHigh = probeRatio(held) > SCRIPT_RATIO;
     return held;
   }
+}
+
+/**
+ * Whether the platform's `DecompressionStream` is slower than the script inflater: in
+ * workerd (Cloudflare Workers) it inflated a 1 GiB state at 70 MB/s, where ours runs at
+ * 190 MB/s and makes less garbage (workerd's peak RSS 354 MiB against 200 MiB).
+ */
+function slowPlatform(): boolean {
+  const agent = (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent;
+  return agent === "Cloudflare-Workers";
 }
 
 /** Output bytes per input byte of the start of a gzip stream (0 if it does not inflate). */
