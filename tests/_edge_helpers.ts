@@ -194,3 +194,83 @@ export async function checksumOf(bytes: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(bytes)));
   return "sha-256=" + btoa(String.fromCharCode(...digest));
 }
+
+/** `serve:edge` started as a subprocess on loopback (see {@linkcode startEdgeServer}). */
+export interface EdgeServer {
+  /** Where it listens: `http://127.0.0.1:PORT/`. */
+  url: URL;
+  /** The folder it stores into (a fresh temporary one). */
+  dir: string;
+  /** Its peak RSS so far (VmHWM), in bytes. */
+  peakRss(): Promise<number>;
+  /** Stops it with SIGTERM, checks it exited 0, and returns all it printed. */
+  stop(): Promise<string>;
+}
+
+/**
+ * Starts `src/deno/edge_server.ts` storing into a fresh temporary folder, on a free port
+ * of 127.0.0.1, with `args` added, and waits until it says where it listens.
+ */
+export async function startEdgeServer(args: string[], prefix: string): Promise<EdgeServer> {
+  const dir = await Deno.makeTempDir({ prefix });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--unstable-no-legacy-abort",
+      "--allow-net=127.0.0.1",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env=RAFTSNAP_EDGE_TOKEN",
+      new URL("../src/deno/edge_server.ts", import.meta.url).pathname,
+      "--dir",
+      dir,
+      "--port",
+      "0",
+      "--no-sync",
+      ...args,
+    ],
+    // glibc keeps freed buffers in its heap, where they fragment under this churn: RSS
+    // then reads well above what is live. Mapping buffers of 64 KiB and more gives them
+    // back on free, so the peak is closer to what the server holds.
+    env: { MALLOC_MMAP_THRESHOLD_: "65536" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let first = "";
+  while (!first.includes("\n")) {
+    const { done, value } = await lines.read();
+    if (done) break;
+    first += value;
+  }
+  const rest = (async () => {
+    let out = "";
+    for (;;) {
+      const { done, value } = await lines.read();
+      if (done) return out;
+      out += value;
+    }
+  })();
+  const match = /listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(first);
+  if (!match) {
+    child.kill("SIGKILL");
+    await child.status;
+    throw new Error(`the server did not start: ${first}\n${await stderr}`);
+  }
+  return {
+    url: new URL(match[1]!),
+    dir,
+    async peakRss() {
+      const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
+      return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) * 1024;
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      const { code } = await child.status;
+      const output = first + await rest + await stderr;
+      if (code !== 0) throw new Error(`the server exited with ${code}:\n${output}`);
+      return output;
+    },
+  };
+}

@@ -10,6 +10,7 @@
 import { snapshotKey, toSnapshotMeta, writeSnapshotTar } from "../../mod.ts";
 import { nativeSha256 } from "../../src/deno/native_sha256.ts";
 import { assert, collect, FIXTURES, hex } from "../_helpers.ts";
+import { type EdgeServer, startEdgeServer } from "../_edge_helpers.ts";
 import { gzipStored } from "../_mutations.ts";
 
 const FULL = Deno.env.get("RAFTSNAP_LOAD_FULL") === "1";
@@ -157,82 +158,6 @@ function sender(
   }, { highWaterMark: 0 });
 }
 
-interface Server {
-  url: string;
-  pid: number;
-  dir: string;
-  peakRss(): Promise<number>;
-  stop(): Promise<string>;
-}
-
-async function startServer(): Promise<Server> {
-  const dir = await Deno.makeTempDir({ prefix: "raftsnap-edge-load-" });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--unstable-no-legacy-abort",
-      "--allow-net=127.0.0.1",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env=RAFTSNAP_EDGE_TOKEN",
-      new URL("../../src/deno/edge_server.ts", import.meta.url).pathname,
-      "--dir",
-      dir,
-      "--port",
-      "0",
-      "--max-bytes",
-      String(PLAN.maxBytes),
-      "--timeout",
-      String(SERVER_TIMEOUT),
-      "--no-sync",
-    ],
-    // glibc keeps freed buffers in its heap, where they fragment under this churn: RSS
-    // then reads well above what is live. Mapping buffers of 64 KiB and more gives them
-    // back on free, so the peak is closer to what the server holds.
-    env: { MALLOC_MMAP_THRESHOLD_: "65536" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(child.stderr).text();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let first = "";
-  while (!first.includes("\n")) {
-    const { done, value } = await lines.read();
-    if (done) break;
-    first += value;
-  }
-  const rest = (async () => {
-    let out = "";
-    for (;;) {
-      const { done, value } = await lines.read();
-      if (done) return out;
-      out += value;
-    }
-  })();
-  const match = /listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(first);
-  if (!match) {
-    child.kill("SIGKILL");
-    await child.status;
-    throw new Error(`the server did not start: ${first}\n${await stderr}`);
-  }
-  return {
-    url: match[1]!,
-    pid: child.pid,
-    dir,
-    async peakRss() {
-      const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
-      return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) * 1024;
-    },
-    async stop() {
-      child.kill("SIGTERM");
-      const { code } = await child.status;
-      const output = first + await rest + await stderr;
-      assert.equal(code, 0, output);
-      return output;
-    },
-  };
-}
-
 interface Outcome extends Planned {
   status: number | "none";
   bytes: number;
@@ -282,7 +207,7 @@ async function prepare(dir: string, n: number, kind: Kind): Promise<Planned> {
   }
 }
 
-async function upload(server: Server, plan: Planned): Promise<Outcome> {
+async function upload(server: EdgeServer, plan: Planned): Promise<Outcome> {
   const { n, kind } = plan;
   const client = new AbortController();
   const deadline = setTimeout(() => client.abort(new Error("client deadline")), 30_000);
@@ -347,7 +272,10 @@ Deno.test({
   for (let n = 0; n < PLAN.uploads; n++) {
     plans.push(await prepare(uploads, n, MIX[n % MIX.length]!));
   }
-  const server = await startServer();
+  const server = await startEdgeServer(
+    ["--max-bytes", String(PLAN.maxBytes), "--timeout", String(SERVER_TIMEOUT)],
+    "raftsnap-edge-load-",
+  );
   const outcomes: Outcome[] = [];
   const started = performance.now();
   let seconds = 0;

@@ -9,6 +9,7 @@
 import { toSnapshotMeta, writeSnapshot, writeSnapshotTar } from "../../mod.ts";
 import { nativeSha256 } from "../../src/deno/native_sha256.ts";
 import { assert, collect, FIXTURES, goManifest, hex } from "../_helpers.ts";
+import { startEdgeServer } from "../_edge_helpers.ts";
 import { gzipStored } from "../_mutations.ts";
 
 const MIB = 1024 * 1024;
@@ -40,74 +41,6 @@ async function zerosArchive(n: number): Promise<Uint8Array<ArrayBuffer>> {
   const size = 32 * MIB;
   const meta = { id: `8-${n}-1700000000000`, index: n, term: 8, size };
   return await collect(writeSnapshot(meta, new Uint8Array(size), { useWorker: false }));
-}
-
-interface Server {
-  url: URL;
-  dir: string;
-  peakRss(): Promise<number>;
-  stop(): Promise<string>;
-}
-
-async function startServer(args: string[]): Promise<Server> {
-  const dir = await Deno.makeTempDir({ prefix: "raftsnap-edge-shed-" });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--unstable-no-legacy-abort",
-      "--allow-net=127.0.0.1",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env=RAFTSNAP_EDGE_TOKEN",
-      new URL("../../src/deno/edge_server.ts", import.meta.url).pathname,
-      "--dir",
-      dir,
-      "--port",
-      "0",
-      "--no-sync",
-      ...args,
-    ],
-    env: { MALLOC_MMAP_THRESHOLD_: "65536" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(child.stderr).text();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let first = "";
-  while (!first.includes("\n")) {
-    const { done, value } = await lines.read();
-    if (done) break;
-    first += value;
-  }
-  const rest = (async () => {
-    let out = "";
-    for (;;) {
-      const { done, value } = await lines.read();
-      if (done) return out;
-      out += value;
-    }
-  })();
-  const match = /listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(first);
-  if (!match) {
-    child.kill("SIGKILL");
-    await child.status;
-    throw new Error(`the server did not start: ${first}\n${await stderr}`);
-  }
-  return {
-    url: new URL(match[1]!),
-    dir,
-    async peakRss() {
-      const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
-      return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) * 1024;
-    },
-    async stop() {
-      child.kill("SIGTERM");
-      const { code } = await child.status;
-      const output = first + await rest + await stderr;
-      assert.equal(code, 0, output);
-      return output;
-    },
-  };
 }
 
 /**
@@ -211,7 +144,7 @@ Deno.test({
   const ratio = await Promise.all([1, 2, 3].map(zerosArchive));
   assert.ok(ratio.every((bytes) => bytes.length < 64 * 1024), "the 1000:1 archives are small");
 
-  const server = await startServer([
+  const server = await startEdgeServer([
     "--max-concurrent-uploads",
     String(SLOTS),
     "--retry-after",
@@ -220,7 +153,7 @@ Deno.test({
     String(SERVER_TIMEOUT),
     "--max-bytes",
     "4m",
-  ]);
+  ], "raftsnap-edge-shed-");
   const senders: Awaited<ReturnType<typeof stalledSender>>[] = [];
   let peak = 0;
   try {
