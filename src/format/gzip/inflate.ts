@@ -17,12 +17,13 @@ import { RATIO_FLOOR } from "../../limits.ts";
  * only while the archive has paid for it with {@linkcode NATIVE_MEMBER_BYTES} compressed
  * bytes per native member; past that, every further member goes through the script
  * inflater ({@linkcode Gunzip}), which carries on across members in constant memory.
+ * The script inflater also takes the whole stream where it is the faster one: a stream
+ * whose start inflates very far (zeros), and any stream in workerd.
  *
  * Stages: {@linkcode inflate} reads the source; {@linkcode StartCheck} checks the first
  * header and probes how far the start inflates; bytes go to {@linkcode NativeMembers}
- * until the budget runs out (or from the start, for a stream that inflates very far, to
- * the script inflater), then to {@linkcode ScriptMembers}; both pass output through one
- * {@linkcode OutputGate}.
+ * until the budget runs out, then to {@linkcode ScriptMembers}; both pass output through
+ * one {@linkcode OutputGate}.
  */
 
 /** Receives decompressed bytes; a returned promise holds back further output. */
