@@ -2,7 +2,7 @@
 // This module is browser compatible.
 
 import { concatBytes } from "../_bytes.ts";
-import { SnapshotError } from "../errors.ts";
+import { type RecordPosition, SnapshotError } from "../errors.ts";
 import { DETECT_BYTES, type Detection, detectProduct } from "./_detect_product.ts";
 import { MsgpackFramer } from "./_msgpack_framer.ts";
 import type { CapturePolicy, FramedRecord, StateFramer } from "./_state_framer.ts";
@@ -112,4 +112,44 @@ export function unknownStateError(doing: string, reason: string): SnapshotError 
     expected: "the state of Consul, Nomad or Vault",
     found: reason,
   });
+}
+
+/** A captured record's bytes, with its position as errors name it. */
+export interface WholeRecord {
+  /** The record's value bytes (the type byte excluded). */
+  bytes: Uint8Array;
+  /** Its type's name (`StorageEntry` for Vault). */
+  name: string;
+  /** Its number, type and name, for a `SnapshotError`'s `record`. */
+  position: RecordPosition;
+}
+
+/**
+ * The bytes of a record captured whole, for the readers that decode it (decode, redact).
+ *
+ * @throws {SnapshotError} `limit-exceeded` when it was larger than `maxRecordBytes`.
+ */
+export function wholeRecord(
+  product: Product,
+  record: FramedRecord,
+  maxRecordBytes: number,
+): WholeRecord {
+  const name = product === "vault" ? "StorageEntry" : recordTypeName(product, record.type!).name;
+  const position = { number: record.number, type: record.type, name };
+  if (!record.complete) {
+    throw new SnapshotError(
+      "limit-exceeded",
+      `record ${record.number} (${name}) at offset ${record.offset} is larger than ` +
+        `maxRecordBytes (${maxRecordBytes})`,
+      {
+        layer: "state",
+        entry: "state.bin",
+        offset: record.offset,
+        expected: `at most ${maxRecordBytes} bytes`,
+        found: "more",
+        record: position,
+      },
+    );
+  }
+  return { bytes: record.bytes!, name, position };
 }

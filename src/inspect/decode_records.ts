@@ -9,9 +9,8 @@ import { ProtoError } from "./_protobuf.ts";
 import { type DecodedValue, recordValue } from "./_record_value.ts";
 import { redactionMarker } from "./_redact.ts";
 import type { FramedRecord } from "./_state_framer.ts";
-import { StateRecords, unknownStateError } from "./_state_records.ts";
+import { StateRecords, unknownStateError, wholeRecord } from "./_state_records.ts";
 import { readStorageEntry } from "./_storage_entry.ts";
-import { recordTypeName } from "./_type_names.ts";
 import type { Product } from "./inspect_result.ts";
 
 export type { DecodedValue } from "./_record_value.ts";
@@ -148,24 +147,7 @@ function decode(
   redact: boolean,
   maxRecordBytes: number,
 ): DecodedRecord {
-  const name = product === "vault" ? "StorageEntry" : recordTypeName(product, record.type!).name;
-  const position = { number: record.number, type: record.type, name };
-  if (!record.complete) {
-    throw new SnapshotError(
-      "limit-exceeded",
-      `record ${record.number} (${name}) at offset ${record.offset} is larger than ` +
-        `maxRecordBytes (${maxRecordBytes})`,
-      {
-        layer: "state",
-        entry: "state.bin",
-        offset: record.offset,
-        expected: `at most ${maxRecordBytes} bytes`,
-        found: "more",
-        record: position,
-      },
-    );
-  }
-  const bytes = record.bytes!;
+  const { bytes, name, position } = wholeRecord(product, record, maxRecordBytes);
   try {
     const value = product === "vault"
       ? vaultValue(bytes, redact)

@@ -14,8 +14,7 @@ import {
   storageEntrySecretRanges,
 } from "./_redact_record.ts";
 import type { FramedRecord } from "./_state_framer.ts";
-import { StateRecords, unknownStateError } from "./_state_records.ts";
-import { recordTypeName } from "./_type_names.ts";
+import { StateRecords, unknownStateError, wholeRecord } from "./_state_records.ts";
 import type { Product } from "./inspect_result.ts";
 
 /** Options of {@linkcode redactSnapshot}. */
@@ -217,27 +216,11 @@ function redactState(
 }
 
 function secretRanges(product: Product, record: FramedRecord, maxRecordBytes: number): Range[] {
-  const name = product === "vault" ? "StorageEntry" : recordTypeName(product, record.type!).name;
-  const position = { number: record.number, type: record.type, name };
-  if (!record.complete) {
-    throw new SnapshotError(
-      "limit-exceeded",
-      `record ${record.number} (${name}) at offset ${record.offset} is larger than ` +
-        `maxRecordBytes (${maxRecordBytes})`,
-      {
-        layer: "state",
-        entry: "state.bin",
-        offset: record.offset,
-        expected: `at most ${maxRecordBytes} bytes`,
-        found: "more",
-        record: position,
-      },
-    );
-  }
+  const { bytes, name, position } = wholeRecord(product, record, maxRecordBytes);
   try {
     return product === "vault"
-      ? storageEntrySecretRanges(record.bytes!)
-      : msgpackSecretRanges(product, record.type!, record.bytes!);
+      ? storageEntrySecretRanges(bytes)
+      : msgpackSecretRanges(product, record.type!, bytes);
   } catch (error) {
     if (!(error instanceof MsgpackError) && !(error instanceof ProtoError)) throw error;
     const reason = error instanceof MsgpackError ? error.reason : error.message;
