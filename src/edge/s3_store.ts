@@ -136,18 +136,20 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
  * as `FsStore` names files. A snapshot already stored under it is kept; different bytes
  * under that key are refused.
  *
- * @example Verifying uploads into S3 from Deno
+ * @example Verifying uploads into S3
  * ```ts ignore
  * import { createVerifyHandler, S3Store } from "@raftsnap/raftsnap";
  *
+ * declare const env: Record<string, string>; // the runtime's environment variables
  * const store = new S3Store({
  *   endpoint: "https://s3.eu-west-1.amazonaws.com",
  *   region: "eu-west-1",
  *   bucket: "raft-snapshots",
- *   accessKeyId: Deno.env.get("AWS_ACCESS_KEY_ID")!,
- *   secretAccessKey: Deno.env.get("AWS_SECRET_ACCESS_KEY")!,
+ *   accessKeyId: env.AWS_ACCESS_KEY_ID,
+ *   secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
  * });
- * Deno.serve({ port: 8787 }, createVerifyHandler({ store }));
+ * // Serve it with the runtime's own server (a Worker's fetch, Bun's or Deno's serve).
+ * export const handler = createVerifyHandler({ store });
  * ```
  */
 export class S3Store implements SnapshotStore {
@@ -218,7 +220,7 @@ export class S3Store implements SnapshotStore {
    * ```
    *
    * @param url `s3://BUCKET` or `s3://BUCKET/PREFIX`.
-   * @param env The environment, as a plain object (`Deno.env.toObject()`, `process.env`).
+   * @param env The environment, as a plain object (`process.env`, or Deno's `env.toObject()`).
    * @param options Other options, such as `partSize`.
    * @returns The store.
    * @throws {TypeError} for a URL that is not `s3://BUCKET...`, or missing credentials.
