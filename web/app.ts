@@ -35,7 +35,7 @@ import { formatBytes, formatCount, formatDuration, formatRate } from "./format.t
 import { type Progress, ProgressMeter } from "./progress.ts";
 import { renderInspect } from "./render_inspect.ts";
 import { renderVerify } from "./render_verify.ts";
-import { chooseTarget, downloadBlob } from "./save.ts";
+import { chooseTarget, downloadBlob, type SaveTarget } from "./save.ts";
 
 export { renderInspect };
 
@@ -343,9 +343,36 @@ async function compare(older: Source, newer: Source) {
 
 async function downloadRedacted(source: Source, sealer: Sealer | undefined) {
   const name = source.name.replace(/\.snap$/, "") + "-redacted.snap";
+  await saveFromArchive(source, name, "application/gzip", {
+    working: "Redacting",
+    cancelled: "Redacting was cancelled; nothing was saved.",
+    failed: "No redacted copy was saved",
+  }, async (stream, signal, target) => {
+    await target.write(redactSnapshot(stream, { sealer, hasher, signal }), signal);
+    return `Saved ${name}: every secret overwritten, verified while reading. ` +
+      "It is for reading and sharing, not for restoring a cluster.";
+  });
+}
+
+/**
+ * Writes what `produce` makes of the archive to a file the user picks (or the browser's
+ * downloads), with progress, a status line and cancellation: the file is kept only if
+ * `produce` resolves, to the status it returns.
+ */
+async function saveFromArchive(
+  source: Source,
+  name: string,
+  type: string,
+  texts: { working: string; cancelled: string; failed: string },
+  produce: (
+    stream: ReadableStream<Uint8Array>,
+    signal: AbortSignal,
+    target: SaveTarget,
+  ) => Promise<string>,
+) {
   let target;
   try {
-    target = await chooseTarget(name, "application/gzip");
+    target = await chooseTarget(name, type);
   } catch (error) {
     actions.append(h("p", { class: "error", role: "alert" }, `Cannot save: ${error}`));
     return;
@@ -354,23 +381,21 @@ async function downloadRedacted(source: Source, sealer: Sealer | undefined) {
   current?.abort();
   const job = new AbortController();
   current = job;
-  showWork("Redacting", source.name, source.size);
+  showWork(texts.working, source.name, source.size);
   const meter = new ProgressMeter(source.size, drawProgress);
   const status = h("p", { role: "status", "data-testid": "download-status" });
   actions.querySelector("[data-testid=download-status]")?.remove();
   actions.append(status);
   try {
     const stream = (await source.open(job.signal)).pipeThrough(meter.counter());
-    await target.write(redactSnapshot(stream, { sealer, hasher, signal: job.signal }), job.signal);
-    status.textContent = `Saved ${name}: every secret overwritten, verified while reading. ` +
-      "It is for reading and sharing, not for restoring a cluster.";
+    status.textContent = await produce(stream, job.signal, target);
     status.dataset.state = "saved";
   } catch (error) {
     status.className = "error";
     status.dataset.state = job.signal.aborted ? "cancelled" : "failed";
     status.textContent = job.signal.aborted
-      ? "Redacting was cancelled; nothing was saved."
-      : `No redacted copy was saved: ${error instanceof Error ? error.message : error}`;
+      ? texts.cancelled
+      : `${texts.failed}: ${error instanceof Error ? error.message : error}`;
   } finally {
     if (current === job) current = undefined;
     work.hidden = true;
@@ -436,45 +461,22 @@ function againButton(source: Source): HTMLButtonElement {
  * file on disk may have changed since).
  */
 async function downloadState(source: Source, sealer: Sealer | undefined, result: VerifyResult) {
-  let target;
-  try {
-    target = await chooseTarget("state.bin", "application/octet-stream");
-  } catch (error) {
-    actions.append(h("p", { class: "error", role: "alert" }, `Cannot save: ${error}`));
-    return;
-  }
-  if (!target) return;
-  current?.abort();
-  const job = new AbortController();
-  current = job;
-  showWork("Saving state.bin from", source.name, source.size);
-  const meter = new ProgressMeter(source.size, drawProgress);
-  const status = h("p", { role: "status", "data-testid": "download-status" });
-  actions.querySelector("[data-testid=download-status]")?.remove();
-  actions.append(status);
-  try {
-    const stream = (await source.open(job.signal)).pipeThrough(meter.counter());
-    const parsed = parseSnapshot(stream, { sealer, hasher, signal: job.signal });
-    await target.write(parsed.state, job.signal);
+  await saveFromArchive(source, "state.bin", "application/octet-stream", {
+    working: "Saving state.bin from",
+    cancelled: "Saving state.bin was cancelled; nothing was saved.",
+    failed: "state.bin was not saved",
+  }, async (stream, signal, target) => {
+    const parsed = parseSnapshot(stream, { sealer, hasher, signal });
+    await target.write(parsed.state, signal);
     const again = await parsed.result;
     if (again.stateSha256 !== result.stateSha256) {
       throw new Error("the archive changed since it was verified");
     }
-    status.textContent = target.kind === "file"
+    return target.kind === "file"
       ? `Saved state.bin (${formatBytes(again.stateSize)}), verified again while saving.`
       : `state.bin (${formatBytes(again.stateSize)}) verified again and handed to the browser's ` +
         "downloads.";
-    status.dataset.state = "saved";
-  } catch (error) {
-    status.className = "error";
-    status.dataset.state = job.signal.aborted ? "cancelled" : "failed";
-    status.textContent = job.signal.aborted
-      ? "Saving state.bin was cancelled; nothing was saved."
-      : `state.bin was not saved: ${error instanceof Error ? error.message : error}`;
-  } finally {
-    if (current === job) current = undefined;
-    work.hidden = true;
-  }
+  });
 }
 
 function fileSource(file: File): Source {
