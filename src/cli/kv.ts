@@ -8,9 +8,9 @@
  */
 
 import { exportKv } from "../../mod.ts";
-import { openFileStream } from "../deno/file_stream.ts";
 import { type CommandSpec, COMMON_FLAGS, type ParsedArgs, UsageError } from "./args.ts";
 import { EXIT, withIo } from "./errors.ts";
+import { runtime } from "./runtime/runtime.ts";
 import { reportFailure } from "./format.ts";
 import {
   type Context,
@@ -84,20 +84,20 @@ export async function kvCommand(ctx: Context, args: ParsedArgs): Promise<number>
     });
     const path = temp = output ? await tempFileIn(dirOf(output), "json") : await withIo(
       "cannot create a temporary file",
-      () => Deno.makeTempFile({ prefix: ".raftsnap-", suffix: ".kv.json.tmp" }),
+      () => runtime().makeTempFile({ prefix: ".raftsnap-", suffix: ".kv.json.tmp" }),
     );
-    const sink = await withIo(`cannot write ${path}`, () => Deno.open(path, { write: true }));
+    const sink = await withIo(`cannot write ${path}`, () => runtime().openWrite(path));
     try {
-      await text.pipeTo(sink.writable);
+      await text.pipeTo(sink);
     } finally {
       progress.stop();
     }
     // The archive verified: only now does anything reach OUT or standard output.
     if (output) {
-      await withIo(`cannot write ${output}`, () => Deno.rename(path, output));
+      await withIo(`cannot write ${output}`, () => runtime().rename(path, output));
       temp = undefined;
     } else {
-      await (await openFileStream(path)).pipeTo(ctx.stdoutWritable(), { preventClose: false });
+      await (await runtime().openRead(path)).pipeTo(ctx.stdoutWritable(), { preventClose: false });
       await removeQuietly(path);
       temp = undefined;
     }

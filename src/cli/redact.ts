@@ -8,10 +8,9 @@
  */
 
 import { type Product, redactSnapshot, verifySnapshot } from "../../mod.ts";
-import { nativeSha256 } from "../deno/native_sha256.ts";
-import { openFileStream } from "../deno/file_stream.ts";
 import { type CommandSpec, COMMON_FLAGS, type ParsedArgs, UsageError } from "./args.ts";
 import { EXIT, withIo } from "./errors.ts";
+import { runtime } from "./runtime/runtime.ts";
 import { jsonLine, metaSummary, reportFailure } from "./format.ts";
 import {
   type Context,
@@ -84,20 +83,20 @@ export async function redactCommand(ctx: Context, args: ParsedArgs): Promise<num
       product: args.flags.product as Product | undefined,
     });
     const path = temp = await tempFileIn(dirOf(output), "snap");
-    const file = await withIo(`cannot write ${path}`, () => Deno.open(path, { write: true }));
+    const file = await withIo(`cannot write ${path}`, () => runtime().openWrite(path));
     try {
-      await redacted.pipeTo(file.writable);
+      await redacted.pipeTo(file);
     } finally {
       progress.stop();
     }
     // Check what was written before it takes OUT's name.
-    const check = await verifySnapshot(await openFileStream(path), {
-      hasher: nativeSha256,
+    const check = await verifySnapshot(await runtime().openRead(path), {
+      hasher: runtime().hasher,
       sealer,
       checksum: true,
       signal: ctx.signal,
     });
-    await withIo(`cannot write ${output}`, () => Deno.rename(path, output));
+    await withIo(`cannot write ${output}`, () => runtime().rename(path, output));
     temp = undefined;
     if (args.flags.json) {
       ctx.out(jsonLine({

@@ -10,7 +10,13 @@ Deno.test("the CLI tests pass against the npm package's raftsnap on Node", async
   try {
     const { dir: pkg } = await buildNpm(`${dir}/package`);
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["test", "-A", "tests/cli/cli_test.ts", "tests/cli/inspect_test.ts"],
+      args: [
+        "test",
+        "-A",
+        "tests/cli/cli_test.ts",
+        "tests/cli/inspect_test.ts",
+        "tests/cli/beyond_test.ts",
+      ],
       cwd: new URL("../../", import.meta.url),
       env: { NO_COLOR: "1", RAFTSNAP_CLI_NODE_BIN: `${pkg}/bin/raftsnap.mjs` },
       stdout: "piped",

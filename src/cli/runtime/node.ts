@@ -12,6 +12,7 @@ import { constants, createReadStream } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { tmpdir } from "node:os";
 import { Readable, Writable } from "node:stream";
 import { isatty } from "node:tty";
 import process from "node:process";
@@ -131,7 +132,7 @@ export const nodeRuntime: Runtime = {
   makeTempFile: ({ dir, prefix, suffix }) =>
     fs(async () => {
       for (;;) {
-        const path = join(dir, `${prefix}${randomBytes(6).toString("hex")}${suffix}`);
+        const path = join(dir ?? tmpdir(), `${prefix}${randomBytes(6).toString("hex")}${suffix}`);
         try {
           await (await fsp.open(path, "wx", 0o600)).close();
           return path;

@@ -104,8 +104,11 @@ export interface Runtime {
   mkdirAll(path: string): Promise<void>;
   /** Removes a file, or a folder with all it holds when `recursive`. */
   remove(path: string, options?: { recursive?: boolean }): Promise<void>;
-  /** Creates an empty file (mode 0600) `dir/PREFIX…SUFFIX` and returns its path. */
-  makeTempFile(options: { dir: string; prefix: string; suffix: string }): Promise<string>;
+  /**
+   * Creates an empty file (mode 0600) `dir/PREFIX…SUFFIX` and returns its path; without
+   * `dir`, in the system's temporary folder.
+   */
+  makeTempFile(options: { dir?: string; prefix: string; suffix: string }): Promise<string>;
   /** The fastest SHA-256 this runtime has. */
   hasher: Sha256Factory;
 }
