@@ -189,3 +189,25 @@ export async function baseline(
   const seconds = /^\d+(\.\d+)?$/.test(last) ? Number(last) : outcome.wallSeconds;
   return { kind: "ok", seconds };
 }
+
+/**
+ * A benchmark's command line parsed with `parse`, or the exit code to end with: 2 (the
+ * error and `usage` printed) when it is wrong, 0 (`usage` printed) for `--help`.
+ */
+export function commandLine<A extends { help?: boolean }>(
+  parse: (argv: readonly string[]) => A,
+  usage: string,
+): A | number {
+  let args: A;
+  try {
+    args = parse(Deno.args);
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : error}\n\n${usage}`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(usage);
+    return 0;
+  }
+  return args;
+}

@@ -39,7 +39,7 @@ import {
   stateTable,
   targetSummary,
 } from "./_report.ts";
-import { baseline, inBenchDir, measure, type OpOutcome, ROOT } from "./_run.ts";
+import { baseline, commandLine, inBenchDir, measure, type OpOutcome, ROOT } from "./_run.ts";
 
 const SMALL_STATE = 1 << 20;
 
@@ -228,17 +228,8 @@ class Bench {
 }
 
 async function main(): Promise<number> {
-  let args: BenchArgs;
-  try {
-    args = parseArgs(Deno.args);
-  } catch (error) {
-    console.error(`${error instanceof Error ? error.message : error}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const args = commandLine(parseArgs, USAGE);
+  if (typeof args === "number") return args;
 
   const started = performance.now();
   return await inBenchDir(args, "raftsnap-bench-", log, async (dir) => {

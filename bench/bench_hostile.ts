@@ -30,7 +30,7 @@ import {
   zeroSnapshot,
 } from "./_members.ts";
 import { table } from "./_report.ts";
-import { inBenchDir, killChildren, ROOT } from "./_run.ts";
+import { commandLine, inBenchDir, killChildren, ROOT } from "./_run.ts";
 
 const USAGE = `deno task bench:hostile [flags]
 
@@ -684,17 +684,8 @@ function bigTable(args: Args, size: number, rows: BigRow[] | string): string {
 // --- Main ---------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
-  let args: Args;
-  try {
-    args = parseArgs(Deno.args);
-  } catch (error) {
-    console.error(`${error instanceof Error ? error.message : error}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const args = commandLine(parseArgs, USAGE);
+  if (typeof args === "number") return args;
   const started = performance.now();
   return await inBenchDir(args, "raftsnap-hostile-", log, async (dir) => {
     const onSignal = () => {

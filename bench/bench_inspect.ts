@@ -19,7 +19,14 @@ import { formatSize, parseSize } from "./_args.ts";
 import { writeState } from "./_gen.ts";
 import { consulState, type GeneratedStats, MIN_STATE, vaultState } from "./_gen_state.ts";
 import { table } from "./_report.ts";
-import { baseline, type BaselineOutcome, inBenchDir, measure, type OpOutcome } from "./_run.ts";
+import {
+  baseline,
+  type BaselineOutcome,
+  commandLine,
+  inBenchDir,
+  measure,
+  type OpOutcome,
+} from "./_run.ts";
 
 const PRODUCTS = ["consul", "vault"] as const;
 type Product = typeof PRODUCTS[number];
@@ -413,17 +420,8 @@ function markdown(pairs: { large: Case; small?: Case }[]): string {
 }
 
 async function main(): Promise<number> {
-  let args: Args;
-  try {
-    args = parseArgs(Deno.args);
-  } catch (error) {
-    console.error(`${error instanceof Error ? error.message : error}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const args = commandLine(parseArgs, USAGE);
+  if (typeof args === "number") return args;
 
   const started = performance.now();
   return await inBenchDir(args, "raftsnap-bench-inspect-", log, async (dir) => {
