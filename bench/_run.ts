@@ -8,21 +8,59 @@ export const ROOT: string = new URL("../", import.meta.url).pathname;
 const MEASURE = new URL("./_measure.ts", import.meta.url).pathname;
 
 /** A finished child: its output and whether it had to be killed. */
-interface ChildOutcome {
+export interface ChildOutcome {
   code: number;
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** Killed once its process group's RSS passed the cap. */
+  overCap: boolean;
+  /** The largest RSS of its process group the watchdog saw (0 without a cap), in KiB. */
+  sampledPeakKiB: number;
   wallSeconds: number;
 }
 
 const running = new Set<Deno.ChildProcess>();
 
+/** Counts a child someone else started among those an interrupted run kills. */
+export function track(child: Deno.ChildProcess): () => void {
+  running.add(child);
+  return () => running.delete(child);
+}
+
+/** The processes of a process group, from /proc. */
+export function groupPids(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      // Fields after the ")" of the command name: state ppid pgrp ...
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[2]) === pgid) pids.push(Number(entry.name));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
+}
+
+/** A field of /proc/PID/status in KiB (VmRSS, VmHWM), or undefined. */
+export function statusKiB(pid: number, field: string): number | undefined {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, "m").exec(status);
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Kills one child and whatever it started: each child leads its own process group
  * (`detached`), so a pipeline's gzip dies with its bash.
  */
-function killGroup(child: Deno.ChildProcess): void {
+export function killGroup(child: Deno.ChildProcess): void {
   try {
     Deno.kill(-child.pid, "SIGKILL");
   } catch {
@@ -78,10 +116,15 @@ export async function inBenchDir(
   }
 }
 
-async function spawn(
+/**
+ * Runs `command` in its own process group, killed after `timeoutSeconds`, or once the
+ * group's RSS passes `rssCap` bytes (sampled every 100 ms).
+ */
+export async function spawn(
   command: string,
   args: string[],
   timeoutSeconds: number,
+  rssCap = Infinity,
 ): Promise<ChildOutcome> {
   const start = performance.now();
   const child = new Deno.Command(command, {
@@ -92,12 +135,25 @@ async function spawn(
     stderr: "piped",
     detached: true,
   }).spawn();
-  running.add(child);
+  const untrack = track(child);
   let timedOut = false;
+  let overCap = false;
+  let sampledPeakKiB = 0;
   const timer = setTimeout(() => {
     timedOut = true;
     killGroup(child);
   }, timeoutSeconds * 1000);
+  const watchdog = Number.isFinite(rssCap)
+    ? setInterval(() => {
+      let total = 0;
+      for (const pid of groupPids(child.pid)) total += statusKiB(pid, "VmRSS") ?? 0;
+      sampledPeakKiB = Math.max(sampledPeakKiB, total);
+      if (total * 1024 > rssCap && !overCap) {
+        overCap = true;
+        killGroup(child);
+      }
+    }, 100)
+    : undefined;
   try {
     const { code, stdout, stderr } = await child.output();
     const decoder = new TextDecoder();
@@ -106,11 +162,14 @@ async function spawn(
       stdout: decoder.decode(stdout),
       stderr: decoder.decode(stderr),
       timedOut,
+      overCap,
+      sampledPeakKiB,
       wallSeconds: (performance.now() - start) / 1000,
     };
   } finally {
     clearTimeout(timer);
-    running.delete(child);
+    clearInterval(watchdog);
+    untrack();
   }
 }
 

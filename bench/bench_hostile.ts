@@ -30,7 +30,16 @@ import {
   zeroSnapshot,
 } from "./_members.ts";
 import { table } from "./_report.ts";
-import { commandLine, inBenchDir, killChildren, ROOT } from "./_run.ts";
+import {
+  commandLine,
+  inBenchDir,
+  killChildren,
+  killGroup,
+  ROOT,
+  spawn,
+  statusKiB,
+  track,
+} from "./_run.ts";
 
 const USAGE = `deno task bench:hostile [flags]
 
@@ -184,105 +193,20 @@ interface Run {
   overCap: boolean;
 }
 
-/** The processes of a process group, from /proc. */
-function groupPids(pgid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
-      // Fields after the ")" of the command name: state ppid pgrp ...
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) === pgid) pids.push(Number(entry.name));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return pids;
-}
-
-/** A field of /proc/PID/status in KiB (VmRSS, VmHWM), or undefined. */
-function statusKiB(pid: number, field: string): number | undefined {
-  try {
-    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, "m").exec(status);
-    return match ? Number(match[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const running = new Set<Deno.ChildProcess>();
-
-function killGroup(child: Deno.ChildProcess): void {
-  try {
-    Deno.kill(-child.pid, "SIGKILL");
-  } catch {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }
-}
-
-/**
- * Runs `command` in its own process group, killed after `timeout` seconds or once the
- * group's RSS passes `rssCap` bytes (sampled every 100 ms).
- */
-async function spawn(
-  command: string,
-  args: string[],
-  timeout: number,
-  rssCap: number,
-): Promise<Run> {
-  const start = performance.now();
-  const child = new Deno.Command(command, {
-    args,
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    detached: true,
-  }).spawn();
-  running.add(child);
-  let timedOut = false;
-  let overCap = false;
-  let sampledKiB = 0;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup(child);
-  }, timeout * 1000);
-  const watchdog = setInterval(() => {
-    let total = 0;
-    for (const pid of groupPids(child.pid)) total += statusKiB(pid, "VmRSS") ?? 0;
-    sampledKiB = Math.max(sampledKiB, total);
-    if (total * 1024 > rssCap && !overCap) {
-      overCap = true;
-      killGroup(child);
-    }
-  }, 100);
-  try {
-    const { code, stdout, stderr } = await child.output();
-    const seconds = (performance.now() - start) / 1000;
-    const text = new TextDecoder();
-    const err = text.decode(stderr);
-    const timeRss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
-    const peakKiB = timeRss ? Number(timeRss[1]) : sampledKiB || undefined;
-    return {
-      code,
-      stdout: text.decode(stdout),
-      stderr: err,
-      seconds,
-      peakRssMiB: peakKiB === undefined ? undefined : peakKiB / 1024,
-      timedOut,
-      overCap,
-    };
-  } finally {
-    clearTimeout(timer);
-    clearInterval(watchdog);
-    running.delete(child);
-  }
+/** Runs a measured child (see `spawn`): its peak RSS is /usr/bin/time's, else the watchdog's. */
+async function runChild(command: string, args: string[], timeout: number, rssCap: number) {
+  const child = await spawn(command, args, timeout, rssCap);
+  const timeRss = /Maximum resident set size \(kbytes\): (\d+)/.exec(child.stderr);
+  const peakKiB = timeRss ? Number(timeRss[1]) : child.sampledPeakKiB || undefined;
+  return {
+    code: child.code,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    seconds: child.wallSeconds,
+    peakRssMiB: peakKiB === undefined ? undefined : peakKiB / 1024,
+    timedOut: child.timedOut,
+    overCap: child.overCap,
+  } satisfies Run;
 }
 
 // --- Operations ---------------------------------------------------------------------------
@@ -328,7 +252,7 @@ function verdictOf(op: Op, run: Run): string {
 
 async function measureOp(op: Op, file: string, args: Args): Promise<Cell> {
   const [command, ...rest] = ["/usr/bin/time", "-v", ...commandOf(op, file)];
-  const run = await spawn(command!, rest, args.timeout, args.rssCap);
+  const run = await runChild(command!, rest, args.timeout, args.rssCap);
   return {
     verdict: verdictOf(op, run),
     seconds: run.timedOut ? undefined : run.seconds,
@@ -340,7 +264,7 @@ async function measureOp(op: Op, file: string, args: Args): Promise<Cell> {
 async function measureBaseline(file: string, args: Args): Promise<Cell> {
   const script =
     `TIMEFORMAT=%R; time { gzip -dc "$1" 2>/dev/null | sha256sum >/dev/null; }; exit \${PIPESTATUS[0]}`;
-  const run = await spawn("bash", ["-c", script, "bash", file], args.timeout, args.rssCap);
+  const run = await runChild("bash", ["-c", script, "bash", file], args.timeout, args.rssCap);
   const last = run.stderr.trim().split("\n").pop() ?? "";
   return {
     verdict: run.timedOut ? "timeout" : run.code === 0 ? "ok" : "gzip error",
@@ -548,7 +472,7 @@ async function measureEdge(dir: string, archives: Archive[], args: Args): Promis
     stderr: "null",
     detached: true,
   }).spawn();
-  running.add(child);
+  const untrack = track(child);
   const report: EdgeReport = { statuses: [], seconds: 0 };
   let overCap = false;
   const watchdog = setInterval(() => {
@@ -611,7 +535,7 @@ async function measureEdge(dir: string, archives: Archive[], args: Args): Promis
     killGroup(child);
     await child.status;
     await child.stdout.cancel().catch(() => {});
-    running.delete(child);
+    untrack();
   }
   return report;
 }
@@ -641,7 +565,7 @@ interface BigRow {
 }
 
 async function measureBig(dir: string, size: number, args: Args): Promise<BigRow[] | string> {
-  const run = await spawn(
+  const run = await runChild(
     Deno.execPath(),
     [
       "run",
@@ -689,7 +613,6 @@ async function main(): Promise<number> {
   const started = performance.now();
   return await inBenchDir(args, "raftsnap-hostile-", log, async (dir) => {
     const onSignal = () => {
-      for (const child of running) killGroup(child);
       killChildren();
     };
     Deno.addSignalListener("SIGINT", onSignal);
