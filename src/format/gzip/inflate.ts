@@ -320,8 +320,11 @@ class ScriptMembers {
         await this.#flush();
         throw error;
       }
-      await this.#flush();
+      // Output waits in the window until a chunk is full ("output") or the input ends:
+      // small input chunks (workerd hands a request body over in 4 KiB) then still make
+      // 64 KiB chunks for the pipeline downstream, not 16 KiB ones.
       if (status === "input") return;
+      await this.#flush();
     }
   }
 

@@ -38,6 +38,11 @@ const WINDOW = 32 * 1024;
 const CHUNK = 64 * 1024;
 const OUT_LIMIT = WINDOW + CHUNK;
 const MAX_MATCH = 258;
+/**
+ * Input that any unit fits in, with the refills' overshoot: codes and extra bits of a
+ * match take at most 48 bits.
+ */
+const FAST_INPUT = 16;
 
 const HEADER = 0;
 const STORED = 1;
@@ -308,7 +313,97 @@ export class RawInflater {
     let status: InflateStatus | undefined;
     let failure: string | undefined;
 
-    for (;;) {
+    units: for (;;) {
+      // The fast path: with FAST_INPUT bytes ahead no unit can run out of input, so the
+      // refills test no bounds and nothing is rolled back. Anything unusual (a long code,
+      // a bad code or distance) goes back to the unit's start and takes the careful path
+      // below, which reports it.
+      let detour = false;
+      fast: while (end - pos >= FAST_INPUT && outPos < OUT_LIMIT) {
+        unitPos = pos;
+        unitBits = bits;
+        unitBitCount = bitCount;
+        if (bitCount < 15) {
+          bits |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount;
+          pos += 2;
+          bitCount += 16;
+        }
+        let entry = literalTable[bits & literalMask]!;
+        if (entry === 0) {
+          detour = true;
+          break fast;
+        }
+        bits >>>= entry & 15;
+        bitCount -= entry & 15;
+        let symbol = entry >>> 4;
+        if (symbol < 256) {
+          out[outPos++] = symbol;
+          continue;
+        }
+        if (symbol === 256) {
+          this.#state = this.#final ? END : HEADER;
+          break units;
+        }
+        symbol -= 257;
+        if (symbol >= 29) {
+          detour = true;
+          break fast;
+        }
+        let extra = LENGTH_EXTRA[symbol]!;
+        if (bitCount < extra) {
+          bits |= input[pos++]! << bitCount;
+          bitCount += 8;
+        }
+        const length = LENGTH_BASE[symbol]! + (bits & ((1 << extra) - 1));
+        bits >>>= extra;
+        bitCount -= extra;
+        if (bitCount < 15) {
+          bits |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount;
+          pos += 2;
+          bitCount += 16;
+        }
+        entry = distanceTable[bits & distanceMask]!;
+        if (entry === 0) {
+          detour = true;
+          break fast;
+        }
+        bits >>>= entry & 15;
+        bitCount -= entry & 15;
+        symbol = entry >>> 4;
+        if (symbol >= 30) {
+          detour = true;
+          break fast;
+        }
+        extra = DISTANCE_EXTRA[symbol]!;
+        if (bitCount < extra) {
+          bits |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount;
+          pos += 2;
+          bitCount += 16;
+        }
+        const distance = DISTANCE_BASE[symbol]! + (bits & ((1 << extra) - 1));
+        bits >>>= extra;
+        bitCount -= extra;
+        if (distance > base + outPos) {
+          detour = true;
+          break fast;
+        }
+        let from = outPos - distance;
+        if (distance === 1) {
+          out.fill(out[from]!, outPos, outPos + length);
+          outPos += length;
+        } else if (distance >= length && length >= 32) {
+          out.copyWithin(outPos, from, from + length);
+          outPos += length;
+        } else {
+          for (const stop = outPos + length; outPos < stop;) out[outPos++] = out[from++]!;
+        }
+      }
+      if (detour) {
+        // The fast path stopped inside a unit: decode it again, carefully.
+        pos = unitPos;
+        bits = unitBits;
+        bitCount = unitBitCount;
+      }
       if (outPos >= OUT_LIMIT) {
         status = "output";
         break;
