@@ -60,13 +60,22 @@ export interface S3StoreOptions {
    * @default {2}
    */
   retries?: number;
+  /**
+   * Milliseconds one request may take, answer included, before it is given up (and, where
+   * it is retried, sent again); `Infinity` for no limit. A service that stops answering
+   * then fails the upload (and its abort or delete is tried again) rather than holding the
+   * handler's upload slot forever.
+   *
+   * @default {60000}
+   */
+  requestTimeout?: number;
   /** The `fetch` to send requests with. @default {globalThis.fetch} */
   fetch?: typeof fetch;
 }
 
 /** An S3 error answer, as a thrown error. */
 export class S3Error extends Error {
-  /** The HTTP status. */
+  /** The HTTP status (0 when no answer came in time: code `RequestTimeout`). */
   readonly status: number;
   /** S3's error code (`NoSuchUpload`, `EntityTooSmall`...), when the answer had one. */
   readonly code: string | undefined;
@@ -75,13 +84,14 @@ export class S3Error extends Error {
    * Makes the error of a refused request.
    *
    * @param operation What was asked (`UploadPart`, say).
-   * @param status The HTTP status.
+   * @param status The HTTP status, 0 for none.
    * @param code S3's error code.
    * @param detail S3's message.
    */
   constructor(operation: string, status: number, code?: string, detail?: string) {
     super(
-      `S3 ${operation} failed: ${status}${code ? ` ${code}` : ""}${detail ? `: ${detail}` : ""}`,
+      `S3 ${operation} failed:${status ? ` ${status}` : ""}${code ? ` ${code}` : ""}` +
+        (detail ? `: ${detail}` : ""),
     );
     this.name = "S3Error";
     this.status = status;
@@ -90,6 +100,7 @@ export class S3Error extends Error {
 }
 
 const CONTENT_TYPE = "application/gzip";
+const DEFAULT_TIMEOUT = 60_000;
 
 function xmlField(xml: string, name: string): string | undefined {
   return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
@@ -163,12 +174,13 @@ export class S3Store implements SnapshotStore {
   readonly #client: AwsClient;
   readonly #fetch: typeof fetch;
   readonly #retries: number;
+  readonly #timeout: number;
 
   /**
    * Makes a store on a bucket.
    *
    * @param options The endpoint, bucket, credentials, prefix and part size.
-   * @throws {RangeError} when `partSize` is under 5 MiB.
+   * @throws {RangeError} when `partSize` is under 5 MiB, or `requestTimeout` is not positive.
    * @throws {TypeError} without a bucket or credentials, or with a bad endpoint.
    */
   constructor(options: S3StoreOptions) {
@@ -199,6 +211,8 @@ export class S3Store implements SnapshotStore {
     });
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#retries = options.retries ?? 2;
+    this.#timeout = options.requestTimeout ?? DEFAULT_TIMEOUT;
+    if (!(this.#timeout > 0)) throw new RangeError("requestTimeout must be a positive number");
   }
 
   /**
@@ -267,11 +281,20 @@ export class S3Store implements SnapshotStore {
         headers,
         body: init.body === undefined ? undefined : body as BodyInit,
       });
+      // The attempt's own timeout also bounds reading the answer's body, which the caller
+      // does after this returns: the signal stays with the response.
+      const timeout = this.#timeout === Infinity ? undefined : AbortSignal.timeout(this.#timeout);
+      const signals = [options.signal, timeout].filter((s) => s !== undefined);
+      const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
       let response: Response;
       try {
-        response = await this.#fetch(request, { signal: options.signal });
+        response = await this.#fetch(request, { signal });
       } catch (error) {
-        if (options.signal?.aborted || attempt >= retries) throw error;
+        if (options.signal?.aborted) throw error;
+        if (timeout?.aborted && attempt >= retries) {
+          throw new S3Error(operation, 0, "RequestTimeout", `no answer within ${this.#timeout} ms`);
+        }
+        if (attempt >= retries) throw error;
         await this.#backoff(attempt);
         continue;
       }

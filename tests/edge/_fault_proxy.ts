@@ -1,12 +1,12 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // A TCP proxy on 127.0.0.1 in front of an S3 endpoint that fails chosen requests: it
-// answers 500, or drops the connection without an answer. Requests pass byte for byte
+// answers 500, drops the connection without an answer, or never answers ("hang"). Requests pass byte for byte
 // (their signatures stay valid), one per connection.
 
 /** What the proxy does to the requests `match` picks. */
 export interface Fault {
   match: (method: string, target: string) => boolean;
-  action: "500" | "drop";
+  action: "500" | "drop" | "hang";
   /** How many matching requests fail; after that they pass. @default {Infinity} */
   times?: number;
 }
@@ -15,8 +15,8 @@ export interface Fault {
 export interface FaultProxy {
   /** Its address, such as `http://127.0.0.1:40123`. */
   url: string;
-  /** The fault to inject from now on (undefined for none). */
-  fault: Fault | undefined;
+  /** The faults to inject from now on (the first that matches a request acts). */
+  fault: Fault | Fault[] | undefined;
   /** Requests seen, as `METHOD target`. */
   seen: string[];
   /** Requests failed by the fault. */
@@ -141,8 +141,9 @@ export function startFaultProxy(upstream: { hostname: string; port: number }): F
       const line = decoder.decode(request.subarray(0, request.indexOf(13)));
       const [method, target] = line.split(" ") as [string, string];
       proxy.seen.push(`${method} ${target}`);
-      const fault = proxy.fault;
-      if (fault?.match(method, target) && (fault.times ?? Infinity) > 0) {
+      const faults = proxy.fault === undefined ? [] : [proxy.fault].flat();
+      const fault = faults.find((f) => f.match(method, target) && (f.times ?? Infinity) > 0);
+      if (fault) {
         if (fault.times !== undefined) fault.times--;
         proxy.failed.push(`${method} ${target}`);
         if (fault.action === "500") {
@@ -152,6 +153,8 @@ export function startFaultProxy(upstream: { hostname: string; port: number }): F
               `content-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
           ));
         }
+        // "hang": the client's timeout has to end it (close() ends it too).
+        if (fault.action === "hang") await conn.read(new Uint8Array(1)).catch(() => null);
         return; // "drop": the connection closes without an answer
       }
       // One request per connection: ask the upstream to close after its answer.

@@ -52,7 +52,7 @@ Deno.test({
   },
 });
 
-function store(options: { partSize?: number; retries?: number } = {}) {
+function store(options: { partSize?: number; retries?: number; requestTimeout?: number } = {}) {
   return new S3Store({
     endpoint,
     bucket: BUCKET,
@@ -61,6 +61,7 @@ function store(options: { partSize?: number; retries?: number } = {}) {
     prefix: "backups/",
     partSize: options.partSize ?? 5 * MIB,
     retries: options.retries ?? 0,
+    requestTimeout: options.requestTimeout,
   });
 }
 
@@ -156,6 +157,51 @@ Deno.test("s3: a part that fails once is sent again", async () => {
   } finally {
     proxy.fault = undefined;
   }
+});
+
+const isAbort = (method: string, target: string) =>
+  method === "DELETE" && target.includes("uploadId=");
+
+Deno.test("s3: a part that is never answered times out: a 5xx, and nothing is left", async () => {
+  proxy.fault = { match: isPart(2), action: "hang" };
+  proxy.failed.length = 0;
+  try {
+    const started = performance.now();
+    const { status, body } = await put(
+      store({ requestTimeout: 300 }),
+      await archiveOf(11 * MIB, "s3-hung-part"),
+    );
+    assert.equal(status, 500, JSON.stringify(body));
+    assert.match(JSON.stringify(body), /UploadPart failed: RequestTimeout/);
+    assert.equal(proxy.failed.length, 1, proxy.failed.join("\n"));
+    // Not a timing assertion: without the timeout this test would never end.
+    assert.ok(performance.now() - started < 60_000);
+  } finally {
+    proxy.fault = undefined;
+  }
+  await nothingLeft("part timed out");
+});
+
+Deno.test("s3: an abort that is not answered is sent again after its timeout", async () => {
+  proxy.fault = [
+    { match: isPart(2), action: "500" },
+    { match: isAbort, action: "hang", times: 1 },
+  ];
+  proxy.failed.length = 0;
+  try {
+    const { status } = await put(
+      store({ retries: 1, requestTimeout: 300 }),
+      await archiveOf(11 * MIB, "s3-hung-abort"),
+    );
+    assert.equal(status, 500);
+    assert.equal(
+      proxy.failed.filter((r) => isAbort(...r.split(" ") as [string, string])).length,
+      1,
+    );
+  } finally {
+    proxy.fault = undefined;
+  }
+  await nothingLeft("abort timed out once");
 });
 
 Deno.test("s3: CompleteMultipartUpload failing gives a 5xx and leaves nothing", async () => {
