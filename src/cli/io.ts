@@ -148,6 +148,31 @@ export function tempFileIn(dir: string, name: string): Promise<string> {
   );
 }
 
+/**
+ * Writes `target` all or nothing: `write` fills a temporary file beside it (see
+ * {@linkcode tempFileIn}), which takes `target`'s name only once `write` has returned.
+ * If anything throws, the temporary file is removed and `target` is untouched.
+ *
+ * @param write Fills `sink` (closing it, as `pipeTo` does); it may read the finished
+ *   file back from `path` to check it before it is renamed.
+ */
+export async function writeAtomically<T>(
+  target: string,
+  name: string,
+  write: (sink: WritableStream<Uint8Array>, path: string) => Promise<T>,
+): Promise<T> {
+  const path = await tempFileIn(dirOf(target), name);
+  try {
+    const sink = await withIo(`cannot write ${path}`, () => runtime().openWrite(path));
+    const value = await write(sink, path);
+    await withIo(`cannot write ${target}`, () => runtime().rename(path, target));
+    return value;
+  } catch (error) {
+    await removeQuietly(path).catch(() => {});
+    throw error;
+  }
+}
+
 /** Removes a file, ignoring one that is already gone. */
 export async function removeQuietly(
   path: string,

@@ -14,14 +14,13 @@ import { runtime } from "./runtime/runtime.ts";
 import { reportFailure } from "./format.ts";
 import {
   type Context,
-  dirOf,
   loadSealer,
   openInput,
   progressFor,
   readOptions,
   refuseToOverwrite,
   removeQuietly,
-  tempFileIn,
+  writeAtomically,
 } from "./io.ts";
 import type { Progress } from "./progress.ts";
 import { LIMIT_FLAG, LIMITS_HELP, SEALER_KEY_FLAG, ZERO_PADDING_FLAG } from "./verify.ts";
@@ -82,25 +81,23 @@ export async function kvCommand(ctx: Context, args: ParsedArgs): Promise<number>
       checksum: false,
       prefix: typeof args.flags.prefix === "string" ? args.flags.prefix : "",
     });
-    const path = temp = output ? await tempFileIn(dirOf(output), "json") : await withIo(
+    const write = async (sink: WritableStream<Uint8Array>) => {
+      try {
+        await text.pipeTo(sink);
+      } finally {
+        progress!.stop();
+      }
+    };
+    // The archive verified before anything reaches OUT or standard output.
+    if (output) return await writeAtomically(output, "json", write).then(() => EXIT.ok);
+    const path = temp = await withIo(
       "cannot create a temporary file",
       () => runtime().makeTempFile({ prefix: ".raftsnap-", suffix: ".kv.json.tmp" }),
     );
-    const sink = await withIo(`cannot write ${path}`, () => runtime().openWrite(path));
-    try {
-      await text.pipeTo(sink);
-    } finally {
-      progress.stop();
-    }
-    // The archive verified: only now does anything reach OUT or standard output.
-    if (output) {
-      await withIo(`cannot write ${output}`, () => runtime().rename(path, output));
-      temp = undefined;
-    } else {
-      await (await runtime().openRead(path)).pipeTo(ctx.stdoutWritable(), { preventClose: false });
-      await removeQuietly(path);
-      temp = undefined;
-    }
+    await write(await withIo(`cannot write ${path}`, () => runtime().openWrite(path)));
+    await (await runtime().openRead(path)).pipeTo(ctx.stdoutWritable(), { preventClose: false });
+    await removeQuietly(path);
+    temp = undefined;
     return EXIT.ok;
   } catch (error) {
     progress?.stop();

@@ -20,14 +20,12 @@ import { EXIT, IoError, withIo } from "./errors.ts";
 import { jsonLine, metaSummary, reportFailure } from "./format.ts";
 import {
   type Context,
-  dirOf,
   joinPath,
   loadSealer,
   progressFor,
   refuseToOverwrite,
-  removeQuietly,
   STDIO,
-  tempFileIn,
+  writeAtomically,
 } from "./io.ts";
 import type { Progress } from "./progress.ts";
 import { JSON_FLAG, SEALER_KEY_FLAG } from "./verify.ts";
@@ -109,7 +107,6 @@ export async function packCommand(ctx: Context, args: ParsedArgs): Promise<numbe
   }
   const sealer = await loadSealer(args.flags["sealer-key"]);
   let progress: Progress | undefined;
-  let temp: string | undefined;
   try {
     if (!toStdout) {
       await withIo(
@@ -191,22 +188,15 @@ export async function packCommand(ctx: Context, args: ParsedArgs): Promise<numbe
         },
       }),
     );
-    let sink: WritableStream<Uint8Array>;
-    if (toStdout) sink = ctx.stdoutWritable();
-    else {
-      const path = temp = await tempFileIn(dirOf(file), "snap");
-      sink = await withIo(`cannot write ${path}`, () => runtime().openWrite(path));
-    }
-    try {
-      await archive.pipeTo(sink);
-    } finally {
-      progress.stop();
-    }
-    if (temp) {
-      const path = temp;
-      await withIo(`cannot write ${file}`, () => runtime().rename(path, file));
-      temp = undefined;
-    }
+    const pack = async (sink: WritableStream<Uint8Array>) => {
+      try {
+        await archive.pipeTo(sink);
+      } finally {
+        progress!.stop();
+      }
+    };
+    if (toStdout) await pack(ctx.stdoutWritable());
+    else await writeAtomically(file, "snap", pack);
     const checksum = "sha-256=" + btoa(String.fromCharCode(...await hasher.digest()));
     if (args.flags.json) {
       ctx.out(jsonLine({
@@ -229,7 +219,6 @@ export async function packCommand(ctx: Context, args: ParsedArgs): Promise<numbe
     return EXIT.ok;
   } catch (error) {
     progress?.stop();
-    if (temp) await removeQuietly(temp).catch(() => {});
     return reportFailure(ctx, args, "pack", file, error, { dir });
   }
 }

@@ -14,14 +14,12 @@ import { runtime } from "./runtime/runtime.ts";
 import { jsonLine, metaSummary, reportFailure } from "./format.ts";
 import {
   type Context,
-  dirOf,
   loadSealer,
   openInput,
   progressFor,
   readOptions,
   refuseToOverwrite,
-  removeQuietly,
-  tempFileIn,
+  writeAtomically,
 } from "./io.ts";
 import { PRODUCT_FLAG } from "./inspect.ts";
 import type { Progress } from "./progress.ts";
@@ -71,7 +69,6 @@ export async function redactCommand(ctx: Context, args: ParsedArgs): Promise<num
   }
   const sealer = await loadSealer(args.flags["sealer-key"]);
   let progress: Progress | undefined;
-  let temp: string | undefined;
   try {
     await withIo(`cannot check ${output}`, () => refuseToOverwrite(output, !!args.flags.force));
     const source = await openInput(ctx, input);
@@ -82,22 +79,20 @@ export async function redactCommand(ctx: Context, args: ParsedArgs): Promise<num
       checksum: false,
       product: args.flags.product as Product | undefined,
     });
-    const path = temp = await tempFileIn(dirOf(output), "snap");
-    const file = await withIo(`cannot write ${path}`, () => runtime().openWrite(path));
-    try {
-      await redacted.pipeTo(file);
-    } finally {
-      progress.stop();
-    }
-    // Check what was written before it takes OUT's name.
-    const check = await verifySnapshot(await runtime().openRead(path), {
-      hasher: runtime().hasher,
-      sealer,
-      checksum: true,
-      signal: ctx.signal,
+    const check = await writeAtomically(output, "snap", async (file, path) => {
+      try {
+        await redacted.pipeTo(file);
+      } finally {
+        progress!.stop();
+      }
+      // Check what was written before it takes OUT's name.
+      return await verifySnapshot(await runtime().openRead(path), {
+        hasher: runtime().hasher,
+        sealer,
+        checksum: true,
+        signal: ctx.signal,
+      });
     });
-    await withIo(`cannot write ${output}`, () => runtime().rename(path, output));
-    temp = undefined;
     if (args.flags.json) {
       ctx.out(jsonLine({
         file: input,
@@ -113,7 +108,6 @@ export async function redactCommand(ctx: Context, args: ParsedArgs): Promise<num
     return EXIT.ok;
   } catch (error) {
     progress?.stop();
-    if (temp) await removeQuietly(temp).catch(() => {});
     return reportFailure(ctx, args, "redact", input, error, { out: output });
   }
 }
