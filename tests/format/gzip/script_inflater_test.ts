@@ -4,6 +4,7 @@
 import { constants, gunzipSync, gzipSync } from "node:zlib";
 import { SnapshotError, verifySnapshot, writeSnapshot } from "../../../mod.ts";
 import { crc32 } from "../../../src/format/gzip/crc32.ts";
+import { DeflateError, RawInflater } from "../../../src/format/gzip/inflate_raw.ts";
 import {
   inflate,
   type InflateOptions,
@@ -391,6 +392,42 @@ Deno.test("script inflater: deflate streams zlib refuses, refused alike", async 
     for (const engine of ["script", "native"] as const) {
       const out = await run(bytes, { engine });
       assert.equal(out.ok ? "ok" : out.code, expected, `${what} (${engine})`);
+    }
+  }
+});
+
+Deno.test("script inflater: a bad unit deep in a block gets zlib's words, and its output before it", () => {
+  // 40 literals first, and input after the bad unit, so that the fast path (16 bytes of
+  // input ahead) is the one that meets it and must hand it over to the careful path.
+  const fixedLiteral = (b: Bits, byte: number) =>
+    byte < 144 ? b.code(0x30 + byte, 8) : b.code(0x190 + byte - 144, 9);
+  const prefix = () => {
+    const b = new Bits().put(1, 1).put(1, 2);
+    for (let i = 0; i < 40; i++) fixedLiteral(b, 97 + (i % 26));
+    return b;
+  };
+  const cases: [string, Bits][] = [
+    // length 3 (symbol 257), distance symbol 29 (24577 and more) after 40 bytes of output
+    ["invalid distance too far back", prefix().code(1, 7).code(29, 5).put(0, 13)],
+    ["invalid distance code", prefix().code(1, 7).code(30, 5)],
+    // fixed literal/length symbol 286 (8-bit code 11000110)
+    ["invalid literal/length code", prefix().code(0xc6, 8)],
+  ];
+  for (const [words, bits] of cases) {
+    for (const tail of [0, 32]) {
+      const raw = new RawInflater();
+      raw.input = new Uint8Array([...bits.bytes, ...new Array(tail).fill(0)]);
+      let thrown: unknown;
+      try {
+        raw.run();
+      } catch (error) {
+        thrown = error;
+      }
+      assert.ok(thrown instanceof DeflateError, `${words}, ${tail} bytes after: no DeflateError`);
+      assert.equal(thrown.message, words);
+      const out = raw.take();
+      assert.equal(out.length, 40, `${words}: the output before the bad unit`);
+      assert.equal(new TextDecoder().decode(out), "abcdefghijklmnopqrstuvwxyzabcdefghijklmn");
     }
   }
 });
