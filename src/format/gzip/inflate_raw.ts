@@ -338,6 +338,15 @@ export class RawInflater {
         let symbol = entry >>> 4;
         if (symbol < 256) {
           out[outPos++] = symbol;
+          // Literals come in runs: take the next ones while the bits at hand hold them
+          // (at most 30 more bytes, within the slack after OUT_LIMIT).
+          for (;;) {
+            entry = literalTable[bits & literalMask]!;
+            if (entry === 0 || entry >= 256 << 4 || (entry & 15) > bitCount) break;
+            bits >>>= entry & 15;
+            bitCount -= entry & 15;
+            out[outPos++] = entry >>> 4;
+          }
           continue;
         }
         if (symbol === 256) {
