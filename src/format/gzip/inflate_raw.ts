@@ -295,6 +295,7 @@ export class RawInflater {
     const input = this.input;
     const end = input.length;
     const out = this.out;
+    const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
     const literals = this.#literals;
     const distances = this.#distances;
     const literalTable = literals.table;
@@ -315,7 +316,11 @@ export class RawInflater {
 
     units: for (;;) {
       // The fast path: with FAST_INPUT bytes ahead no unit can run out of input, so the
-      // refills test no bounds and nothing is rolled back. Anything unusual (a long code,
+      // refills test no bounds and nothing is rolled back. Its main refill loads 4 bytes
+      // at once and counts only the whole bytes that fit under bit 30: the bits above
+      // `bitCount` are then the input's next bits (or zeros), and any later refill ORs
+      // the same bits in again, so they never need clearing. (Below 2^30, `bits` stays
+      // a small integer for V8.) Anything unusual (a long code,
       // a bad code or distance) goes back to the unit's start and takes the careful path
       // below, which reports it.
       let detour = false;
@@ -324,9 +329,9 @@ export class RawInflater {
         unitBits = bits;
         unitBitCount = bitCount;
         if (bitCount < 15) {
-          bits |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount;
-          pos += 2;
-          bitCount += 16;
+          bits |= (view.getInt32(pos, true) << bitCount) & 0x3fffffff;
+          pos += (30 - bitCount) >> 3;
+          bitCount += ((30 - bitCount) >> 3) << 3;
         }
         let entry = literalTable[bits & literalMask]!;
         if (entry === 0) {
@@ -367,9 +372,9 @@ export class RawInflater {
         bits >>>= extra;
         bitCount -= extra;
         if (bitCount < 15) {
-          bits |= (input[pos]! | (input[pos + 1]! << 8)) << bitCount;
-          pos += 2;
-          bitCount += 16;
+          bits |= (view.getInt32(pos, true) << bitCount) & 0x3fffffff;
+          pos += (30 - bitCount) >> 3;
+          bitCount += ((30 - bitCount) >> 3) << 3;
         }
         entry = distanceTable[bits & distanceMask]!;
         if (entry === 0) {
