@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import { toBase64 } from "../_bytes.ts";
+import { Gatherer } from "../_gather.ts";
 import type { Sha256, Sha256Factory } from "../sha256/sha256.ts";
 import { createWorkerSha256, WORKER_THRESHOLD } from "../sha256/worker_sha256.ts";
 
@@ -48,11 +49,20 @@ export class ArchiveHashes {
     return this.#state.update(piece);
   }
 
-  /** Feeds the archive checksum, where one was asked for. */
-  get onCompressed(): ((chunk: Uint8Array) => void | Promise<void>) | undefined {
-    const archive = this.#archive;
-    return archive ? (chunk) => archive.update(chunk) : undefined;
+  /**
+   * Feeds the archive checksum, where one was asked for. Small chunks are gathered into
+   * 64 KiB pieces first: a runtime may hand a body over in 4 KiB chunks (workerd does),
+   * and each update costs a call and a wait (a `DigestStream` write in workerd: 0.5 s of
+   * a 254 MiB archive's verify, spent on 65,000 writes).
+   */
+  get onCompressed(): ((chunk: Uint8Array) => Promise<void>) | undefined {
+    return this.#archive ? (chunk) => this.#gatherer.add(chunk, this.#updateArchive) : undefined;
   }
+
+  readonly #gatherer = new Gatherer(64 * 1024);
+  readonly #updateArchive = async (piece: Uint8Array) => {
+    await this.#archive!.update(piece);
+  };
 
   /** The state's digest (once, at the end). */
   stateDigest(): Promise<Uint8Array> {
@@ -61,7 +71,9 @@ export class ArchiveHashes {
 
   /** `sha-256=` + base64 of the archive's digest, or `undefined` if not asked for. */
   async checksum(): Promise<string | undefined> {
-    return this.#archive ? "sha-256=" + toBase64(await this.#archive.digest()) : undefined;
+    if (!this.#archive) return undefined;
+    await this.#gatherer.flush(this.#updateArchive);
+    return "sha-256=" + toBase64(await this.#archive.digest());
   }
 
   /** Releases the hashers (a worker, say). */

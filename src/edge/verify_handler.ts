@@ -1,6 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
+import { Gatherer } from "../_gather.ts";
 import { toBase64, toHex } from "../_bytes.ts";
 import type { VerifyResult } from "../archive/read_archive.ts";
 import { SnapshotError } from "../errors.ts";
@@ -619,8 +620,7 @@ class Upload {
   async #pump(stagedHash: Sha256): Promise<boolean> {
     const { settings, bodyAuthorizer } = this;
     let total = 0;
-    let gathered: Uint8Array | undefined;
-    let filled = 0;
+    const gatherer = new Gatherer(COALESCE_BYTES);
     const handOn = async (bytes: Uint8Array) => {
       if (!this.#failure) {
         try {
@@ -634,13 +634,6 @@ class Upload {
       if (hashing) await hashing;
       this.#writer!.write(bytes).catch(noop); // a failed write shows in ready and close
       this.#feed.push(bytes);
-    };
-    const flush = async () => {
-      if (gathered === undefined || filled === 0) return;
-      const bytes = gathered.subarray(0, filled);
-      gathered = undefined;
-      filled = 0;
-      await handOn(bytes);
     };
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
@@ -663,25 +656,13 @@ class Upload {
       }
       if (bodyAuthorizer) await bodyAuthorizer.update(bytes);
       if (this.#failure) {
-        gathered = undefined;
+        gatherer.discard();
         if (this.#draining) continue;
         return false;
       }
-      if (filled === 0 && bytes.length >= COALESCE_BYTES) {
-        await handOn(bytes);
-        continue;
-      }
-      // The chunk is copied: the runtime may reuse its buffer, and the pieces are kept.
-      for (let at = 0; at < bytes.length;) {
-        gathered ??= new Uint8Array(COALESCE_BYTES);
-        const n = Math.min(COALESCE_BYTES - filled, bytes.length - at);
-        gathered.set(bytes.subarray(at, at + n), filled);
-        filled += n;
-        at += n;
-        if (filled === COALESCE_BYTES) await flush();
-      }
+      await gatherer.add(bytes, handOn);
     }
-    if (!this.#failure) await flush();
+    if (!this.#failure) await gatherer.flush(handOn);
     if (this.#failure && !this.#draining) return false;
     if (this.contentLength !== undefined && total !== this.contentLength) {
       this.#fail(
