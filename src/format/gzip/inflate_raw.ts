@@ -39,8 +39,8 @@ const CHUNK = 64 * 1024;
 const OUT_LIMIT = WINDOW + CHUNK;
 const MAX_MATCH = 258;
 /**
- * Input that any unit fits in, with the refills' overshoot: codes and extra bits of a
- * match take at most 48 bits.
+ * Input that any unit fits in, with the refills' overshoot: the codes and extra bits of
+ * a match take at most 48 bits (6 bytes), and a refill reads 4 bytes ahead.
  */
 const FAST_INPUT = 16;
 
@@ -105,6 +105,8 @@ export class RawInflater {
   #distances: Huffman = FIXED_DISTANCES;
   readonly #lengths = new Uint8Array(286 + 30);
   readonly #codeLengths = new Uint8Array(19);
+  #view: DataView | undefined;
+  #viewInput: Uint8Array | undefined;
 
   /** Starts a new stream at `pos`, which must be on a byte boundary. */
   reset(): void {
@@ -290,12 +292,21 @@ export class RawInflater {
     return undefined;
   }
 
+  /** A DataView on the input, made once per input (a block may be a few bytes). */
+  #viewOf(input: Uint8Array): DataView {
+    if (this.#viewInput !== input) {
+      this.#view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+      this.#viewInput = input;
+    }
+    return this.#view;
+  }
+
   /** Literals and matches until the block ends: the hot loop, on local copies. */
   #codes(): InflateStatus | undefined {
     const input = this.input;
     const end = input.length;
     const out = this.out;
-    const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+    const view = this.#viewOf(input);
     const literals = this.#literals;
     const distances = this.#distances;
     const literalTable = literals.table;
@@ -316,13 +327,12 @@ export class RawInflater {
 
     units: for (;;) {
       // The fast path: with FAST_INPUT bytes ahead no unit can run out of input, so the
-      // refills test no bounds and nothing is rolled back. Its main refill loads 4 bytes
-      // at once and counts only the whole bytes that fit under bit 30: the bits above
-      // `bitCount` are then the input's next bits (or zeros), and any later refill ORs
-      // the same bits in again, so they never need clearing. (Below 2^30, `bits` stays
-      // a small integer for V8.) Anything unusual (a long code,
+      // refills test no bounds and nothing is rolled back. Anything unusual (a long code,
       // a bad code or distance) goes back to the unit's start and takes the careful path
-      // below, which reports it.
+      // below, which reports it. Its main refill loads 4 bytes at once and counts only the
+      // whole bytes that fit under bit 30: the bits above `bitCount` are then the input's
+      // next bits (or zeros), and any later refill ORs the same bits in again, so they
+      // never need clearing. (Below 2^30, `bits` stays a small integer for V8.)
       let detour = false;
       fast: while (end - pos >= FAST_INPUT && outPos < OUT_LIMIT) {
         unitPos = pos;
