@@ -294,11 +294,12 @@ export class RawInflater {
 
   /** A DataView on the input, made once per input (a block may be a few bytes). */
   #viewOf(input: Uint8Array): DataView {
-    if (this.#viewInput !== input) {
-      this.#view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+    let view = this.#view;
+    if (!view || this.#viewInput !== input) {
+      view = this.#view = new DataView(input.buffer, input.byteOffset, input.byteLength);
       this.#viewInput = input;
     }
-    return this.#view;
+    return view;
   }
 
   /** Literals and matches until the block ends: the hot loop, on local copies. */
