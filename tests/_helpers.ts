@@ -13,6 +13,7 @@ export const FIXTURES = new URL("../../shared/fixtures/", import.meta.url);
 export interface GoFixture {
   file: string;
   purpose: string;
+  "file_sha256": string;
   "verify_ok": boolean;
   "expected_meta_json"?: string;
   "tar_entries"?: {

@@ -139,6 +139,29 @@ Deno.test("verifySnapshot() accepts a Blob, a Response, a stream and bytes alike
   }
 });
 
+Deno.test("verifySnapshot()'s checksum is the file's SHA-256 however the bytes arrive", async () => {
+  // The checksum hashes gathered 64 KiB pieces: 1-byte, 4 KiB (workerd's body chunks),
+  // random and whole inputs must all hash every byte once, in order.
+  const manifest = await goManifest();
+  for (
+    const fixture of manifest.fixtures.filter((f) => f.verify_ok && !f.file.startsWith("sealed"))
+  ) {
+    const bytes = await readFixture(`go-reference/${fixture.file}`);
+    const digest = fixture.file_sha256.match(/../g)!.map((h) => parseInt(h, 16));
+    const expected = "sha-256=" + btoa(String.fromCharCode(...digest));
+    const sizes: [string, number[] | ((i: number) => number)][] = [
+      ["whole", [bytes.length]],
+      ["4 KiB", () => 4096],
+      ["random", randomSizes(7, 70_000)],
+    ];
+    if (bytes.length < 20_000) sizes.push(["1-byte", () => 1]);
+    for (const [what, size] of sizes) {
+      const result = await verifySnapshot(chunked(bytes, size), { checksum: true });
+      assert.equal(result.checksum, expected, `${fixture.file}, ${what} chunks`);
+    }
+  }
+});
+
 Deno.test("verifySnapshot() computes Go's Snapshot.Checksum when asked", async () => {
   const bytes = await readFixture("go-reference/small.snap");
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
