@@ -1,6 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
+import { ChunkReader } from "../_chunk_reader.ts";
 import { Gatherer } from "../_gather.ts";
 import { toBase64, toHex } from "../_bytes.ts";
 import type { VerifyResult } from "../archive/read_archive.ts";
@@ -465,7 +466,7 @@ class Upload {
   #draining = false;
   #committing = false;
   #aborted: Promise<void> | undefined;
-  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #reader: ChunkReader;
   #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #feed = new Feed();
   #stop = new AbortController();
@@ -478,8 +479,9 @@ class Upload {
     readonly announced: AnnouncedDigest[],
     readonly bodyAuthorizer: BodyAuthorizer | undefined,
   ) {
-    this.#reader = (request.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }))
-      .getReader();
+    this.#reader = new ChunkReader(
+      request.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
+    );
   }
 
   /**

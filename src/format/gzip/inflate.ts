@@ -1,6 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
+import { ChunkReader } from "../../_chunk_reader.ts";
 import { SnapshotError } from "../../errors.ts";
 import { Gunzip } from "./gunzip.ts";
 import { RATIO_FLOOR } from "../../limits.ts";
@@ -96,7 +97,7 @@ export async function inflate(
 ): Promise<InflateSummary> {
   const { onCompressed, engine = "auto" } = options;
   const gate = new OutputGate(sink, options.maxBytes ?? Infinity, options.maxRatio ?? Infinity);
-  const reader = source.getReader();
+  const reader = new ChunkReader(source);
   const start = new StartCheck(engine === "auto");
   let native: NativeMembers | undefined;
   let script: ScriptMembers | undefined;
