@@ -64,6 +64,7 @@ function kvs(key: string, pool: Uint8Array, at: number, valueLength: number, ind
   return out;
 }
 
+/** One side's records, in the order Consul persists them. */
 function* records(side: "old" | "new", keys: number, valueLength: number, pool: Uint8Array) {
   const header: number[] = [0x81];
   raw(header, "LastIndex");
@@ -79,16 +80,20 @@ function* records(side: "old" | "new", keys: number, valueLength: number, pool: 
     raw(r, "15s");
     yield new Uint8Array(r);
   }
+  // The KV store in key order, as Consul writes it: the keys are
+  // `service/<i % 997>/key-<i>`, so each group's keys are written together, group by group.
   const span = pool.length - valueLength;
-  for (let i = 0; i < keys; i++) {
-    const key = `service/${String(i % 997).padStart(3, "0")}/key-${String(i).padStart(8, "0")}`;
-    const at = (i * 7919) % span;
-    if (!(side === "new" && i % 1000 === 0)) {
-      const changed = side === "new" && i % 500 === 250;
-      yield kvs(key, pool, changed ? (at + 13) % span : at, valueLength, 1000 + i);
-    }
-    if (side === "new" && i % 997 === 1) {
-      yield kvs(`${key}-new`, pool, (at + 101) % span, valueLength, 2_000_000 + i);
+  for (let group = 0; group < 997; group++) {
+    for (let i = group; i < keys; i += 997) {
+      const key = `service/${String(group).padStart(3, "0")}/key-${String(i).padStart(8, "0")}`;
+      const at = (i * 7919) % span;
+      if (!(side === "new" && i % 1000 === 0)) {
+        const changed = side === "new" && i % 500 === 250;
+        yield kvs(key, pool, changed ? (at + 13) % span : at, valueLength, 1000 + i);
+      }
+      if (side === "new" && i % 997 === 1) {
+        yield kvs(`${key}-new`, pool, (at + 101) % span, valueLength, 2_000_000 + i);
+      }
     }
   }
   for (let i = 0; i < 13; i++) {
@@ -112,42 +117,6 @@ export function expected(keys: number): Expected {
     if (i % 997 === 1) added++;
   }
   return { keys, added, removed, changed };
-}
-
-/**
- * Keys sort as Consul stores them only if every prefix group is walked in order: the
- * generator's keys are `service/<i % 997>/key-<i>`, so they are sorted by writing each
- * group's keys together. Returns the records of one side in key order.
- */
-function* sorted(side: "old" | "new", keys: number, valueLength: number, pool: Uint8Array) {
-  const all = records(side, keys, valueLength, pool);
-  // The header and sessions come first as written; the KVS need reordering by group.
-  const first = all.next().value!;
-  yield first;
-  for (let i = 0; i < 8; i++) yield all.next().value!;
-  // Walk groups in order, each group's keys in order: same key set as records().
-  for (let group = 0; group < 997; group++) {
-    for (let i = group; i < keys; i += 997) {
-      const key = `service/${String(group).padStart(3, "0")}/key-${String(i).padStart(8, "0")}`;
-      const at = (i * 7919) % (pool.length - valueLength);
-      const span = pool.length - valueLength;
-      if (!(side === "new" && i % 1000 === 0)) {
-        const changed = side === "new" && i % 500 === 250;
-        yield kvs(key, pool, changed ? (at + 13) % span : at, valueLength, 1000 + i);
-      }
-      if (side === "new" && i % 997 === 1) {
-        yield kvs(`${key}-new`, pool, (at + 101) % span, valueLength, 2_000_000 + i);
-      }
-    }
-  }
-  for (let i = 0; i < 13; i++) {
-    const r: number[] = [0x10, 0x82];
-    raw(r, "Key");
-    raw(r, `table-${String(i).padStart(2, "0")}`);
-    raw(r, "Value");
-    uint(r, 1000 + i);
-    yield new Uint8Array(r);
-  }
 }
 
 /** Writes one side's state to `path`; returns its size. */
@@ -174,7 +143,7 @@ export async function writeSide(
     while (view.length > 0) view = view.subarray(await file.write(view));
     used = 0;
   };
-  for (const record of sorted(side, keys, valueLength, pool)) {
+  for (const record of records(side, keys, valueLength, pool)) {
     if (used + record.length > batch.length) await flush();
     batch.set(record, used);
     used += record.length;
