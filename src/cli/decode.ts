@@ -16,14 +16,14 @@ import {
   type SnapshotMeta,
   stringifyDecoded,
 } from "../../mod.ts";
-import { type CommandSpec, COMMON_FLAGS, type ParsedArgs } from "./args.ts";
+import type { CommandSpec, ParsedArgs } from "./args.ts";
 import { EXIT } from "./errors.ts";
 import { reportFailure } from "./format.ts";
 import { type Context, loadSealer, progressFor, readOptions } from "./io.ts";
 import { PRODUCT_FLAG } from "./inspect.ts";
 import type { Progress } from "./progress.ts";
 import { openSource } from "./source.ts";
-import { LIMIT_FLAG, LIMITS_HELP, SEALER_KEY_FLAG, ZERO_PADDING_FLAG } from "./verify.ts";
+import { LIMITS_HELP, READ_FLAGS } from "./verify.ts";
 
 /** The spec of `decode`. */
 export const decodeSpec: CommandSpec = {
@@ -53,10 +53,7 @@ export const decodeSpec: CommandSpec = {
       help: "replace secrets by their size (default true)",
     },
     PRODUCT_FLAG,
-    SEALER_KEY_FLAG,
-    ZERO_PADDING_FLAG,
-    LIMIT_FLAG,
-    ...COMMON_FLAGS,
+    ...READ_FLAGS,
   ],
   positionals: [1, 1],
   positionalNames: ["FILE"],

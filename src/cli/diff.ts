@@ -8,12 +8,12 @@
  */
 
 import { diffSnapshots, diffToJson, formatDiff, type Product } from "../../mod.ts";
-import { type CommandSpec, COMMON_FLAGS, type ParsedArgs, UsageError } from "./args.ts";
+import { type CommandSpec, type ParsedArgs, UsageError } from "./args.ts";
 import { classify } from "./errors.ts";
 import { debugText, errorJson, errorLine, jsonLine } from "./format.ts";
 import { type Context, loadSealer, openInput, readOptions } from "./io.ts";
 import { PRODUCT_FLAG } from "./inspect.ts";
-import { LIMIT_FLAG, LIMITS_HELP, SEALER_KEY_FLAG, ZERO_PADDING_FLAG } from "./verify.ts";
+import { LIMITS_HELP, READ_FLAGS } from "./verify.ts";
 
 /** diff's own exit codes, as `diff(1)` has them. */
 export const DIFF_EXIT = { same: 0, differ: 1, trouble: 2 } as const;
@@ -53,10 +53,7 @@ export const diffSpec: CommandSpec = {
     { name: "kv-filter", value: "PREFIX", help: "compare only keys that start with PREFIX" },
     { name: "max-keys", value: "N", help: "list at most N changed keys by name (default 1000)" },
     PRODUCT_FLAG,
-    SEALER_KEY_FLAG,
-    ZERO_PADDING_FLAG,
-    LIMIT_FLAG,
-    ...COMMON_FLAGS,
+    ...READ_FLAGS,
   ],
   positionals: [2, 2],
   positionalNames: ["OLD", "NEW"],

@@ -20,13 +20,13 @@ import {
   type Product,
   type SnapshotMeta,
 } from "../../mod.ts";
-import { type CommandSpec, COMMON_FLAGS, type ParsedArgs, UsageError } from "./args.ts";
+import { type CommandSpec, type ParsedArgs, UsageError } from "./args.ts";
 import { EXIT } from "./errors.ts";
 import { inspectText, jsonLine, reportFailure } from "./format.ts";
 import { type Context, loadSealer, progressFor, readOptions } from "./io.ts";
 import type { Progress } from "./progress.ts";
 import { openSource } from "./source.ts";
-import { LIMIT_FLAG, LIMITS_HELP, SEALER_KEY_FLAG, ZERO_PADDING_FLAG } from "./verify.ts";
+import { LIMITS_HELP, READ_FLAGS } from "./verify.ts";
 
 const STYLES = ["raftsnap", "consul", "nomad", "vault"] as const;
 type Style = typeof STYLES[number];
@@ -81,10 +81,7 @@ export const inspectSpec: CommandSpec = {
     { name: "kv-filter", value: "PREFIX", help: "count only keys that start with PREFIX" },
     { name: "no-details", help: "--style vault: leave out the key table, as -details=false" },
     PRODUCT_FLAG,
-    SEALER_KEY_FLAG,
-    ZERO_PADDING_FLAG,
-    LIMIT_FLAG,
-    ...COMMON_FLAGS,
+    ...READ_FLAGS,
   ],
   positionals: [1, 1],
   positionalNames: ["FILE"],

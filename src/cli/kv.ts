@@ -8,7 +8,7 @@
  */
 
 import { exportKv } from "../../mod.ts";
-import { type CommandSpec, COMMON_FLAGS, type ParsedArgs, UsageError } from "./args.ts";
+import { type CommandSpec, type ParsedArgs, UsageError } from "./args.ts";
 import { EXIT, withIo } from "./errors.ts";
 import { runtime } from "./runtime/runtime.ts";
 import { reportFailure } from "./format.ts";
@@ -23,7 +23,7 @@ import {
   writeAtomically,
 } from "./io.ts";
 import type { Progress } from "./progress.ts";
-import { LIMIT_FLAG, LIMITS_HELP, SEALER_KEY_FLAG, ZERO_PADDING_FLAG } from "./verify.ts";
+import { LIMITS_HELP, READ_FLAGS } from "./verify.ts";
 
 /** The spec of `kv`. */
 export const kvSpec: CommandSpec = {
@@ -47,10 +47,7 @@ export const kvSpec: CommandSpec = {
     { name: "prefix", value: "P", help: "only keys that start with P (a leading / is dropped)" },
     { name: "output", short: "o", value: "FILE", help: "write to FILE instead of stdout" },
     { name: "force", short: "f", help: "overwrite --output" },
-    SEALER_KEY_FLAG,
-    ZERO_PADDING_FLAG,
-    LIMIT_FLAG,
-    ...COMMON_FLAGS,
+    ...READ_FLAGS,
   ],
   positionals: [2, 2],
   positionalNames: ["export", "FILE"],

@@ -8,7 +8,7 @@
  */
 
 import { type Product, redactSnapshot, verifySnapshot } from "../../mod.ts";
-import { type CommandSpec, COMMON_FLAGS, type ParsedArgs, UsageError } from "./args.ts";
+import { type CommandSpec, type ParsedArgs, UsageError } from "./args.ts";
 import { EXIT, withIo } from "./errors.ts";
 import { runtime } from "./runtime/runtime.ts";
 import { jsonLine, metaSummary, reportFailure } from "./format.ts";
@@ -23,7 +23,7 @@ import {
 } from "./io.ts";
 import { PRODUCT_FLAG } from "./inspect.ts";
 import type { Progress } from "./progress.ts";
-import { LIMIT_FLAG, LIMITS_HELP, SEALER_KEY_FLAG, ZERO_PADDING_FLAG } from "./verify.ts";
+import { LIMITS_HELP, READ_FLAGS } from "./verify.ts";
 
 /** The spec of `redact`. */
 export const redactSpec: CommandSpec = {
@@ -48,10 +48,7 @@ export const redactSpec: CommandSpec = {
     { name: "force", short: "f", help: "overwrite OUT" },
     { name: "json", help: "one JSON document: what was written" },
     PRODUCT_FLAG,
-    SEALER_KEY_FLAG,
-    ZERO_PADDING_FLAG,
-    LIMIT_FLAG,
-    ...COMMON_FLAGS,
+    ...READ_FLAGS,
   ],
   positionals: [2, 2],
   positionalNames: ["IN", "OUT"],

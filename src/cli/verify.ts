@@ -37,6 +37,17 @@ export const LIMIT_FLAG: FlagSpec = {
   check: (value) => void parseLimits(value),
 };
 
+/**
+ * The flags of a command that reads archives and takes nothing else of its own after
+ * them (`readOptions` turns them into reader options), with the common flags last.
+ */
+export const READ_FLAGS: FlagSpec[] = [
+  SEALER_KEY_FLAG,
+  ZERO_PADDING_FLAG,
+  LIMIT_FLAG,
+  ...COMMON_FLAGS,
+];
+
 /** The help paragraph of the readers on `--limit`: each limit and its default. */
 export const LIMITS_HELP: string = [
   "Limits (--limit NAME=VALUE; 0 or off for none; k, m, g, t units are KiB..TiB):",
