@@ -9,21 +9,20 @@
 // (these tests run with Deno's sanitizers on).
 
 import { Miniflare } from "miniflare";
-import { createVerifyHandler, S3Store, snapshotKey, verifySnapshot } from "../../mod.ts";
-import { assert, hex, readFixture } from "../_helpers.ts";
-import { archiveOf, eventually, openMultipartUploads } from "../workers/_r2.ts";
+import { createVerifyHandler, S3Store } from "../../mod.ts";
+import { assert, readFixture } from "../_helpers.ts";
+import {
+  archiveOf,
+  eventually,
+  expectObject,
+  type LocalBucket,
+  openMultipartUploads,
+} from "../workers/_r2.ts";
 import { type FaultProxy, startFaultProxy } from "./_fault_proxy.ts";
 
 const MIB = 1024 * 1024;
 const CREDENTIALS = { accessKeyId: "AKIDRAFTSNAPTEST", secretAccessKey: "raftsnap-test-secret" };
 const BUCKET = "raft-snapshots";
-
-interface LocalBucket {
-  list(): Promise<{ objects: { key: string }[] }>;
-  get(key: string): Promise<
-    { arrayBuffer(): Promise<ArrayBuffer>; customMetadata?: Record<string, string> } | null
-  >;
-}
 
 let mf: Miniflare;
 let persist: string;
@@ -86,21 +85,7 @@ async function nothingLeft(what: string) {
 async function expectStored(s3: S3Store, archive: Uint8Array) {
   const { status, body } = await put(s3, archive);
   assert.equal(status, 201, JSON.stringify(body));
-  const result = await verifySnapshot(archive, { checksum: true });
-  const sha = hex(new Uint8Array(await crypto.subtle.digest("SHA-256", archive as BufferSource)));
-  const key = "backups/" + snapshotKey(result.meta, sha);
-  const object = await bucket.get(key);
-  assert.ok(object, `${key} is not stored`);
-  const bytes = new Uint8Array(await object.arrayBuffer());
-  assert.equal(bytes.length, archive.length);
-  assert.ok(bytes.every((b, i) => b === archive[i]), "the stored bytes differ");
-  assert.deepEqual(object.customMetadata, {
-    "snapshot-id": result.meta.id,
-    "snapshot-index": String(result.meta.index),
-    "snapshot-term": String(result.meta.term),
-    "state-sha256": result.stateSha256,
-    "archive-checksum": result.checksum,
-  });
+  const key = await expectObject(bucket, "backups/", archive);
   stored.add(key);
   await nothingLeft(key);
 }

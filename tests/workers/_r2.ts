@@ -4,8 +4,43 @@
 // as neither the binding nor its S3 API lists them).
 
 import { DatabaseSync } from "node:sqlite";
-import { writeSnapshot } from "../../mod.ts";
-import { collect } from "../_helpers.ts";
+import { snapshotKey, verifySnapshot, writeSnapshot } from "../../mod.ts";
+import { assert, collect, hex } from "../_helpers.ts";
+
+/** What the tests read of a local R2 bucket (the binding's own type is Workers'). */
+export interface LocalBucket {
+  list(): Promise<{ objects: { key: string }[] }>;
+  get(key: string): Promise<
+    { arrayBuffer(): Promise<ArrayBuffer>; customMetadata?: Record<string, string> } | null
+  >;
+}
+
+/**
+ * Checks that `archive` is stored under `prefix` + the key `FsStore` would give it,
+ * byte-identical, with its custom metadata; returns that key.
+ */
+export async function expectObject(
+  bucket: LocalBucket,
+  prefix: string,
+  archive: Uint8Array,
+): Promise<string> {
+  const result = await verifySnapshot(archive, { checksum: true });
+  const sha = hex(new Uint8Array(await crypto.subtle.digest("SHA-256", archive as BufferSource)));
+  const key = prefix + snapshotKey(result.meta, sha);
+  const object = await bucket.get(key);
+  assert.ok(object, `${key} is not stored`);
+  const bytes = new Uint8Array(await object.arrayBuffer());
+  assert.equal(bytes.length, archive.length);
+  assert.ok(bytes.every((b, i) => b === archive[i]), "the stored bytes differ");
+  assert.deepEqual(object.customMetadata, {
+    "snapshot-id": result.meta.id,
+    "snapshot-index": String(result.meta.index),
+    "snapshot-term": String(result.meta.term),
+    "state-sha256": result.stateSha256,
+    "archive-checksum": result.checksum,
+  });
+  return key;
+}
 
 /** A valid archive of `size` bytes of incompressible state (so it stays that big). */
 export async function archiveOf(size: number, id = "3-77-1700000000000"): Promise<Uint8Array> {

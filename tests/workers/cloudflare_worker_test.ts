@@ -6,9 +6,15 @@
 // ones leave no object and no open multipart upload.
 
 import { Miniflare } from "miniflare";
-import { snapshotKey, verifySnapshot } from "../../mod.ts";
 import { assert, readFixture } from "../_helpers.ts";
-import { archiveOf, eventually, openMultipartUploads, stallingBody } from "./_r2.ts";
+import {
+  archiveOf,
+  eventually,
+  expectObject,
+  type LocalBucket,
+  openMultipartUploads,
+  stallingBody,
+} from "./_r2.ts";
 import { libraryBundle } from "./_workerd.ts";
 
 const EXAMPLE = new URL("../../examples/cloudflare-worker/", import.meta.url);
@@ -16,13 +22,6 @@ const TOKEN = "test-upload-token";
 const MIB = 1024 * 1024;
 
 /** What the tests read of Miniflare's R2 bucket (its own types are Node's). */
-interface LocalBucket {
-  list(): Promise<{ objects: { key: string }[] }>;
-  get(key: string): Promise<
-    { arrayBuffer(): Promise<ArrayBuffer>; customMetadata?: Record<string, string> } | null
-  >;
-}
-
 /** The few wrangler.toml settings the example uses (a full TOML parser is not needed). */
 async function wranglerConfig() {
   const toml = await Deno.readTextFile(new URL("wrangler.toml", EXAMPLE));
@@ -118,25 +117,8 @@ Deno.test({
       const response = await upload(archive);
       const body = await response.json() as { key: string };
       assert.equal(response.status, 201, JSON.stringify(body));
-      const result = await verifySnapshot(archive, { checksum: true });
-      const hex = Array.from(
-        new Uint8Array(await crypto.subtle.digest("SHA-256", archive as BufferSource)),
-        (b) => b.toString(16).padStart(2, "0"),
-      ).join("");
-      const key = prefix + snapshotKey(result.meta, hex);
+      const key = await expectObject(bucket, prefix, archive);
       assert.equal(prefix + body.key, key);
-      const object = await bucket.get(key);
-      assert.ok(object, `${key} is not in R2`);
-      const bytes = new Uint8Array(await object.arrayBuffer());
-      assert.equal(bytes.length, archive.length);
-      assert.ok(bytes.every((b, i) => b === archive[i]), "the stored bytes differ");
-      assert.deepEqual(object.customMetadata, {
-        "snapshot-id": result.meta.id,
-        "snapshot-index": String(result.meta.index),
-        "snapshot-term": String(result.meta.term),
-        "state-sha256": result.stateSha256,
-        "archive-checksum": result.checksum,
-      });
       stored.add(key);
       await nothingLeft(`after storing ${key}`);
     };
