@@ -615,12 +615,7 @@ class NativeMembers {
       // The trailer's length matched, so a bad CRC is what a platform that does not say
       // why (Bun, workerd) refuses here; only a cut deflate stream is something else.
       if (!/unexpected end|end of (file|stream)|truncat/i.test(String(error))) {
-        throw gzipError(
-          "gzip-checksum",
-          "the CRC-32 in the gzip trailer does not match the data (the archive is corrupt)",
-          this.offset - TRAILER,
-          error,
-        );
+        throw badCrc(this.offset - TRAILER, error);
       }
       // Its last 4 bytes equal its length and a member header follows, yet its deflate
       // data goes on: only a crafted stream does that.
@@ -639,12 +634,7 @@ class NativeMembers {
     // Chromium fails the write that holds a bad trailer (Deno fails the close).
     const zlib = zlibWords(cause);
     if (zlib === "incorrect data check" || zlib === "incorrect length check") {
-      return gzipError(
-        "gzip-checksum",
-        "the CRC-32 in the gzip trailer does not match the data (the archive is corrupt)",
-        Math.max(0, offset + piece.length - TRAILER),
-        cause,
-      );
+      return badCrc(Math.max(0, offset + piece.length - TRAILER), cause);
     }
     // The stream's last bytes, fed alone after all output was taken, hold the member's
     // true length: the platform refused the trailer, not the data.
@@ -652,12 +642,7 @@ class NativeMembers {
       zlib === undefined && this.#finalBytes === TRAILER && piece.length >= TRAILER &&
       readUint32(piece, piece.length - 4) === m.bytesOut % 2 ** 32
     ) {
-      return gzipError(
-        "gzip-checksum",
-        "the CRC-32 in the gzip trailer does not match the data (the archive is corrupt)",
-        offset + piece.length - TRAILER,
-        cause,
-      );
+      return badCrc(offset + piece.length - TRAILER, cause);
     }
     if (m.bytesIn === 0 && !startsWithMagic(piece)) {
       return gzipError(
@@ -679,12 +664,7 @@ class NativeMembers {
     if (
       last.endsWithTrailer || zlib === "incorrect data check" || zlib === "incorrect length check"
     ) {
-      return gzipError(
-        "gzip-checksum",
-        "the CRC-32 in the gzip trailer does not match the data (the archive is corrupt)",
-        offset - TRAILER,
-        cause,
-      );
+      return badCrc(offset - TRAILER, cause);
     }
     if (zlib === "incorrect header check") return trailingBytes(offset, cause);
     // Bun's zlib says only "inflate failed": a trailer that matches the output, with bytes
@@ -718,6 +698,16 @@ function gzipError(
   cause?: unknown,
 ) {
   return new SnapshotError(code, message, { layer: "gzip", offset, cause });
+}
+
+/** A member's trailer that does not match its data (reported as Go reports it: the CRC-32). */
+function badCrc(offset: number, cause: unknown) {
+  return gzipError(
+    "gzip-checksum",
+    "the CRC-32 in the gzip trailer does not match the data (the archive is corrupt)",
+    offset,
+    cause,
+  );
 }
 
 function trailingBytes(offset: number, cause?: unknown) {
