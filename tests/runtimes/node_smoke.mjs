@@ -7,30 +7,16 @@
 import { openAsBlob } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
+import { verifyOutcome } from "./_outcome.mjs";
 
 const [bundle, casesFile] = process.argv.slice(2);
 const raftsnap = await import(pathToFileURL(bundle).href);
-const { createAesGcmSealer, SnapshotError, verifySnapshot, writeSnapshot } = raftsnap;
+const { createAesGcmSealer, verifySnapshot, writeSnapshot } = raftsnap;
 
 /** @type {{ name: string, path: string, key?: string }[]} */
 const cases = JSON.parse(await readFile(casesFile, "utf8"));
 for (const { name, path, key } of cases) {
-  const sealer = key ? await createAesGcmSealer(key) : undefined;
-  try {
-    const result = await verifySnapshot(await openAsBlob(path), { sealer, checksum: true });
-    console.log(JSON.stringify({
-      name,
-      verdict: "ok",
-      id: result.meta.id,
-      index: String(result.meta.index),
-      stateSha256: result.stateSha256,
-      checksum: result.checksum,
-      sealVerified: result.sealVerified,
-    }));
-  } catch (error) {
-    if (!(error instanceof SnapshotError)) throw error;
-    console.log(JSON.stringify({ name, verdict: error.code }));
-  }
+  console.log(JSON.stringify(await verifyOutcome(raftsnap, name, await openAsBlob(path), key)));
 }
 
 // A round trip in Node: CompressionStream, the tar writer and the sealer.

@@ -4,8 +4,9 @@
 // fixture, for bytes appended after the last gzip member, for a multi-member archive, and
 // for issue 12's hostile archives (60,000 members, whole, cut and with a bad CRC; 1000:1).
 
-import { createAesGcmSealer, SnapshotError, verifySnapshot, writeSnapshot } from "../../mod.ts";
+import * as raftsnap from "../../mod.ts";
 import { buildLibrary } from "../../web/build.ts";
+import { verifyOutcome } from "./_outcome.mjs";
 import { cutAt, gzipMembers, snapshotTar, spoilCrcs, zeroSnapshot } from "../../bench/_members.ts";
 import {
   assert,
@@ -49,23 +50,8 @@ interface Outcome {
 
 /** What Deno (this process, mod.ts) says about a case, in the Node script's shape. */
 async function inDeno({ name, path, key }: Case): Promise<Outcome> {
-  const sealer = key ? await createAesGcmSealer(key) : undefined;
-  try {
-    const file = await Deno.open(path);
-    const result = await verifySnapshot(file.readable, { sealer, checksum: true });
-    return {
-      name,
-      verdict: "ok",
-      id: result.meta.id,
-      index: String(result.meta.index),
-      stateSha256: result.stateSha256,
-      checksum: result.checksum,
-      sealVerified: result.sealVerified,
-    };
-  } catch (error) {
-    if (!(error instanceof SnapshotError)) throw error;
-    return { name, verdict: error.code };
-  }
+  const file = await Deno.open(path);
+  return await verifyOutcome(raftsnap, name, file.readable, key);
 }
 
 for (const [runtime, command] of [["node", [NODE]], ["bun", BUN]] as const) {
@@ -105,7 +91,7 @@ async function smokeTest(runtime: "node" | "bun", command: string[]) {
     // Several members (parallel compression), as Go and raftsnap accept them.
     const state = new Uint8Array(9 << 20).map((_, i) => (i * 7919) >> 9);
     const multi = await collect(
-      writeSnapshot({ id: "multi", index: 3, term: 1, size: state.length }, state, {
+      raftsnap.writeSnapshot({ id: "multi", index: 3, term: 1, size: state.length }, state, {
         parallel: true,
       }),
     );
