@@ -216,7 +216,7 @@ export class TusSession {
     this.#staged = staged;
     this.#id = staged.record.id;
     this.#settings = sessionSettings(options);
-    this.#slots = slots;
+    this.#slots = options.slots ?? slots;
   }
 
   /**
