@@ -34,7 +34,8 @@ export const EXIT_CODES_HELP = `Exit codes:
     2  usage error (unknown flag, missing argument)
     3  I/O error (a file is missing, unreadable, a folder, or exists without --force)
     4  internal error (a bug: please report it with the --debug output)
-  130  interrupted (Ctrl-C)`;
+  130  interrupted (Ctrl-C)
+  141  standard output was closed by its reader (| head): stopped quietly, as Unix tools do`;
 
 /** A file-level failure with its context: `cannot open x.snap: no such file or directory`. */
 export class IoError extends Error {

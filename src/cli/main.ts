@@ -33,7 +33,7 @@ import { packCommand, packSpec } from "./pack.ts";
 import { redactCommand, redactSpec } from "./redact.ts";
 import { unpackCommand, unpackSpec } from "./unpack.ts";
 import { verifyCommand, verifySpec } from "./verify.ts";
-import { type Runtime, useRuntime } from "./runtime/runtime.ts";
+import { CLOSED_PIPE_EXIT, type Runtime, stdoutClosed, useRuntime } from "./runtime/runtime.ts";
 
 export type * from "./runtime/runtime.ts";
 
@@ -97,7 +97,13 @@ export async function main(argv: readonly string[], runtime: Runtime): Promise<n
     })
   );
   try {
-    return await run(ctx, argv);
+    const code = await run(ctx, argv);
+    // The reader of standard output went away (`| head`): stop as Unix tools do, quietly
+    // (runtimeContext drops what would go to standard error after it), with 128+SIGPIPE.
+    return stdoutClosed() ? CLOSED_PIPE_EXIT : code;
+  } catch (error) {
+    if (stdoutClosed()) return CLOSED_PIPE_EXIT;
+    throw error;
   } finally {
     for (const remove of removers) remove();
   }

@@ -129,3 +129,64 @@ export function runtime(): Runtime {
   if (!current) throw new Error("the CLI runs without a runtime: call useRuntime() first");
   return current;
 }
+
+/**
+ * Standard output's reader went away (`| head`): what a write to it throws once the
+ * runtime saw the broken pipe. The CLI then stops quietly with {@linkcode CLOSED_PIPE_EXIT}.
+ */
+export class StdoutClosed extends Error {
+  /**
+   * Makes the error.
+   *
+   * @param cause The runtime's own error (Deno's BrokenPipe, Node's EPIPE).
+   */
+  constructor(cause?: unknown) {
+    super("standard output was closed by its reader", { cause });
+    this.name = "StdoutClosed";
+  }
+}
+
+/**
+ * The exit status after a closed pipe: 128 + SIGPIPE (13), what a shell reports for `cat`,
+ * Go's programs and most Unix tools that a broken pipe stops, so a `set -o pipefail` script
+ * sees the same status from raftsnap as from them.
+ */
+export const CLOSED_PIPE_EXIT = 141;
+
+let stdoutGone = false;
+
+/** Records that standard output's reader went away (the runtime calls this). */
+export function markStdoutClosed(): void {
+  stdoutGone = true;
+}
+
+/** Whether standard output's reader went away. */
+export function stdoutClosed(): boolean {
+  return stdoutGone;
+}
+
+/**
+ * `inner` (standard output as a stream), with a broken pipe (as `isBrokenPipe` tells it)
+ * turned into {@linkcode StdoutClosed} and recorded.
+ */
+export function guardStdout(
+  inner: WritableStream<Uint8Array>,
+  isBrokenPipe: (error: unknown) => boolean,
+): WritableStream<Uint8Array> {
+  const writer = inner.getWriter();
+  const guard = async (step: () => Promise<void>) => {
+    if (stdoutGone) throw new StdoutClosed();
+    try {
+      await step();
+    } catch (error) {
+      if (!isBrokenPipe(error)) throw error;
+      markStdoutClosed();
+      throw new StdoutClosed(error);
+    }
+  };
+  return new WritableStream<Uint8Array>({
+    write: (chunk) => guard(() => writer.write(chunk)),
+    close: () => guard(() => writer.close()),
+    abort: (reason) => writer.abort(reason).catch(() => {}),
+  });
+}
