@@ -22,7 +22,7 @@ import {
   writeAtomically,
 } from "./io.ts";
 import { PRODUCT_FLAG } from "./inspect.ts";
-import { redactedInputs } from "../inspect/_redact_input.ts";
+import { redactedInputs } from "../inspect/operations/_redact_input.ts";
 import type { Progress } from "./progress.ts";
 import { LIMITS_HELP, READ_FLAGS } from "./verify.ts";
 
