@@ -53,3 +53,4 @@ export * from "./src/edge/verify_handler.ts";
 export * from "./src/edge/memory_store.ts";
 export * from "./src/edge/r2_store.ts";
 export * from "./src/edge/s3_store.ts";
+export * from "./src/edge/tus_client.ts";
