@@ -283,7 +283,7 @@ function offsetOf(response: Response): number | undefined {
  * gives and pass it back as `uploadUrl`.
  *
  * @example Uploading a file from a page
- * ```ts no-eval
+ * ```ts ignore
  * import { uploadSnapshot, UploadFailedError } from "@raftsnap/raftsnap";
  *
  * const file = new File([], "backup.snap"); // the File a page was given
