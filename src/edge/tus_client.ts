@@ -51,6 +51,11 @@ export interface UploadSnapshotOptions {
    * terminated one), a new upload starts.
    */
   uploadUrl?: string;
+  /**
+   * Called before each retry: what failed, the number of failed attempts in a row, and
+   * the milliseconds until the next attempt.
+   */
+  onRetry?: (error: Error, attempt: number, delay: number) => void;
   /** Called with the upload's URL once the server created it, to remember for a later run. */
   onUploadUrl?: (url: string) => void | Promise<void>;
   /** `Upload-Metadata` pairs (a `filename`, say); informational to the server. */
@@ -535,7 +540,9 @@ export async function uploadSnapshot(
       }
       const backoff = Math.min(firstDelay * 2 ** (failures - 1), maxDelay);
       const wait = error.retryAfter ?? backoff * (1 + Math.random() * 0.2);
-      await sleep(Math.min(wait, Math.max(retryTimeout - elapsed, 0), maxDelay), signal);
+      const delay = Math.round(Math.min(wait, Math.max(retryTimeout - elapsed, 0), maxDelay));
+      options.onRetry?.(error, failures, delay);
+      await sleep(delay, signal);
     }
   }
 }

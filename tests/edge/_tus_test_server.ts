@@ -34,6 +34,8 @@ export interface TusTestServer {
   start(): void;
   /** Drops the answer of the PATCH that completes an upload (it is still stored). */
   dropFinalAnswer: boolean;
+  /** Called after each PATCH (or POST) staged its bytes, before it is answered. */
+  onAppend: ((offset: number, length: number) => void | Promise<void>) | undefined;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,7 @@ export function startTusTestServer(options: TusTestServerOptions = {}): TusTestS
     seen,
     stored,
     dropFinalAnswer: false,
+    onAppend: undefined,
     async stop() {
       const current = server;
       server = undefined;
@@ -215,6 +218,7 @@ export function startTusTestServer(options: TusTestServerOptions = {}): TusTestS
         // The connection was cut: what arrived is staged.
         return empty(400);
       }
+      await state.onAppend?.(upload.offset, upload.length);
       if (upload.offset < upload.length) {
         return empty(204, { "upload-offset": String(upload.offset) });
       }
