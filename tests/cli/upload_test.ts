@@ -15,6 +15,12 @@ function upload(args: string[], env: Record<string, string> = {}) {
   return raftsnap(["upload", ...args], { ...NET, env });
 }
 
+async function names(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const entry of Deno.readDir(dir)) out.push(entry.name);
+  return out;
+}
+
 async function singleVerdict(server: TusTestServer, bytes: Uint8Array) {
   const response = await fetch(server.origin, { method: "POST", body: bytes as BodyInit });
   return { status: response.status, body: await response.json() };
@@ -53,7 +59,7 @@ Deno.test("raftsnap upload: every go-reference fixture exits 0 or 1 as the singl
     }
     assert.ok(stored > 3 && stored < fixtures.length - 10, `${stored} stored`);
     // No state file is left: every upload ended.
-    assert.deepEqual([...Deno.readDirSync(dir.path)], []);
+    assert.deepEqual(await names(dir.path), []);
   } finally {
     await server.close();
   }
@@ -183,9 +189,9 @@ Deno.test("raftsnap upload: a run killed mid-upload is resumed by the next run (
       },
     );
     assert.equal(first.code, 130, first.stderr);
-    const states = [...Deno.readDirSync(dir.path)];
+    const states = await names(dir.path);
     assert.equal(states.length, 1);
-    const state = JSON.parse(await Deno.readTextFile(`${dir.path}/${states[0]!.name}`));
+    const state = JSON.parse(await Deno.readTextFile(`${dir.path}/${states[0]!}`));
     assert.equal(state.size, 1049552);
     server.onAppend = undefined;
     const before = server.seen.length;
@@ -203,7 +209,7 @@ Deno.test("raftsnap upload: a run killed mid-upload is resumed by the next run (
     assert.ok(!requests.some((r) => r.startsWith("POST")), requests.join("\n"));
     const offset = Number(requests[1]!.split(" ")[2]);
     assert.ok(offset >= 2 * 131072, requests.join("\n"));
-    assert.deepEqual([...Deno.readDirSync(dir.path)], []);
+    assert.deepEqual(await names(dir.path), []);
   } finally {
     server.onAppend = undefined;
     await server.close();
