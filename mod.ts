@@ -53,4 +53,8 @@ export * from "./src/edge/verify_handler.ts";
 export * from "./src/edge/memory_store.ts";
 export * from "./src/edge/r2_store.ts";
 export * from "./src/edge/s3_store.ts";
+export * from "./src/edge/tus/resumable_store.ts";
+export * from "./src/edge/tus/tus_options.ts";
+export * from "./src/edge/tus/tus_session.ts";
+export * from "./src/edge/tus/tus_handler.ts";
 export * from "./src/edge/tus_client.ts";
