@@ -108,17 +108,19 @@ export function startTusTestServer(options: TusTestServerOptions = {}): TusTestS
       return new Response(null, { status: 412, headers: { "tus-version": "1.0.0" } });
     }
     if (options.token !== undefined && owner(request) !== `Bearer ${options.token}`) {
+      // As bearerAuthorizer: 401 without a token, 403 for a wrong one.
       await request.body?.cancel();
-      return json(401, {
+      const none = owner(request) === "";
+      return json(none ? 401 : 403, {
         ok: false,
         error: {
-          code: "unauthorized",
+          code: none ? "unauthorized" : "forbidden",
           layer: null,
           entry: null,
           offset: null,
           expected: null,
           found: null,
-          message: "no or wrong token",
+          message: none ? "no bearer token" : "the bearer token is not accepted here",
           hint: "Send the credentials this endpoint expects.",
         },
       });
