@@ -54,7 +54,7 @@ for (const [where, start] of SERVERS) {
       for (const fixture of fixtures) {
         const bytes = await readFixture(`go-reference/${fixture.file}`);
         const expected = await singleVerdict(server, bytes);
-        const chunk = bytes.length > 100_000 ? "64k" : "300";
+        const chunk = bytes.length > 100_000 ? "64k" : "100";
         const run = await upload([
           "--json",
           "--chunk-size",

@@ -11,6 +11,10 @@ export interface CutProxy {
   cutNext(method: string, bytes: number): void;
   /** How many connections were cut. */
   cuts: number;
+  /** Milliseconds to hold each request (by its first bytes) before passing it on. */
+  delay: number;
+  /** The request lines seen (`METHOD /path`), from the first bytes of each. */
+  seen: string[];
   close(): Promise<void>;
 }
 
@@ -26,6 +30,8 @@ export function startCutProxy(upstream: { hostname: string; port: number }): Cut
       armed = { method, bytes };
     },
     cuts: 0,
+    delay: 0,
+    seen: [],
     async close() {
       listener.close();
       for (const conn of open) closeQuietly(conn);
@@ -54,6 +60,13 @@ export function startCutProxy(upstream: { hostname: string; port: number }): Cut
         const n = await client.read(buffer).catch(() => null);
         if (n === null) break;
         let bytes = buffer.subarray(0, n);
+        const line = /^([A-Z]+) (\S+) HTTP\/1\.1\r\n/.exec(
+          new TextDecoder().decode(bytes.subarray(0, 300)),
+        );
+        if (line) {
+          proxy.seen.push(`${line[1]} ${line[2]}`);
+          if (proxy.delay > 0) await new Promise((resolve) => setTimeout(resolve, proxy.delay));
+        }
         if (counting === undefined && armed) {
           const start = new TextDecoder().decode(bytes.subarray(0, armed.method.length + 1));
           if (start === `${armed.method} `) {

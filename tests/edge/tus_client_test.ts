@@ -93,9 +93,7 @@ for (const [where, start] of SERVERS) {
       for (const [i, fixture] of fixtures.entries()) {
         const bytes = await readFixture(`go-reference/${fixture.file}`);
         const expected = await singleVerdict(server.origin, bytes);
-        // The first request holds the tar header's magic (at 257), which the handler's
-        // "an uncompressed tar" hint needs; every larger fixture takes two or more.
-        const chunkSize = bytes.length > 100_000 ? 64 * 1024 : 300;
+        const chunkSize = bytes.length > 100_000 ? 64 * 1024 : 100;
         const got = await tusVerdict(bytes, server.url, { chunkSize, ...FAST }, i % 2 === 0);
         assert.equal(got.body.ok, expected.body.ok, fixture.file);
         assert.equal(got.body.ok, expected.status === 201, fixture.file);
@@ -109,7 +107,7 @@ for (const [where, start] of SERVERS) {
       }
       assert.ok(bad > 10 && bad < fixtures.length, `${bad} of ${fixtures.length} refused`);
       // Several PATCHes each: the small chunks were used.
-      assert.ok(server.seen.filter((s) => s.startsWith("PATCH")).length > fixtures.length);
+      assert.ok(server.seen.filter((s) => s.startsWith("PATCH")).length > fixtures.length * 3);
     } finally {
       await server.close();
     }
