@@ -408,7 +408,7 @@ export async function uploadSnapshot(
   const requestBody = async (
     from: number,
     length: number,
-  ): Promise<{ body: BodyInit; duplex?: "half" }> => {
+  ): Promise<{ body: BodyInit; duplex?: "half"; length?: number }> => {
     if (isBlob(source)) return { body: source.slice(from, from + length) };
     let sent = from;
     report(sent);
@@ -416,7 +416,7 @@ export async function uploadSnapshot(
       sent += n;
       report(sent);
     });
-    return { body: stream, duplex: "half" };
+    return { body: stream, duplex: "half", length };
   };
 
   const create = async (): Promise<StoredUploadJson | undefined> => {
@@ -430,7 +430,10 @@ export async function uploadSnapshot(
     const init: RequestInit & { duplex?: string } = { headers };
     if (withUpload) {
       headers["content-type"] = OCTETS;
-      Object.assign(init, await requestBody(0, length));
+      const { length: announced, ...body } = await requestBody(0, length);
+      // A stream body goes chunked where the runtime ignores this (Deno); Node sends it.
+      if (announced !== undefined) headers["content-length"] = String(announced);
+      Object.assign(init, body);
     }
     const response = await send("POST", endpoint.href, init);
     if (response.status !== 201 && !(response.ok && offsetOf(response) === total)) {
@@ -474,10 +477,14 @@ export async function uploadSnapshot(
 
   const patch = async (): Promise<StoredUploadJson | undefined> => {
     const length = Math.min(chunkSize, total - offset);
-    const response = await send("PATCH", uploadUrl!, {
-      headers: { ...base, "content-type": OCTETS, "upload-offset": String(offset) },
-      ...await requestBody(offset, length),
-    });
+    const { length: announced, ...body } = await requestBody(offset, length);
+    const headers: Record<string, string> = {
+      ...base,
+      "content-type": OCTETS,
+      "upload-offset": String(offset),
+    };
+    if (announced !== undefined) headers["content-length"] = String(announced);
+    const response = await send("PATCH", uploadUrl!, { headers, ...body });
     if (response.status !== 204 && !response.ok) {
       known = false;
       return await fail(response, `PATCH ${uploadUrl}`);
