@@ -234,7 +234,7 @@ export async function uploadCommand(ctx: Context, args: ParsedArgs): Promise<num
         onProgress: ({ sent, acknowledged, total }) => {
           progress.bytes = sent;
           // Without a terminal: one line per acknowledged request, for a log.
-          if (plain && acknowledged !== lastLine && acknowledged < total) {
+          if (plain && acknowledged !== lastLine && acknowledged > 0 && acknowledged < total) {
             lastLine = acknowledged;
             ctx.err(`upload ${file}: ${mb(acknowledged)} of ${mb(total)} MB stored\n`);
           }

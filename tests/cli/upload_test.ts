@@ -261,3 +261,29 @@ Deno.test("raftsnap upload --help, and upload in raftsnap --help", async () => {
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /missing URL/);
 });
+
+Deno.test("raftsnap upload: a progress bar with --progress, plain lines without a terminal, nothing with -q", async () => {
+  const server = startTusTestServer();
+  server.onAppend = () => new Promise((resolve) => setTimeout(resolve, 250));
+  try {
+    const file = goFixture("one-mib.snap");
+    const args = ["--no-resume", "--chunk-size", "128k", file, server.url];
+    const bar = await upload(["--progress", ...args]);
+    assert.equal(bar.code, 0, bar.stderr);
+    assert.match(
+      bar.stderr,
+      /\r\x1b\[K.*one-mib\.snap  \[=*>? *\] +\d+%  [\d.]+ \/ 1\.0 MB  [\d.]+ MB\/s/,
+    );
+    assert.ok(!bar.stderr.includes("MB stored"));
+    const plain = await upload(args);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.ok(!plain.stderr.includes("\x1b"));
+    assert.match(plain.stderr, /one-mib\.snap: 0\.1 of 1\.0 MB stored\n/);
+    assert.equal(plain.stderr.split("\n").filter((l) => l.endsWith("MB stored")).length, 8);
+    const quiet = await upload(["-q", ...args]);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(quiet.stderr + quiet.stdout, "");
+  } finally {
+    await server.close();
+  }
+});
