@@ -7,7 +7,7 @@
 
 import { serveEdge } from "../../src/deno/edge_server.ts";
 import { RESUMABLE_DIR } from "../../src/deno/fs_store.ts";
-import { assert, readFixture } from "../_helpers.ts";
+import { assert, goManifest, readFixture } from "../_helpers.ts";
 import { NODE, tusJsClient } from "../_tus_js_client.ts";
 import {
   assertSameVerdict,
@@ -403,6 +403,28 @@ Deno.test("serveEdge: expired uploads are swept from the folder, and the per-tok
     await third.body?.cancel();
     const other = await tusCreate(send, server.url, 10, { authorization: "Bearer other" });
     assert.equal(other.response.status, 201);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serveEdge: every go-reference fixture through tus over a folder gets the single-request verdict", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "raftsnap-tus-" });
+  const server = await serveEdge({ dir, port: 0 });
+  try {
+    const send = (request: Request) => fetch(request);
+    const keys: string[] = [];
+    const manifest = await goManifest();
+    for (const fixture of manifest.fixtures) {
+      const bytes = await readFixture(`go-reference/${fixture.file}`);
+      const single = await singleVerdict(bytes);
+      const outcome = await tusSend(send, server.url, bytes, () => 64 * 1024 - 1);
+      await assertSameVerdict(send, outcome, single);
+      if (single.status === 201) keys.push(single.body.key as string);
+      assert.deepEqual(await stagedFiles(dir), [], fixture.file);
+    }
+    assert.deepEqual(await snapshotsIn(dir), [...new Set(keys)].sort());
   } finally {
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
