@@ -57,3 +57,4 @@ export * from "./src/edge/tus/resumable_store.ts";
 export * from "./src/edge/tus/tus_options.ts";
 export * from "./src/edge/tus/tus_session.ts";
 export * from "./src/edge/tus/tus_handler.ts";
+export * from "./src/edge/tus_client.ts";

@@ -99,7 +99,7 @@ export const denoRuntime: Runtime = {
   stat: (path) =>
     fs(async () => {
       const info = await Deno.stat(path);
-      return { isDirectory: info.isDirectory, size: info.size };
+      return { isDirectory: info.isDirectory, size: info.size, mtime: info.mtime?.getTime() };
     }),
   async exists(path) {
     try {
@@ -113,7 +113,15 @@ export const denoRuntime: Runtime = {
   readFile: (path) => fs(() => Deno.readFile(path)),
   readTextFile: (path) => fs(() => Deno.readTextFile(path)),
   writeFile: (path, bytes) => fs(() => Deno.writeFile(path, bytes)),
-  openRead: (path) => fs(() => openFileStream(path)),
+  openRead: (path, offset) => fs(() => openFileStream(path, { offset })),
+  realPath: (path) => fs(() => Deno.realPath(path)),
+  env(name) {
+    try {
+      return Deno.env.get(name);
+    } catch {
+      return undefined; // no --allow-env for it
+    }
+  },
   openWrite: (path) => fs(async () => (await Deno.open(path, { write: true })).writable),
   rename: (from, to) => fs(() => Deno.rename(from, to)),
   mkdirAll: (path) => fs(() => Deno.mkdir(path, { recursive: true })),

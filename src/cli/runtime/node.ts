@@ -118,7 +118,7 @@ export const nodeRuntime: Runtime = {
   stat: (path) =>
     fs(async () => {
       const info = await fsp.stat(path);
-      return { isDirectory: info.isDirectory(), size: info.size };
+      return { isDirectory: info.isDirectory(), size: info.size, mtime: info.mtimeMs };
     }),
   async exists(path) {
     try {
@@ -132,7 +132,7 @@ export const nodeRuntime: Runtime = {
   readFile: (path) => fs(async () => new Uint8Array(await fsp.readFile(path))),
   readTextFile: (path) => fs(() => fsp.readFile(path, "utf8")),
   writeFile: (path, bytes) => fs(() => fsp.writeFile(path, bytes)),
-  openRead: (path) =>
+  openRead: (path, offset) =>
     fs(async () => {
       const file = await fsp.open(path, "r");
       // A folder opens; reading it fails: say so now, as Deno does.
@@ -142,9 +142,11 @@ export const nodeRuntime: Runtime = {
           code: "EISDIR",
         });
       }
-      const stream = createReadStream("", { fd: file, highWaterMark: CHUNK });
+      const stream = createReadStream("", { fd: file, highWaterMark: CHUNK, start: offset ?? 0 });
       return Readable.toWeb(stream) as ReadableStream<Uint8Array>;
     }),
+  realPath: (path) => fs(() => fsp.realpath(path)),
+  env: (name) => process.env[name],
   openWrite: (path) =>
     fs(async () => {
       const file = await fsp.open(path, constants.O_WRONLY);

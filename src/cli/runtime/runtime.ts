@@ -56,6 +56,8 @@ export interface FileInfo {
   isDirectory: boolean;
   /** Its size in bytes. */
   size: number;
+  /** When it was last modified, in milliseconds since the epoch, where the system says. */
+  mtime?: number;
 }
 
 /** The signals the CLI stops on. */
@@ -94,8 +96,15 @@ export interface Runtime {
   readTextFile(path: string): Promise<string>;
   /** Writes a whole file. */
   writeFile(path: string, bytes: Uint8Array): Promise<void>;
-  /** A file as a stream, read 256 KiB at a time; closed when the stream ends. */
-  openRead(path: string): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * A file as a stream, read 256 KiB at a time from `offset` (0 by default); closed when
+   * the stream ends or is cancelled.
+   */
+  openRead(path: string, offset?: number): Promise<ReadableStream<Uint8Array>>;
+  /** The absolute path, with symbolic links resolved. */
+  realPath(path: string): Promise<string>;
+  /** An environment variable; `undefined` when unset or not readable (no permission). */
+  env(name: string): string | undefined;
   /** An existing file, open for writing from its start. */
   openWrite(path: string): Promise<WritableStream<Uint8Array>>;
   /** Renames, replacing the target. */
