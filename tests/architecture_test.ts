@@ -17,10 +17,11 @@ const MAY_IMPORT: Record<string, string[]> = {
   archive: ["base", "format", "sha256"],
   inspect: ["base", "format", "sha256", "archive"],
   edge: ["base", "format", "sha256", "archive"],
-  mod: ["base", "format", "sha256", "archive", "inspect", "edge"],
-  workers: ["base", "format", "sha256", "archive", "inspect", "edge", "mod"],
-  deno: ["base", "format", "sha256", "archive", "inspect", "edge", "mod"],
-  cli: ["base", "format", "sha256", "archive", "inspect", "edge", "mod", "deno", "config"],
+  watch: ["base", "format", "sha256", "archive", "inspect", "edge"],
+  mod: ["base", "format", "sha256", "archive", "inspect", "edge", "watch"],
+  workers: ["base", "format", "sha256", "archive", "inspect", "edge", "watch", "mod"],
+  deno: ["base", "format", "sha256", "archive", "inspect", "edge", "watch", "mod"],
+  cli: ["base", "format", "sha256", "archive", "inspect", "edge", "watch", "mod", "deno", "config"],
 };
 
 /** The layer of a file, by its path from the repository root. */
