@@ -61,3 +61,4 @@ export * from "./src/watch/retention.ts";
 export * from "./src/watch/alerts.ts";
 export * from "./src/watch/duration.ts";
 export * from "./src/watch/watch_once.ts";
+export * from "./src/watch/metrics.ts";

@@ -26,3 +26,4 @@ export * from "./retention.ts";
 export * from "./alerts.ts";
 export * from "./duration.ts";
 export * from "./watch_once.ts";
+export * from "./metrics.ts";

@@ -280,13 +280,42 @@ function placeholder(object: SourceObject): CatalogRecord {
   return { ...object, ok: false, code: "read-error", verifiedAt: 0, cluster: "" };
 }
 
-async function applyRetention(
+/**
+ * Carries out (or, without `apply`, only reports) a retention plan ({@linkcode planRetention})
+ * over the given records: each deletion is claimed through the catalog first (so two
+ * watchers never delete the same object twice), then deleted from the source, then removed
+ * from the catalog, and logged; bad backups are only reported, or moved to `moveBadTo`
+ * when it is given. {@linkcode watchOnce} calls it after verifying; a Worker's cron can too.
+ *
+ * @example A dry run
+ * ```ts
+ * import { applyRetention, MemoryCatalog } from "@raftsnap/raftsnap/watch";
+ *
+ * const day = 86_400_000;
+ * const record = (key: string, modified: number) =>
+ *   ({ key, size: 1, etag: key, modified, ok: true, verifiedAt: modified, cluster: "c" });
+ * const source = { async *list() {}, open: () => Promise.resolve(undefined), delete: () => Promise.resolve() };
+ * const lines: string[] = [];
+ * const report = await applyRetention(source, new MemoryCatalog(), [record("c/1.snap", 0), record("c/2.snap", day)],
+ *   { keepLast: 1 }, () => 2 * day, (line) => lines.push(line));
+ * if (report.applied || report.deleted.join() !== "c/1.snap" || !lines[0]?.startsWith("would delete")) throw new Error("bad");
+ * ```
+ *
+ * @param source Where the backups are.
+ * @param catalog The catalog (its `claim`, when it has one, guards each deletion).
+ * @param records The records retention chooses among (those present in the source).
+ * @param options The rules, `apply`, `moveBadTo`, the owner and claim time.
+ * @param now The clock.
+ * @param log Receives a line per action.
+ * @returns What was (or would be) done.
+ */
+export async function applyRetention(
   source: SnapshotSource,
   catalog: Catalog,
   records: CatalogRecord[],
   options: WatchRetention,
-  now: () => number,
-  log: (line: string) => void,
+  now: () => number = Date.now,
+  log: (line: string) => void = () => {},
 ): Promise<RetentionReport> {
   const plan = planRetention(records, {
     keepLast: options.keepLast,
