@@ -1,12 +1,15 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { readArchive, type ReadOptions } from "../archive/read_archive.ts";
+import { readArchive } from "../archive/read_archive.ts";
+import type { ReadOptions } from "../archive/verify.ts";
 import { SnapshotError } from "../errors.ts";
 import type { SnapshotMeta } from "../format/meta.ts";
 import { DETECT_BYTES, detectProduct } from "../inspect/_detect_product.ts";
 import type { CatalogRecord } from "./catalog.ts";
 import { clusterOf } from "./cluster.ts";
+
+export type { ReadOptions } from "../archive/verify.ts";
 import type { SnapshotSource, SourceObject } from "./source.ts";
 
 /** Options of {@linkcode verifyObject}. */

@@ -1,7 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import type { ReadOptions } from "../archive/read_archive.ts";
+import type { ReadOptions } from "../archive/verify.ts";
 import { type AlertMessage, alertsBetween, alertStateOf } from "./alerts.ts";
 import type { Catalog, CatalogRecord } from "./catalog.ts";
 import { type ClusterStatus, clusterStatus } from "./cluster.ts";
