@@ -19,6 +19,7 @@ Deno.test("the CLI tests pass against the npm package's raftsnap on Node", async
         "tests/cli/pipe_test.ts",
         "tests/cli/upload_test.ts",
         "tests/cli/upload_serve_test.ts",
+        "tests/cli/watch_test.ts",
       ],
       cwd: new URL("../../", import.meta.url),
       env: { NO_COLOR: "1", RAFTSNAP_CLI_NODE_BIN: `${pkg}/bin/raftsnap.mjs` },
