@@ -458,6 +458,11 @@ export async function uploadSnapshot(
   /** Asks the server where the upload stands. */
   const head = async (): Promise<StoredUploadJson | undefined> => {
     const response = await send("HEAD", uploadUrl!, { headers: base });
+    if (response.status === 410) {
+      // Ended without being stored (its refusal's answer was lost, say): GET tells why.
+      const answer = await send("GET", uploadUrl!, { headers: base });
+      return await fail(answer.ok ? response : answer, `GET ${uploadUrl}`);
+    }
     if (!response.ok) return await fail(response, `HEAD ${uploadUrl}`);
     const serverOffset = offsetOf(response);
     const length = response.headers.get("upload-length");

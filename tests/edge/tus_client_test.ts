@@ -292,3 +292,26 @@ for (const [where, start] of SERVERS) {
     }
   });
 }
+
+Deno.test("uploadSnapshot() learns a refusal whose answer was lost (HEAD 410, then GET)", async () => {
+  const server = startTusTestServer();
+  try {
+    const bytes = await readFixture("go-reference/bad-state-bitflip.snap");
+    server.dropFinalAnswer = true;
+    const error = await uploadSnapshot(new Blob([bytes]), server.url, { chunkSize: 200, ...FAST })
+      .then(() => undefined, (e) => e);
+    assert.ok(error instanceof UploadFailedError, String(error));
+    assert.equal(error.kind, "bad-snapshot");
+    assert.equal(error.status, 410);
+    assert.equal(error.error?.code, "hash-mismatch");
+    assert.deepEqual(server.seen.map((r) => r.split(" ")[0]), [
+      "POST",
+      "PATCH",
+      "PATCH",
+      "HEAD",
+      "GET",
+    ]);
+  } finally {
+    await server.close();
+  }
+});
