@@ -204,10 +204,17 @@ export async function uploadCommand(ctx: Context, args: ParsedArgs): Promise<num
       uploadUrl: at,
       created: new Date().toISOString(),
     };
-    await withIo(`cannot write the state file ${statePath}`, async () => {
-      await rt.mkdirAll(dir!);
-      await rt.writeFile(statePath!, new TextEncoder().encode(JSON.stringify(state) + "\n"));
-    });
+    try {
+      await withIo(`cannot write the state file ${statePath}`, async () => {
+        await rt.mkdirAll(dir!);
+        await rt.writeFile(statePath!, new TextEncoder().encode(JSON.stringify(state) + "\n"));
+      });
+    } catch (error) {
+      // The upload goes on; only a later run cannot resume it.
+      if (!(error instanceof IoError)) throw error;
+      ctx.err(`raftsnap: upload ${file}: ${error.message} (a later run starts over)\n`);
+      statePath = undefined;
+    }
   };
 
   const progress = progressFor(ctx, args, `upload ${file}`, info.size);
@@ -300,7 +307,7 @@ async function failed(
   }
   if (error instanceof Error && /NotCapable|PermissionDenied/.test(error.name)) {
     ctx.err(
-      `raftsnap: upload ${file}: ${error.message} (run Deno with --allow-net; see the docs)\n`,
+      `raftsnap: upload ${file}: ${error.message} (upload needs --allow-net)\n`,
     );
     return EXIT.io;
   }
