@@ -297,8 +297,10 @@ async function failed(
     }
     const what = bad
       ? `refused as a bad snapshot: ${error.error!.message} [${error.error!.code}]`
+      : error.kind === "source"
+      ? `${error.message} (did the file change while it was sent?)`
       : `${error.message}${
-        error.error?.hint && !bad ? `; ${error.error.hint}` : ""
+        error.error?.hint ? `; ${error.error.hint}` : ""
       } (not the archive's fault)`;
     ctx.err(`raftsnap: upload ${file}: ${what}\n`);
     if (bad && error.error?.hint) ctx.err(`  ${error.error.hint}\n`);
