@@ -1,7 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 
 /**
- * The raftsnap command line: `raftsnap verify|inspect|decode|diff|kv|redact|unpack|pack|checksum|upload ...`.
+ * The raftsnap command line: `raftsnap verify|inspect|decode|diff|kv|redact|unpack|pack|checksum|upload|watch ...`.
  *
  * Run it from a checkout with `deno task raftsnap ...`, install it as a `raftsnap`
  * command with `deno install -g --allow-read --allow-write -n raftsnap
@@ -35,7 +35,8 @@ import { redactCommand, redactSpec } from "./redact.ts";
 import { unpackCommand, unpackSpec } from "./unpack.ts";
 import { uploadCommand, uploadSpec } from "./upload.ts";
 import { verifyCommand, verifySpec } from "./verify.ts";
-import { type Runtime, useRuntime } from "./runtime/runtime.ts";
+import { watchCommand, watchSpec } from "./watch.ts";
+import { CLOSED_PIPE_EXIT, type Runtime, stdoutClosed, useRuntime } from "./runtime/runtime.ts";
 
 export type * from "./runtime/runtime.ts";
 
@@ -52,6 +53,7 @@ const COMMANDS: [CommandSpec, Command][] = [
   [packSpec, packCommand],
   [checksumSpec, checksumCommand],
   [uploadSpec, uploadCommand],
+  [watchSpec, watchCommand],
 ];
 
 /** The version, from deno.json. */
@@ -78,7 +80,7 @@ ${EXIT_CODES_HELP}
 }
 
 const GLOBAL_USAGE =
-  "usage: raftsnap verify|inspect|decode|diff|kv|redact|unpack|pack|checksum|upload [flags] ARGS...\n" +
+  "usage: raftsnap verify|inspect|decode|diff|kv|redact|unpack|pack|checksum|upload|watch [flags] ARGS...\n" +
   "Run 'raftsnap --help' for the commands.\n";
 
 /**
@@ -100,7 +102,13 @@ export async function main(argv: readonly string[], runtime: Runtime): Promise<n
     })
   );
   try {
-    return await run(ctx, argv);
+    const code = await run(ctx, argv);
+    // The reader of standard output went away (`| head`): stop as Unix tools do, quietly
+    // (runtimeContext drops what would go to standard error after it), with 128+SIGPIPE.
+    return stdoutClosed() ? CLOSED_PIPE_EXIT : code;
+  } catch (error) {
+    if (stdoutClosed()) return CLOSED_PIPE_EXIT;
+    throw error;
   } finally {
     for (const remove of removers) remove();
   }

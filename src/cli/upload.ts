@@ -224,7 +224,7 @@ export async function uploadCommand(ctx: Context, args: ParsedArgs): Promise<num
   try {
     if (uploadUrl !== undefined && plain) ctx.err(`upload ${file}: resuming ${uploadUrl}\n`);
     stored = await uploadSnapshot(
-      { size: info.size, read: (offset) => rt.openRead(file, offset) },
+      { size: info.size, read: (offset) => rt.openRead(file, { offset }) },
       endpoint,
       {
         token,
