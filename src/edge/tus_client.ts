@@ -204,6 +204,9 @@ function take(
 ): ReadableStream<Uint8Array> {
   const reader = stream.getReader();
   let left = length;
+  // Cancelled by the request (its connection went away): a read that then ends or fails
+  // says nothing about the source.
+  let cancelled = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (left === 0) {
@@ -215,10 +218,11 @@ function take(
       try {
         read = await reader.read();
       } catch (error) {
-        failed(error);
+        if (!cancelled) failed(error);
         throw error;
       }
       const { done, value } = read;
+      if (done && cancelled) return;
       if (done) {
         const error = new Error(`the source ended ${left} bytes before the size it announced`);
         failed(error);
@@ -230,7 +234,10 @@ function take(
       counted(chunk.length);
       controller.enqueue(chunk);
     },
-    cancel: (reason) => reader.cancel(reason),
+    cancel(reason) {
+      cancelled = true;
+      return reader.cancel(reason);
+    },
   }, { highWaterMark: 0 });
 }
 
