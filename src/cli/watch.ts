@@ -238,6 +238,7 @@ export async function watchCommand(ctx: Context, args: ParsedArgs): Promise<numb
         concurrency: int("concurrency"),
         retention,
         log: (line) => ctx.err(`raftsnap watch: ${line}\n`),
+        deliverAlerts: str("webhook") ? (alerts) => sendAlerts(str("webhook")!, alerts) : undefined,
         signal: ctx.signal,
       });
     } catch (error) {
@@ -258,7 +259,6 @@ export async function watchCommand(ctx: Context, args: ParsedArgs): Promise<numb
       await runtime().writeFile(temp, new TextEncoder().encode(statusHtml(report)));
       await runtime().rename(temp, path);
     }
-    if (str("webhook")) await sendAlerts(ctx, str("webhook")!, report.alerts);
     return report.ok ? EXIT.ok : EXIT.bad;
   };
 
@@ -277,14 +277,17 @@ export async function watchCommand(ctx: Context, args: ParsedArgs): Promise<numb
   }
 }
 
-async function sendAlerts(ctx: Context, url: string, alerts: AlertMessage[]): Promise<void> {
+/** Posts each alert; rejects after trying them all if any failed (they are sent again next pass). */
+async function sendAlerts(url: string, alerts: AlertMessage[]): Promise<void> {
+  const failed: string[] = [];
   for (const alert of alerts) {
     try {
       await postAlert(url, alert, { signal: AbortSignal.timeout(30_000) });
     } catch (error) {
-      ctx.err(`raftsnap watch: alert not delivered (${(error as Error).message}): ${alert.text}\n`);
+      failed.push(`${alert.event} ${alert.subject}: ${(error as Error).message}`);
     }
   }
+  if (failed.length > 0) throw new Error(`the webhook refused ${failed.join("; ")}`);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -40,6 +40,12 @@ export interface WatchOptions
   prefix?: string;
   /** Retention; none without it. */
   retention?: WatchRetention;
+  /**
+   * Delivers the alerts of the pass (to a webhook, say) before the alert state is kept: if
+   * it rejects, the state is not kept, so the next pass alerts again (at least once rather
+   * than at most once).
+   */
+  deliverAlerts?: (alerts: AlertMessage[]) => Promise<void>;
   /** Receives a line for each action (verified, deleted, would delete, moved). */
   log?: (line: string) => void;
   /** The clock. @default {Date.now} */
@@ -259,7 +265,20 @@ export async function watchOnce(
   const current = alertStateOf(clusters, present());
   const previous = (await catalog.loadAlerts?.()) ?? {};
   const alerts = alertsBetween(previous, current);
-  await catalog.saveAlerts?.(current);
+  let delivered = true;
+  if (alerts.length > 0 && options.deliverAlerts) {
+    try {
+      await options.deliverAlerts(alerts);
+    } catch (error) {
+      delivered = false;
+      log(
+        `alerts not delivered, sent again next pass: ${
+          error instanceof Error ? error.message : error
+        }`,
+      );
+    }
+  }
+  if (delivered) await catalog.saveAlerts?.(current);
   await catalog.flush?.();
   const objects = [...entries.values()].sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
   return {
