@@ -4,8 +4,10 @@
 
 import {
   type AlertMessage,
+  type CatalogStorage,
   FileCatalogStorage,
   FolderSource,
+  formatDuration,
   JsonCatalog,
   metricsText,
   parseDuration,
@@ -126,7 +128,7 @@ export const watchSpec: CommandSpec = {
   ],
 };
 
-function openSource(path: string): SnapshotSource & { catalogStorage(key?: string): unknown } {
+function openSource(path: string): SnapshotSource & { catalogStorage(): CatalogStorage } {
   if (path.startsWith("s3://")) return S3Source.fromEnv(path, runtime().env());
   return new FolderSource(path, runtime());
 }
@@ -137,8 +139,8 @@ function summary(report: WatchReport): string {
     const name = c.cluster || "(top level)";
     const newest = c.newest
       ? `newest good ${c.newest.key} (Index ${c.newest.meta?.index ?? "?"}), ${
-        Math.round((c.ageMs ?? 0) / 3_600_000)
-      }h old`
+        formatDuration(c.ageMs ?? 0)
+      } old`
       : "no good backup";
     lines.push(`${name}: ${c.good}/${c.backups} good, ${newest}`);
     for (const w of c.warnings) lines.push(`  warning (${w.code}): ${w.message}`);
@@ -222,7 +224,7 @@ export async function watchCommand(ctx: Context, args: ParsedArgs): Promise<numb
     const catalogFile = str("catalog");
     const storage = catalogFile
       ? new FileCatalogStorage(catalogFile, runtime())
-      : source.catalogStorage() as FileCatalogStorage;
+      : source.catalogStorage();
     const catalog = new JsonCatalog(storage);
     counters.passes++;
     let report: WatchReport;
