@@ -401,7 +401,10 @@ Deno.test("raftsnap pack --parallel writes several gzip members holding the same
     verifySnapshot(bytes, { checksum: true }),
     verifySnapshot(await Deno.readFile(`${dir.path}/s.snap`)),
   ]);
-  assert.ok(p.gzipMembers >= 3, `${p.gzipMembers} members`);
+  if (Deno.env.get("RAFTSNAP_CLI_NODE_BIN")) {
+    // Node has no module Workers: one member, as --help says.
+    assert.equal(p.gzipMembers, 1);
+  } else assert.ok(p.gzipMembers >= 3, `${p.gzipMembers} members`);
   assert.equal(s.gzipMembers, 1);
   assert.equal(jsonLines(parallel.stdout)[0]!.checksum, p.checksum);
   assert.equal(p.stateSha256, hex(new Uint8Array(await crypto.subtle.digest("SHA-256", state))));
