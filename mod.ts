@@ -53,6 +53,8 @@ export * from "./src/edge/verify_handler.ts";
 export * from "./src/edge/memory_store.ts";
 export * from "./src/edge/r2_store.ts";
 export * from "./src/edge/s3_store.ts";
+export * from "./src/edge/r2_source.ts";
+export * from "./src/edge/d1_catalog.ts";
 export * from "./src/watch/source.ts";
 export * from "./src/watch/catalog.ts";
 export * from "./src/watch/verify_object.ts";
