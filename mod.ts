@@ -64,3 +64,7 @@ export * from "./src/watch/alerts.ts";
 export * from "./src/watch/duration.ts";
 export * from "./src/watch/watch_once.ts";
 export * from "./src/watch/metrics.ts";
+export * from "./src/watch/json_catalog.ts";
+export * from "./src/watch/folder_source.ts";
+export * from "./src/edge/s3_source.ts";
+export * from "./src/watch/status_html.ts";

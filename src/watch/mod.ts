@@ -27,3 +27,6 @@ export * from "./alerts.ts";
 export * from "./duration.ts";
 export * from "./watch_once.ts";
 export * from "./metrics.ts";
+export * from "./json_catalog.ts";
+export * from "./folder_source.ts";
+export * from "./status_html.ts";

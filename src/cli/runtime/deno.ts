@@ -76,7 +76,7 @@ export const denoRuntime: Runtime = {
   stat: (path) =>
     fs(async () => {
       const info = await Deno.stat(path);
-      return { isDirectory: info.isDirectory, size: info.size };
+      return { isDirectory: info.isDirectory, size: info.size, mtime: info.mtime?.getTime() };
     }),
   async exists(path) {
     try {
@@ -93,6 +93,36 @@ export const denoRuntime: Runtime = {
   openRead: (path) => fs(() => openFileStream(path)),
   openWrite: (path) => fs(async () => (await Deno.open(path, { write: true })).writable),
   rename: (from, to) => fs(() => Deno.rename(from, to)),
+  async *readDir(path) {
+    try {
+      for await (const entry of Deno.readDir(path)) {
+        yield { name: entry.name, isFile: entry.isFile, isDirectory: entry.isDirectory };
+      }
+    } catch (error) {
+      throw fsError(error);
+    }
+  },
+  createNew: (path, bytes) =>
+    fs(async () => {
+      try {
+        await Deno.writeFile(path, bytes, { createNew: true });
+        return true;
+      } catch (error) {
+        if (error instanceof Deno.errors.AlreadyExists) return false;
+        throw error;
+      }
+    }),
+  serve(options, handler) {
+    const server = Deno.serve({
+      port: options.port,
+      hostname: options.hostname ?? "127.0.0.1",
+      onListen: () => {},
+    }, handler);
+    return Promise.resolve({
+      port: server.addr.port,
+      close: () => server.shutdown(),
+    });
+  },
   mkdirAll: (path) => fs(() => Deno.mkdir(path, { recursive: true })),
   remove: (path, options) => fs(() => Deno.remove(path, options)),
   makeTempFile: (options) => fs(() => Deno.makeTempFile(options)),

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { Readable, Writable } from "node:stream";
 import { isatty } from "node:tty";
+import { createServer } from "node:http";
 import process from "node:process";
 import { createNodeCryptoSha256 } from "../../deno/node_crypto_sha256.ts";
 import { FS_REASONS, FsError, type FsErrorKind, type Runtime } from "./runtime.ts";
@@ -80,7 +81,7 @@ export const nodeRuntime: Runtime = {
   stat: (path) =>
     fs(async () => {
       const info = await fsp.stat(path);
-      return { isDirectory: info.isDirectory(), size: info.size };
+      return { isDirectory: info.isDirectory(), size: info.size, mtime: info.mtimeMs };
     }),
   async exists(path) {
     try {
@@ -127,6 +128,56 @@ export const nodeRuntime: Runtime = {
       });
     }),
   rename: (from, to) => fs(() => fsp.rename(from, to)),
+  async *readDir(path) {
+    let dir;
+    try {
+      dir = await fsp.opendir(path);
+    } catch (error) {
+      throw fsError(error);
+    }
+    for await (const entry of dir) {
+      yield { name: entry.name, isFile: entry.isFile(), isDirectory: entry.isDirectory() };
+    }
+  },
+  createNew: (path, bytes) =>
+    fs(async () => {
+      try {
+        await fsp.writeFile(path, bytes, { flag: "wx" });
+        return true;
+      } catch (error) {
+        if ((error as { code?: string }).code === "EEXIST") return false;
+        throw error;
+      }
+    }),
+  serve(options, handler) {
+    const server = createServer((req, res) => {
+      const url = `http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`;
+      Promise.resolve()
+        .then(() => handler(new Request(url, { method: req.method })))
+        .then(async (response) => {
+          res.writeHead(response.status, Object.fromEntries(response.headers));
+          res.end(new Uint8Array(await response.arrayBuffer()));
+        })
+        .catch(() => {
+          res.writeHead(500);
+          res.end();
+        });
+    });
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port, options.hostname ?? "127.0.0.1", () => {
+        const address = server.address();
+        resolve({
+          port: typeof address === "object" && address ? address.port : options.port,
+          close: () =>
+            new Promise((done) => {
+              server.close(() => done());
+              server.closeAllConnections();
+            }),
+        });
+      });
+    });
+  },
   mkdirAll: (path) => fs(async () => void await fsp.mkdir(path, { recursive: true })),
   remove: (path, options) => fs(() => fsp.rm(path, { recursive: options?.recursive ?? false })),
   makeTempFile: ({ dir, prefix, suffix }) =>

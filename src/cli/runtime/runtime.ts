@@ -56,6 +56,16 @@ export interface FileInfo {
   isDirectory: boolean;
   /** Its size in bytes. */
   size: number;
+  /** When it was last modified (ms since the epoch), where the system says. */
+  mtime?: number;
+}
+
+/** An HTTP server the runtime started (`raftsnap watch --metrics-port`). */
+export interface HttpServer {
+  /** The port it listens on (the one chosen, for port 0). */
+  readonly port: number;
+  /** Stops it. */
+  close(): Promise<void>;
 }
 
 /** The signals the CLI stops on. */
@@ -100,6 +110,15 @@ export interface Runtime {
   openWrite(path: string): Promise<WritableStream<Uint8Array>>;
   /** Renames, replacing the target. */
   rename(from: string, to: string): Promise<void>;
+  /** A folder's entries. */
+  readDir(path: string): AsyncIterable<{ name: string; isFile: boolean; isDirectory: boolean }>;
+  /** Creates a file with `bytes` only if none is there; `false` when one is. */
+  createNew(path: string, bytes: Uint8Array): Promise<boolean>;
+  /** Serves HTTP on `hostname:port` (port 0: any free port). */
+  serve(
+    options: { port: number; hostname?: string },
+    handler: (request: Request) => Response | Promise<Response>,
+  ): Promise<HttpServer>;
   /** `mkdir -p`. */
   mkdirAll(path: string): Promise<void>;
   /** Removes a file, or a folder with all it holds when `recursive`. */
