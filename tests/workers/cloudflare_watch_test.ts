@@ -128,6 +128,34 @@ async function plant(sealer: Sealer): Promise<Planted[]> {
   return planted;
 }
 
+/**
+ * `promtool check metrics` (Debian's prometheus package, which .ci/run installs) on the
+ * text; without promtool, a failure in CI and a warning elsewhere.
+ */
+async function promtool(metrics: string): Promise<void> {
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command("promtool", {
+      args: ["check", "metrics"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound && Deno.env.get("CI") !== "true") {
+      console.warn("promtool is not installed: the metrics are not checked with it");
+      return;
+    }
+    throw error;
+  }
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(metrics));
+  await writer.close();
+  const { code, stdout, stderr } = await child.output();
+  const said = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  assert.equal(code, 0, `promtool check metrics:\n${said}\n${metrics}`);
+}
+
 /** The file of an object's bytes in Miniflare's persisted R2 (to change them behind R2's back). */
 function blobOf(persist: string, bucket: string, key: string): string {
   const dir = `${persist}/miniflare-R2BucketObject`;
@@ -335,6 +363,7 @@ Deno.test({
         }
         assert.match(metrics, /^raftsnap_watch_verified_objects_total 200$/m);
         assert.match(metrics, /^raftsnap_watch_queue_pending 0$/m);
+        await promtool(metrics);
       });
 
       await t.step(
@@ -447,7 +476,9 @@ Deno.test({
           const report = await status();
           assert.equal(report.ok, false);
           assert.deepEqual(report.queue.deadLetters.map((d: { key: string }) => d.key), [key]);
-          assert.match((await get("/metrics")).text, /^raftsnap_watch_dead_letters 1$/m);
+          const metrics = (await get("/metrics")).text;
+          assert.match(metrics, /^raftsnap_watch_dead_letters 1$/m);
+          await promtool(metrics);
 
           await Deno.writeFile(path, whole);
           await queue.send({ key });
