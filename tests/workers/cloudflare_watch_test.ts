@@ -224,7 +224,8 @@ Deno.test({
     await Deno.mkdir(`${root}/dist/lib`, { recursive: true });
     await Deno.copyFile(new URL(config.main, EXAMPLE), main);
     await Deno.copyFile(await libraryBundle(), `${root}/dist/lib/raftsnap.mjs`);
-    const mf = new Miniflare({
+    const posted: { event: string; key?: string; cluster: string; text: string }[] = [];
+    const options = {
       modulesRoot: root,
       modules: [
         { type: "ESModule", path: main },
@@ -251,14 +252,23 @@ Deno.test({
         STATUS_TOKEN: TOKEN,
         SEAL_KEY: manifest.seal_key_hex,
         SEALED,
+        WEBHOOK_URL: "https://hooks.example.test/raftsnap",
+      } as Record<string, string>,
+      // The Worker's own fetches: the webhook.
+      async outboundService(request: Request) {
+        assert.equal(request.url, "https://hooks.example.test/raftsnap");
+        posted.push(await request.json());
+        return new Response("ok");
       },
-    });
-    const db = (await mf.getD1Database(d1.binding)) as unknown as LocalD1;
-    const bucket = (await mf.getR2Bucket(r2.binding)) as unknown as LocalBucket;
+    };
+    const mf = new Miniflare(options);
+    let db = (await mf.getD1Database(d1.binding)) as unknown as LocalD1;
+    let bucket = (await mf.getR2Bucket(r2.binding)) as unknown as LocalBucket;
     // The Fetcher's scheduled() (Miniflare's types miss it under Deno).
-    const worker = (await mf.getWorker()) as unknown as {
+    type Scheduler = {
       scheduled(options: { scheduledTime: Date; cron: string }): Promise<{ outcome: string }>;
     };
+    let worker = (await mf.getWorker()) as unknown as Scheduler;
     const queue = await mf.getQueueProducer(producer.binding);
     const get = async (path: string, token: string | undefined = TOKEN) => {
       const response = await mf.dispatchFetch(`http://worker${path}`, {
@@ -389,6 +399,17 @@ Deno.test({
           );
           const listed = (await bucket.list()).objects.length;
           assert.equal(listed, planted.size + 1);
+          // Alerts: the first sweep saw no records; this one posts one for each bad backup
+          // (and each cluster with no good one), the next posts nothing: once per change.
+          const bad = [...held.values()].filter((r) => !r.ok).map((r) => r.key).sort();
+          assert.deepEqual(
+            posted.filter((a) => a.event === "backup-failed").map((a) => a.key).sort(),
+            bad,
+          );
+          assert.ok(posted.every((a) => a.text.length > 0));
+          posted.length = 0;
+          await sweep(Date.now());
+          assert.deepEqual(posted, []);
         },
       );
 
@@ -418,6 +439,14 @@ Deno.test({
           planted.set(rotten, bytes);
           const held = await expectVerdicts(planted);
           assert.equal(held.get(rotten)!.ok, false);
+          // The next sweep alerts about it (and about nothing else that was bad before).
+          posted.length = 0;
+          await sweep(Date.now());
+          assert.equal((await status()).lastSweep.queued, 0);
+          assert.deepEqual(
+            posted.filter((a) => a.event === "backup-failed").map((a) => a.key),
+            [rotten],
+          );
         },
       );
 
@@ -485,6 +514,41 @@ Deno.test({
           assert.ok(await eventually(async () => (await dead()) === null, 30_000), "recovered");
           assert.ok((await records()).get(key)!.verifiedAt > before.verifiedAt);
           await expectVerdicts(planted);
+        },
+      );
+
+      await t.step(
+        "with APPLY_RETENTION, the plan's backups are deleted, the newest good of each cluster kept",
+        async () => {
+          await mf.setOptions({
+            ...options,
+            bindings: { ...options.bindings, APPLY_RETENTION: "true" },
+          });
+          db = (await mf.getD1Database(d1.binding)) as unknown as LocalD1;
+          bucket = (await mf.getR2Bucket(r2.binding)) as unknown as LocalBucket;
+          worker = (await mf.getWorker()) as unknown as Scheduler;
+          const held = await records();
+          const plan = planRetention(held.values(), { keepLast: Number(config.vars.KEEP_LAST) });
+          const doomed = new Set(plan.delete.map((r) => r.key));
+          assert.ok(doomed.size > 0);
+          await sweep(Date.now());
+          const report = await status();
+          assert.equal(report.retention.applied, true);
+          assert.deepEqual([...report.retention.deleted].sort(), [...doomed].sort());
+          const left = new Set((await bucket.list()).objects.map((o) => o.key));
+          const kept = await records();
+          for (const key of planted.keys()) {
+            assert.equal(left.has(key), !doomed.has(key), key);
+            assert.equal(kept.has(key), !doomed.has(key), key);
+          }
+          for (const cluster of report.clusters as { cluster: string }[]) {
+            const newest = [...held.values()].filter((r) => r.cluster === cluster.cluster && r.ok)
+              .sort((a, b) => b.modified - a.modified)[0];
+            if (newest) assert.ok(left.has(newest.key), `${cluster.cluster}: ${newest.key} kept`);
+          }
+          const claims = await db.prepare("SELECT COUNT(*) AS n FROM raftsnap_claims")
+            .first<{ n: number }>();
+          assert.equal(claims!.n, doomed.size, "each deletion claimed first");
         },
       );
     } finally {

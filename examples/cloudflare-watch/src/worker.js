@@ -224,9 +224,15 @@ async function alert(env, catalog, records, now) {
   const current = alertStateOf(clusters, records);
   const previous = (await catalog.loadAlerts()) ?? {};
   const alerts = alertsBetween(previous, current);
-  for (const message of alerts) {
-    console.log(`alert: ${message.text}`);
-    if (env.WEBHOOK_URL) await postAlert(env.WEBHOOK_URL, message);
+  try {
+    for (const message of alerts) {
+      console.log(`alert: ${message.text}`);
+      if (env.WEBHOOK_URL) await postAlert(env.WEBHOOK_URL, message);
+    }
+  } catch (error) {
+    // The state is kept only once every alert went out: the next sweep sends them again.
+    console.error(`cannot post an alert: ${error instanceof Error ? error.message : error}`);
+    return;
   }
   await catalog.saveAlerts(current);
 }
