@@ -388,6 +388,8 @@ Deno.test({
           const report = await status();
           assert.equal(report.lastSweep.queued, 0);
           assert.equal(report.lastSweep.vanished, 1);
+          assert.equal(report.totals.missing, 1);
+          assert.equal(report.ok, false);
           // Retention: the library's plan over the same records, keeping the last 14 per
           // cluster; a dry run, so every object is still there.
           const plan = planRetention(held.values(), { keepLast: Number(config.vars.KEEP_LAST) });

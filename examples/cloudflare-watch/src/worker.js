@@ -370,13 +370,14 @@ async function status(env, now) {
       // The last sweep's times; the records are those of every verification since.
       startedAt: lastSweep?.startedAt ?? now,
       finishedAt: lastSweep?.finishedAt ?? now,
-      ok: ok === records.length && dead.results.length === 0 &&
+      ok: ok === records.length && dead.results.length === 0 && !lastSweep?.vanished &&
         clusters.every((c) => !c.warnings.some((w) => w.code === "stale" || w.code === "no-good")),
       totals: {
         objects: records.length,
         ok,
         bad: records.length - ok,
-        missing: 0,
+        // Catalogued backups the last sweep found gone (their records are forgotten).
+        missing: lastSweep?.vanished ?? 0,
         verified: 0,
         bytesVerified: 0,
       },
