@@ -1,7 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 
 /**
- * The raftsnap command line: `raftsnap verify|inspect|decode|diff|kv|redact|unpack|pack|checksum ...`.
+ * The raftsnap command line: `raftsnap verify|inspect|decode|diff|kv|redact|unpack|pack|checksum|watch ...`.
  *
  * Run it from a checkout with `deno task raftsnap ...`, install it as a `raftsnap`
  * command with `deno install -g --allow-read --allow-write -n raftsnap
@@ -33,6 +33,7 @@ import { packCommand, packSpec } from "./pack.ts";
 import { redactCommand, redactSpec } from "./redact.ts";
 import { unpackCommand, unpackSpec } from "./unpack.ts";
 import { verifyCommand, verifySpec } from "./verify.ts";
+import { watchCommand, watchSpec } from "./watch.ts";
 import { type Runtime, useRuntime } from "./runtime/runtime.ts";
 
 export type * from "./runtime/runtime.ts";
@@ -49,6 +50,7 @@ const COMMANDS: [CommandSpec, Command][] = [
   [unpackSpec, unpackCommand],
   [packSpec, packCommand],
   [checksumSpec, checksumCommand],
+  [watchSpec, watchCommand],
 ];
 
 /** The version, from deno.json. */
@@ -75,7 +77,7 @@ ${EXIT_CODES_HELP}
 }
 
 const GLOBAL_USAGE =
-  "usage: raftsnap verify|inspect|decode|diff|kv|redact|unpack|pack|checksum [flags] ARGS...\n" +
+  "usage: raftsnap verify|inspect|decode|diff|kv|redact|unpack|pack|checksum|watch [flags] ARGS...\n" +
   "Run 'raftsnap --help' for the commands.\n";
 
 /**

@@ -7,19 +7,24 @@ import type { ListOptions, SnapshotSource, SourceObject } from "../watch/source.
 import { S3Error, type S3StoreOptions } from "./s3_store.ts";
 
 /** Options of {@linkcode S3Source}: the connection settings `S3Store` takes. */
-export type S3SourceOptions = Pick<
-  S3StoreOptions,
-  | "endpoint"
-  | "bucket"
-  | "accessKeyId"
-  | "secretAccessKey"
-  | "sessionToken"
-  | "region"
-  | "pathStyle"
-  | "prefix"
-  | "requestTimeout"
-  | "fetch"
->;
+export type S3SourceOptions =
+  & {
+    /** Keys per ListObjectsV2 page (S3's most is 1,000). @default {1000} */
+    pageSize?: number;
+  }
+  & Pick<
+    S3StoreOptions,
+    | "endpoint"
+    | "bucket"
+    | "accessKeyId"
+    | "secretAccessKey"
+    | "sessionToken"
+    | "region"
+    | "pathStyle"
+    | "prefix"
+    | "requestTimeout"
+    | "fetch"
+  >;
 
 function xmlField(xml: string, name: string): string | undefined {
   return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
@@ -64,6 +69,7 @@ export class S3Source implements SnapshotSource {
   readonly #client: AwsClient;
   readonly #fetch: typeof fetch;
   readonly #timeout: number;
+  readonly #pageSize: number;
 
   /**
    * A source on a bucket.
@@ -94,6 +100,7 @@ export class S3Source implements SnapshotSource {
     });
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#timeout = options.requestTimeout ?? 60_000;
+    this.#pageSize = options.pageSize ?? 1000;
   }
 
   /**
@@ -166,7 +173,7 @@ export class S3Source implements SnapshotSource {
         "list-type": "2",
         prefix: this.prefix + (options.prefix ?? ""),
       });
-      query.set("max-keys", "1000");
+      query.set("max-keys", String(this.#pageSize));
       if (token) query.set("continuation-token", token);
       const response = await this.#send("ListObjectsV2", `?${query}`, { method: "GET" }, {
         signal: options.signal,

@@ -93,6 +93,7 @@ export const denoRuntime: Runtime = {
   openRead: (path) => fs(() => openFileStream(path)),
   openWrite: (path) => fs(async () => (await Deno.open(path, { write: true })).writable),
   rename: (from, to) => fs(() => Deno.rename(from, to)),
+  env: () => Deno.env.toObject(),
   async *readDir(path) {
     try {
       for await (const entry of Deno.readDir(path)) {

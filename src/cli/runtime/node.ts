@@ -128,6 +128,7 @@ export const nodeRuntime: Runtime = {
       });
     }),
   rename: (from, to) => fs(() => fsp.rename(from, to)),
+  env: () => ({ ...process.env }),
   async *readDir(path) {
     let dir;
     try {

@@ -110,6 +110,8 @@ export interface Runtime {
   openWrite(path: string): Promise<WritableStream<Uint8Array>>;
   /** Renames, replacing the target. */
   rename(from: string, to: string): Promise<void>;
+  /** The environment variables (S3 settings), as a plain object. */
+  env(): Record<string, string | undefined>;
   /** A folder's entries. */
   readDir(path: string): AsyncIterable<{ name: string; isFile: boolean; isDirectory: boolean }>;
   /** Creates a file with `bytes` only if none is there; `false` when one is. */
