@@ -33,7 +33,7 @@ export const denoFolderFileSystem: FolderFileSystem = {
     const info = await Deno.stat(path);
     return { size: info.size, mtime: info.mtime?.getTime(), isDirectory: info.isDirectory };
   },
-  openRead: (path) => openFileStream(path),
+  openRead: (path, options) => openFileStream(path, options),
   readTextFile: (path) => Deno.readTextFile(path),
   writeFile: (path, bytes) => Deno.writeFile(path, bytes),
   async createNew(path, bytes) {

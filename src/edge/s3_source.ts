@@ -265,7 +265,7 @@ export class S3Source implements SnapshotSource {
           body: text,
         }, { ok: (s) => (s >= 200 && s < 300) || s === 412 || s === 409 });
         await response.body?.cancel();
-        return response.status < 300;
+        return response.status < 300 && (response.headers.get("etag") ?? true);
       },
     };
   }

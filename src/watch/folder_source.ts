@@ -15,8 +15,8 @@ export interface FolderFileSystem {
   readDir(path: string): AsyncIterable<{ name: string; isFile: boolean; isDirectory: boolean }>;
   /** A file's size, modification time (ms) and kind. */
   stat(path: string): Promise<{ size: number; mtime?: number; isDirectory: boolean }>;
-  /** A file as a stream. */
-  openRead(path: string): Promise<ReadableStream<Uint8Array>>;
+  /** A file as a stream, read `chunkSize` bytes at a time. */
+  openRead(path: string, options?: { chunkSize?: number }): Promise<ReadableStream<Uint8Array>>;
   /** A file's text. */
   readTextFile(path: string): Promise<string>;
   /** Writes a whole file. */
@@ -106,7 +106,8 @@ export class FolderSource implements SnapshotSource {
   /** The file as a stream; `undefined` when it is gone. */
   async open(key: string): Promise<ReadableStream<Uint8Array> | undefined> {
     try {
-      return await this.#fs.openRead(join(this.name, key));
+      // 64 KiB reads: a fresh buffer per read, so a bigger one costs small files memory churn.
+      return await this.#fs.openRead(join(this.name, key), { chunkSize: 65536 });
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -204,7 +205,7 @@ export class FileCatalogStorage implements CatalogStorage {
   }
 
   /** Writes if still at `version`, under the lock. */
-  async write(text: string, version: string | undefined): Promise<boolean> {
+  async write(text: string, version: string | undefined): Promise<string | false> {
     const lock = `${this.path}.lock`;
     const slash = this.path.lastIndexOf("/");
     if (slash > 0) await this.#fs.mkdirAll(this.path.slice(0, slash));
@@ -223,7 +224,7 @@ export class FileCatalogStorage implements CatalogStorage {
       const temp = `${this.path}.${token}.tmp`;
       await this.#fs.writeFile(temp, new TextEncoder().encode(`${next}\n${text}`));
       await this.#fs.rename(temp, this.path);
-      return true;
+      return next;
     } finally {
       await this.#fs.remove(lock).catch(() => {});
     }

@@ -14,9 +14,10 @@ export interface CatalogStorage {
   /**
    * Writes the document only if it is still at `version` (`undefined`: only if there is none).
    *
-   * @returns `false` when another writer got there first (nothing was written).
+   * @returns `false` when another writer got there first (nothing was written); otherwise
+   * the new version, or `true` when it is not known.
    */
-  write(text: string, version: string | undefined): Promise<boolean>;
+  write(text: string, version: string | undefined): Promise<boolean | string>;
 }
 
 /** The document a {@linkcode JsonCatalog} keeps. */
@@ -74,7 +75,7 @@ const EMPTY = (): CatalogDocument => ({
  *   write(text, version) {
  *     if (stored?.version !== version) return Promise.resolve(false);
  *     stored = { text, version: String(Number(version ?? 0) + 1) };
- *     return Promise.resolve(true);
+ *     return Promise.resolve(stored.version);
  *   },
  * };
  * const one = new JsonCatalog(storage);
@@ -92,6 +93,8 @@ export class JsonCatalog implements Catalog {
   readonly #keepRemoved: number;
   readonly #now: () => number;
   #doc: CatalogDocument | undefined;
+  /** The stored version `#doc` was read at or written as. */
+  #version: string | undefined;
   #puts = new Map<string, CatalogRecord>();
   #removes = new Map<string, number>();
   #alerts: AlertState | undefined;
@@ -111,13 +114,22 @@ export class JsonCatalog implements Catalog {
   }
 
   async #loaded(): Promise<CatalogDocument> {
-    if (!this.#doc) this.#doc = (await this.#read()).doc;
+    if (!this.#doc) {
+      const { doc, version } = await this.#read();
+      this.#doc = doc;
+      this.#version = version;
+    }
     return this.#doc;
   }
 
   async #read(): Promise<{ doc: CatalogDocument; version: string | undefined }> {
     const stored = await this.#storage.read();
     if (!stored) return { doc: EMPTY(), version: undefined };
+    // Unchanged since this catalog last read or wrote it: no need to parse it again (its
+    // copy may hold changes of a write that lost; applying them again changes nothing).
+    if (this.#doc && stored.version === this.#version) {
+      return { doc: this.#doc, version: stored.version };
+    }
     let doc: CatalogDocument;
     try {
       doc = JSON.parse(stored.text);
@@ -167,7 +179,10 @@ export class JsonCatalog implements Catalog {
         };
         this.#apply(doc, pending);
         const result = change(doc);
-        if (await this.#storage.write(JSON.stringify(doc), version)) {
+        // Until written, `doc` (perhaps this catalog's own copy, changed) is not what is stored.
+        this.#version = undefined;
+        const written = await this.#storage.write(JSON.stringify(doc), version);
+        if (written !== false) {
           for (const [key, record] of pending.puts) {
             if (this.#puts.get(key) === record) this.#puts.delete(key);
           }
@@ -176,6 +191,7 @@ export class JsonCatalog implements Catalog {
           }
           if (this.#alerts === pending.alerts) this.#alerts = undefined;
           this.#doc = doc;
+          this.#version = typeof written === "string" ? written : undefined;
           return result;
         }
         if (attempt >= 100) throw new Error("the watch catalog keeps changing: gave up writing");

@@ -16,6 +16,7 @@ Deno.test("the CLI tests pass against the npm package's raftsnap on Node", async
         "tests/cli/cli_test.ts",
         "tests/cli/inspect_test.ts",
         "tests/cli/beyond_test.ts",
+        "tests/cli/watch_test.ts",
       ],
       cwd: new URL("../../", import.meta.url),
       env: { NO_COLOR: "1", RAFTSNAP_CLI_NODE_BIN: `${pkg}/bin/raftsnap.mjs` },

@@ -17,10 +17,18 @@ async function folderOf(files: Record<string, string>): Promise<string> {
   return dir;
 }
 
+/**
+ * The npm package's command to run with Node instead, when set (tests/cli/cli_node_test.ts
+ * runs these tests again that way).
+ */
+const NODE_BIN = Deno.env.get("RAFTSNAP_CLI_NODE_BIN");
+
 /** Runs the CLI with the permissions `watch` needs (network for metrics and webhooks). */
 function spawn(args: string[]) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", "deno.json", "src/cli/main.ts", "watch", ...args],
+  return new Deno.Command(NODE_BIN ? "node" : Deno.execPath(), {
+    args: NODE_BIN
+      ? [NODE_BIN, "watch", ...args]
+      : ["run", "-A", "--config", "deno.json", "src/cli/main.ts", "watch", ...args],
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",

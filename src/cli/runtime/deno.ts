@@ -90,7 +90,7 @@ export const denoRuntime: Runtime = {
   readFile: (path) => fs(() => Deno.readFile(path)),
   readTextFile: (path) => fs(() => Deno.readTextFile(path)),
   writeFile: (path, bytes) => fs(() => Deno.writeFile(path, bytes)),
-  openRead: (path) => fs(() => openFileStream(path)),
+  openRead: (path, options) => fs(() => openFileStream(path, options)),
   openWrite: (path) => fs(async () => (await Deno.open(path, { write: true })).writable),
   rename: (from, to) => fs(() => Deno.rename(from, to)),
   env: () => Deno.env.toObject(),

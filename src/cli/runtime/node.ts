@@ -95,7 +95,7 @@ export const nodeRuntime: Runtime = {
   readFile: (path) => fs(async () => new Uint8Array(await fsp.readFile(path))),
   readTextFile: (path) => fs(() => fsp.readFile(path, "utf8")),
   writeFile: (path, bytes) => fs(() => fsp.writeFile(path, bytes)),
-  openRead: (path) =>
+  openRead: (path, options) =>
     fs(async () => {
       const file = await fsp.open(path, "r");
       // A folder opens; reading it fails: say so now, as Deno does.
@@ -105,7 +105,10 @@ export const nodeRuntime: Runtime = {
           code: "EISDIR",
         });
       }
-      const stream = createReadStream("", { fd: file, highWaterMark: CHUNK });
+      const stream = createReadStream("", {
+        fd: file,
+        highWaterMark: options?.chunkSize ?? CHUNK,
+      });
       return Readable.toWeb(stream) as ReadableStream<Uint8Array>;
     }),
   openWrite: (path) =>

@@ -104,8 +104,11 @@ export interface Runtime {
   readTextFile(path: string): Promise<string>;
   /** Writes a whole file. */
   writeFile(path: string, bytes: Uint8Array): Promise<void>;
-  /** A file as a stream, read 256 KiB at a time; closed when the stream ends. */
-  openRead(path: string): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * A file as a stream, read 256 KiB at a time (or `chunkSize`); closed when the stream
+   * ends.
+   */
+  openRead(path: string, options?: { chunkSize?: number }): Promise<ReadableStream<Uint8Array>>;
   /** An existing file, open for writing from its start. */
   openWrite(path: string): Promise<WritableStream<Uint8Array>>;
   /** Renames, replacing the target. */

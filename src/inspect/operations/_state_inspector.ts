@@ -1,15 +1,15 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { SnapshotError } from "../errors.ts";
-import { decodeMsgpack } from "./_msgpack.ts";
-import { readMapString } from "./_msgpack_field.ts";
-import { ProtoError } from "./_protobuf.ts";
-import type { FramedRecord } from "./_state_framer.ts";
-import { StateRecords } from "./_state_records.ts";
-import { readStorageEntry } from "./_storage_entry.ts";
-import { recordTypeName } from "./_type_names.ts";
-import type { InspectResult, KeyPrefixStats, Product, RecordTypeStats } from "./inspect_result.ts";
+import { SnapshotError } from "../../errors.ts";
+import { decodeMsgpack } from "../decoders/_msgpack.ts";
+import { readMapString } from "../decoders/_msgpack_field.ts";
+import { ProtoError } from "../decoders/_protobuf.ts";
+import type { FramedRecord } from "../decoders/_state_framer.ts";
+import { StateRecords } from "../decoders/_state_records.ts";
+import { readStorageEntry } from "../decoders/_storage_entry.ts";
+import { recordTypeName } from "../products/_type_names.ts";
+import type { InspectResult, KeyPrefixStats, Product, RecordTypeStats } from "../inspect_result.ts";
 
 /** What {@linkcode StateInspector} counts by. */
 export interface StateInspectorOptions {

@@ -8,9 +8,9 @@ import {
   type MsgpackValue,
   utf8OrUndefined,
 } from "./_msgpack.ts";
-import { toBase64 } from "../_bytes.ts";
-import { isSecretField, redactionMarker } from "./_redact.ts";
-import { recordTypeName } from "./_type_names.ts";
+import { toBase64 } from "../../_bytes.ts";
+import { isSecretField, redactionMarker } from "../products/_redact.ts";
+import { recordTypeName } from "../products/_type_names.ts";
 
 /**
  * One Consul or Nomad record's value as plain, JSON-ready data, shaped as Go's

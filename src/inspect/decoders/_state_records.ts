@@ -1,14 +1,14 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { concatBytes } from "../_bytes.ts";
-import { type RecordPosition, SnapshotError } from "../errors.ts";
-import { DETECT_BYTES, type Detection, detectProduct } from "./_detect_product.ts";
+import { concatBytes } from "../../_bytes.ts";
+import { type RecordPosition, SnapshotError } from "../../errors.ts";
+import { DETECT_BYTES, type Detection, detectProduct } from "../products/_detect_product.ts";
 import { MsgpackFramer } from "./_msgpack_framer.ts";
 import type { CapturePolicy, FramedRecord, StateFramer } from "./_state_framer.ts";
-import { recordTypeName } from "./_type_names.ts";
+import { recordTypeName } from "../products/_type_names.ts";
 import { VaultFramer } from "./_vault_framer.ts";
-import type { Product } from "./inspect_result.ts";
+import type { Product } from "../inspect_result.ts";
 
 /** What {@linkcode StateRecords} calls back with. */
 export interface StateRecordsHandler {

@@ -1,7 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { byteSize as formatByteSize } from "./_byte_size.ts";
+import { byteSize as formatByteSize } from "../products/_byte_size.ts";
 import { groupDigits, type SnapshotDiff } from "./diff_snapshots.ts";
 
 /** {@linkcode SnapshotDiff} as JSON-ready data: what `raftsnap diff --format json` prints. */

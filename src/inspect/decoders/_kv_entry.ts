@@ -1,7 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { SnapshotError } from "../errors.ts";
+import { SnapshotError } from "../../errors.ts";
 import { decodeMsgpack, MsgpackError } from "./_msgpack.ts";
 import { ProtoError } from "./_protobuf.ts";
 import type { FramedRecord } from "./_state_framer.ts";

@@ -1,11 +1,11 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { toBase64 } from "../_bytes.ts";
+import { toBase64 } from "../../_bytes.ts";
 import { iBytes } from "./_byte_size.ts";
 import { compareGoStrings, goJsonIndent, type GoJsonValue } from "./_go_json.ts";
 import { createdFromId } from "./_snapshot_id.ts";
-import type { InspectResult } from "./inspect_result.ts";
+import type { InspectResult } from "../inspect_result.ts";
 
 /** Options of {@linkcode formatNomadInspect}: the flags of `nomad operator snapshot inspect`. */
 export interface NomadInspectOptions {

@@ -2,7 +2,7 @@
 // This module is browser compatible.
 
 import { ProtoError, protoFields } from "./_protobuf.ts";
-import type { SealEnvelope } from "./inspect_result.ts";
+import type { SealEnvelope } from "../inspect_result.ts";
 
 /**
  * go-kms-wrapping's AWS KMS mechanisms (wrappers/awskms); other wrappers number their

@@ -1,7 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { SnapshotError } from "../errors.ts";
+import { SnapshotError } from "../../errors.ts";
 import { MsgpackFrameError, MsgpackSkipper } from "./_msgpack_skipper.ts";
 import {
   type CapturePolicy,

@@ -1,13 +1,13 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { type ArchiveInput, toByteStream } from "../archive/_input.ts";
-import { type ParseOptions, parseSnapshot } from "../archive/parse.ts";
-import { toBase64 } from "../_bytes.ts";
-import { SnapshotError } from "../errors.ts";
-import { goJsonString } from "./_go_json.ts";
-import { CONSUL_KVS, kvEntry } from "./_kv_entry.ts";
-import { archiveFirst, RecordPuller } from "./_record_pull.ts";
+import { type ArchiveInput, toByteStream } from "../../archive/_input.ts";
+import { type ParseOptions, parseSnapshot } from "../../archive/parse.ts";
+import { toBase64 } from "../../_bytes.ts";
+import { SnapshotError } from "../../errors.ts";
+import { goJsonString } from "../products/_go_json.ts";
+import { CONSUL_KVS, kvEntry } from "../decoders/_kv_entry.ts";
+import { archiveFirst, RecordPuller } from "../decoders/_record_pull.ts";
 
 /** Options of {@linkcode exportKv}. */
 export interface ExportKvOptions extends ParseOptions {

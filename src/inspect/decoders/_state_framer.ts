@@ -1,7 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { concatBytes } from "../_bytes.ts";
+import { concatBytes } from "../../_bytes.ts";
 
 /** One record of `state.bin`, as a framer found it. */
 export interface FramedRecord {

@@ -1,10 +1,10 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { SnapshotError } from "../errors.ts";
+import { SnapshotError } from "../../errors.ts";
 import type { CapturePolicy, FramedRecord } from "./_state_framer.ts";
 import { StateRecords } from "./_state_records.ts";
-import type { Product } from "./inspect_result.ts";
+import type { Product } from "../inspect_result.ts";
 
 /** What {@linkcode RecordPuller} does with each record. */
 export interface RecordPullerOptions<T> {

@@ -1,7 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import type { SnapshotMeta } from "../format/meta.ts";
+import type { SnapshotMeta } from "../../format/meta.ts";
 
 /**
  * The metadata block Consul's and Vault's inspect print first (Vault's formatter is a

@@ -1,11 +1,11 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { encodeMeta, type SnapshotMeta } from "../format/meta.ts";
-import { type DecodedValue, recordValue } from "./_record_value.ts";
-import { recordTypeName } from "./_type_names.ts";
+import { encodeMeta, type SnapshotMeta } from "../../format/meta.ts";
+import { type DecodedValue, recordValue } from "../decoders/_record_value.ts";
+import { recordTypeName } from "../products/_type_names.ts";
 
-export type { DecodedValue } from "./_record_value.ts";
+export type { DecodedValue } from "../decoders/_record_value.ts";
 
 /** Options of {@linkcode formatDecodeLine}. */
 export interface FormatDecodeLineOptions {

@@ -1,10 +1,10 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { decodeMsgpack, MsgpackError, utf8OrUndefined } from "./_msgpack.ts";
-import { protoFields } from "./_protobuf.ts";
-import { isSecretField } from "./_redact.ts";
-import { keyText } from "./_record_value.ts";
+import { decodeMsgpack, MsgpackError, utf8OrUndefined } from "../decoders/_msgpack.ts";
+import { protoFields } from "../decoders/_protobuf.ts";
+import { isSecretField } from "../products/_redact.ts";
+import { keyText } from "../decoders/_record_value.ts";
 
 /**
  * The byte that replaces every byte of a secret: `*`. A redacted string or byte string

@@ -1,7 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import type { Product } from "./inspect_result.ts";
+import type { Product } from "../inspect_result.ts";
 
 /** Bytes of the state's start that {@linkcode detectProduct} needs to decide. */
 export const DETECT_BYTES = 64;

@@ -1,17 +1,17 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import type { SnapshotMeta } from "../format/meta.ts";
+import type { SnapshotMeta } from "../../format/meta.ts";
 import {
   metaToJson,
   resultToJson,
   type SnapshotMetaJson,
   type VerifyResultJson,
-} from "../archive/result_json.ts";
-import { humanBytes } from "./_byte_size.ts";
-import { compareGoStrings } from "./_go_json.ts";
-import { createdFromId } from "./_snapshot_id.ts";
-import type { InspectResult, Product, SealEnvelope } from "./inspect_result.ts";
+} from "../../archive/result_json.ts";
+import { humanBytes } from "../products/_byte_size.ts";
+import { compareGoStrings } from "../products/_go_json.ts";
+import { createdFromId } from "../products/_snapshot_id.ts";
+import type { InspectResult, Product, SealEnvelope } from "../inspect_result.ts";
 
 /** Options of {@linkcode formatInspect}. */
 export interface InspectFormatOptions {

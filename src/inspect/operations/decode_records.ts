@@ -1,19 +1,19 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { type ArchiveInput, toByteStream, withSignal } from "../archive/_input.ts";
-import { toBase64 } from "../_bytes.ts";
-import { SnapshotError } from "../errors.ts";
-import { MAX_MSGPACK_OBJECTS, MsgpackError, MsgpackLimitError } from "./_msgpack.ts";
-import { ProtoError } from "./_protobuf.ts";
-import { type DecodedValue, recordValue } from "./_record_value.ts";
-import { redactionMarker } from "./_redact.ts";
-import type { FramedRecord } from "./_state_framer.ts";
-import { StateRecords, unknownStateError, wholeRecord } from "./_state_records.ts";
-import { readStorageEntry } from "./_storage_entry.ts";
-import type { Product } from "./inspect_result.ts";
+import { type ArchiveInput, toByteStream, withSignal } from "../../archive/_input.ts";
+import { toBase64 } from "../../_bytes.ts";
+import { SnapshotError } from "../../errors.ts";
+import { MAX_MSGPACK_OBJECTS, MsgpackError, MsgpackLimitError } from "../decoders/_msgpack.ts";
+import { ProtoError } from "../decoders/_protobuf.ts";
+import { type DecodedValue, recordValue } from "../decoders/_record_value.ts";
+import { redactionMarker } from "../products/_redact.ts";
+import type { FramedRecord } from "../decoders/_state_framer.ts";
+import { StateRecords, unknownStateError, wholeRecord } from "../decoders/_state_records.ts";
+import { readStorageEntry } from "../decoders/_storage_entry.ts";
+import type { Product } from "../inspect_result.ts";
 
-export type { DecodedValue } from "./_record_value.ts";
+export type { DecodedValue } from "../decoders/_record_value.ts";
 
 /** One record of a `state.bin`, decoded. */
 export interface DecodedRecord {

@@ -1,21 +1,21 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { type ArchiveInput, toByteStream } from "../archive/_input.ts";
-import { type ParseOptions, parseSnapshot } from "../archive/parse.ts";
-import { writeSnapshot } from "../archive/write.ts";
-import { SnapshotError } from "../errors.ts";
-import { MsgpackError, MsgpackLimitError } from "./_msgpack.ts";
-import { ProtoError } from "./_protobuf.ts";
+import { type ArchiveInput, toByteStream } from "../../archive/_input.ts";
+import { type ParseOptions, parseSnapshot } from "../../archive/parse.ts";
+import { writeSnapshot } from "../../archive/write.ts";
+import { SnapshotError } from "../../errors.ts";
+import { MsgpackError, MsgpackLimitError } from "../decoders/_msgpack.ts";
+import { ProtoError } from "../decoders/_protobuf.ts";
 import {
   msgpackSecretRanges,
   type Range,
   REDACTED_BYTE,
   storageEntrySecretRanges,
 } from "./_redact_record.ts";
-import type { FramedRecord } from "./_state_framer.ts";
-import { StateRecords, unknownStateError, wholeRecord } from "./_state_records.ts";
-import type { Product } from "./inspect_result.ts";
+import type { FramedRecord } from "../decoders/_state_framer.ts";
+import { StateRecords, unknownStateError, wholeRecord } from "../decoders/_state_records.ts";
+import type { Product } from "../inspect_result.ts";
 
 /** Options of {@linkcode redactSnapshot}. */
 export interface RedactOptions extends ParseOptions {

@@ -5,7 +5,7 @@ import { byteSize } from "./_byte_size.ts";
 import { compareGoStrings, goJsonIndent, type GoJsonValue } from "./_go_json.ts";
 import { metaJson, metaLines } from "./_meta_lines.ts";
 import { tabwrite } from "./_tabwriter.ts";
-import type { InspectResult } from "./inspect_result.ts";
+import type { InspectResult } from "../inspect_result.ts";
 
 /** Options of {@linkcode formatConsulInspect}: the flags of `consul snapshot inspect`. */
 export interface ConsulInspectOptions {

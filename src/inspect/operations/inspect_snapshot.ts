@@ -1,14 +1,14 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { type ArchiveInput, toByteStream, withSignal } from "../archive/_input.ts";
-import { readArchive, type ReadOptions, type VerifyResult } from "../archive/read_archive.ts";
-import { readMetaJson, type SnapshotMeta } from "../format/meta.ts";
-import { readSealEnvelope } from "./_seal_envelope.ts";
+import { type ArchiveInput, toByteStream, withSignal } from "../../archive/_input.ts";
+import { readArchive, type ReadOptions, type VerifyResult } from "../../archive/read_archive.ts";
+import { readMetaJson, type SnapshotMeta } from "../../format/meta.ts";
+import { readSealEnvelope } from "../decoders/_seal_envelope.ts";
 import { StateInspector, type StateStats } from "./_state_inspector.ts";
-import type { InspectResult, Product } from "./inspect_result.ts";
+import type { InspectResult, Product } from "../inspect_result.ts";
 
-export type * from "./inspect_result.ts";
+export type * from "../inspect_result.ts";
 
 /** Options of {@linkcode inspectSnapshot}. */
 export interface InspectOptions extends ReadOptions {

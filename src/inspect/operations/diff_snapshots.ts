@@ -1,16 +1,16 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
-import { type ArchiveInput, toByteStream } from "../archive/_input.ts";
-import type { VerifyResult } from "../archive/read_archive.ts";
-import { type ParseOptions, parseSnapshot } from "../archive/parse.ts";
-import { bytesEqual } from "../_bytes.ts";
-import { SnapshotError } from "../errors.ts";
-import type { SnapshotMeta } from "../format/meta.ts";
-import { compareKeys, CONSUL_KVS, kvEntry } from "./_kv_entry.ts";
-import { archiveFirst, RecordPuller } from "./_record_pull.ts";
-import { recordTypeName } from "./_type_names.ts";
-import type { Product } from "./inspect_result.ts";
+import { type ArchiveInput, toByteStream } from "../../archive/_input.ts";
+import type { VerifyResult } from "../../archive/read_archive.ts";
+import { type ParseOptions, parseSnapshot } from "../../archive/parse.ts";
+import { bytesEqual } from "../../_bytes.ts";
+import { SnapshotError } from "../../errors.ts";
+import type { SnapshotMeta } from "../../format/meta.ts";
+import { compareKeys, CONSUL_KVS, kvEntry } from "../decoders/_kv_entry.ts";
+import { archiveFirst, RecordPuller } from "../decoders/_record_pull.ts";
+import { recordTypeName } from "../products/_type_names.ts";
+import type { Product } from "../inspect_result.ts";
 
 /** Options of {@linkcode diffSnapshots}. */
 export interface DiffOptions extends ParseOptions {
