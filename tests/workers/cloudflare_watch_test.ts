@@ -256,6 +256,7 @@ Deno.test({
     await Deno.mkdir(`${root}/dist/lib`, { recursive: true });
     await Deno.copyFile(new URL(config.main, EXAMPLE), main);
     await Deno.copyFile(await libraryBundle(), `${root}/dist/lib/raftsnap.mjs`);
+    const workerLog: string[] = [];
     const posted: { event: string; key?: string; cluster: string; text: string }[] = [];
     const options = {
       modulesRoot: root,
@@ -286,6 +287,10 @@ Deno.test({
         SEALED,
         WEBHOOK_URL: "https://hooks.example.test/raftsnap",
       } as Record<string, string>,
+      // The Worker's log, kept to be shown when a step fails (a line per verification).
+      handleStructuredLogs({ level, message }: { level: string; message: string }) {
+        workerLog.push(`${level}: ${message}`);
+      },
       // The Worker's own fetches: the webhook.
       async outboundService(request: Request) {
         assert.equal(request.url, "https://hooks.example.test/raftsnap");
@@ -535,6 +540,7 @@ Deno.test({
           assert.ok(await eventually(async () => (await dead()) !== null, 30_000), "dead-lettered");
           const letter = (await dead())!;
           assert.equal(letter.attempts, (consumer.max_retries ?? 3) + 1);
+          assert.ok(workerLog.some((line) => line.includes(`dead letter: ${key}`)));
           assert.ok(letter.error.length > 0);
           // The verdict is not overwritten by a failed read.
           assert.deepEqual((await records()).get(key), before);
@@ -571,6 +577,10 @@ Deno.test({
           const report = await status();
           assert.equal(report.retention.applied, true);
           assert.deepEqual([...report.retention.deleted].sort(), [...doomed].sort());
+          // Every deletion is logged.
+          for (const key of doomed) {
+            assert.ok(workerLog.some((line) => line.includes(`retention: deleted ${key} `)), key);
+          }
           const left = new Set((await bucket.list()).objects.map((o) => o.key));
           const kept = await records();
           for (const key of planted.keys()) {
@@ -587,6 +597,9 @@ Deno.test({
           assert.equal(claims!.n, doomed.size, "each deletion claimed first");
         },
       );
+    } catch (error) {
+      console.error(`the Worker's last log lines:\n${workerLog.slice(-60).join("\n")}`);
+      throw error;
     } finally {
       await mf.dispose();
       await harness.dispose();
