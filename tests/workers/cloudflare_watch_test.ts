@@ -412,6 +412,10 @@ Deno.test({
         }
         assert.match(metrics, /^raftsnap_watch_verified_objects_total 200$/m);
         assert.match(metrics, /^raftsnap_watch_queue_pending 0$/m);
+        const page = await get("/");
+        assert.equal(page.status, 200);
+        for (const cluster of CLUSTERS) assert.ok(page.text.includes(cluster), cluster);
+        assert.ok(!page.text.includes("<script"));
         await promtool(metrics);
       });
 

@@ -11,7 +11,8 @@
 //   queue, so a new snapshot is verified on arrival. A read that fails is retried; a
 //   message that keeps failing goes to the dead-letter queue, whose consumer (this Worker
 //   too) records it for the status.
-// - fetch: GET /status (JSON) and GET /metrics (Prometheus text), behind STATUS_TOKEN.
+// - fetch: GET / (a status page), /status (JSON) and /metrics (Prometheus text), behind
+//   STATUS_TOKEN.
 //
 // The library is the bundle `deno task build` writes (dist/lib/raftsnap.mjs); wrangler
 // bundles it into the Worker.
@@ -28,6 +29,7 @@ import {
   parseDuration,
   postAlert,
   R2Source,
+  statusHtml,
   verifyObject,
 } from "../../../dist/lib/raftsnap.mjs";
 
@@ -448,6 +450,11 @@ export default {
     if (allowed !== true) return allowed;
     const { pathname } = new URL(request.url);
     if (request.method !== "GET") return new Response("use GET\n", { status: 405 });
+    if (pathname === "/") {
+      return new Response(statusHtml((await status(env, Date.now())).report), {
+        headers: { "content-type": "text/html; charset=utf-8" },
+      });
+    }
     if (pathname === "/status") {
       return Response.json((await status(env, Date.now())).report);
     }
@@ -465,6 +472,8 @@ export default {
         headers: { "content-type": "text/plain; version=0.0.4" },
       });
     }
-    return new Response("GET /status or /metrics\n", { status: 404 });
+    return new Response("GET / (a page), /status (JSON) or /metrics (Prometheus)\n", {
+      status: 404,
+    });
   },
 };
