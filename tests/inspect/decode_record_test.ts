@@ -13,9 +13,13 @@ for (const fixture of fixtures) {
   for (const redact of [true, false]) {
     Deno.test(`decodeRecord ${fixture.fixture} (redact ${redact}): each record as decodeRecords gave it`, async () => {
       const state = await stateOf(snapOf(fixture));
-      const records: DecodedRecord[] = await Array.fromAsync(decodeRecords(state, { redact }));
+      const told: string[] = [];
+      const records: DecodedRecord[] = await Array.fromAsync(
+        decodeRecords(state, { redact, onProduct: (product) => told.push(product) }),
+      );
       assert.ok(records.length > 3);
-      const product = fixture.product as "consul" | "nomad" | "vault";
+      assert.deepEqual(told, [fixture.product]); // decodeRecords' onProduct, once
+      const product = fixture.product;
       records.forEach((record, i) => {
         const end = records[i + 1]?.offset ?? state.length;
         const again = decodeRecord(product, state.subarray(record.offset, end), {

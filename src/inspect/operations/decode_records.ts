@@ -58,6 +58,11 @@ export interface DecodeOptions {
   maxRecordBytes?: number;
   /** Stops the decoding; the stream errors with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Called once the product is known (detected from the first bytes, or `product`), before
+   * the first record: what {@linkcode decodeRecord} needs to decode a record again.
+   */
+  onProduct?: (product: Product, reason: string) => void;
 }
 
 /**
@@ -105,6 +110,7 @@ export function decodeRecords(
       if (product === "unknown") {
         throw unknownStateError("decode", reason);
       }
+      options.onProduct?.(product, reason);
     },
     record(product, record) {
       queue.push(decode(product, record, redact, maxRecordBytes));
@@ -187,7 +193,7 @@ export interface DecodeRecordOptions {
  * @throws {SnapshotError} `record-invalid` when the bytes are not exactly one record.
  */
 export function decodeRecord(
-  product: Exclude<Product, "unknown">,
+  product: Product,
   bytes: Uint8Array,
   options: DecodeRecordOptions = {},
 ): DecodedRecord {
