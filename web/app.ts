@@ -31,6 +31,7 @@ import {
 } from "../mod.ts";
 import { h } from "./_dom.ts";
 import { explain } from "./explain.ts";
+import { Explorer } from "./explorer/explorer.ts";
 import { formatBytes, formatCount, formatDuration, formatRate } from "./format.ts";
 import { type Progress, ProgressMeter } from "./progress.ts";
 import { renderInspect } from "./render_inspect.ts";
@@ -75,6 +76,9 @@ const resultSection = $<HTMLElement>("result");
 const verdict = $<HTMLDivElement>("verdict");
 const actions = $<HTMLDivElement>("actions");
 const details = $<HTMLDivElement>("details");
+
+/** What the verified snapshot's state holds, browsable (web/explorer/). */
+const explorer = new Explorer($<HTMLElement>("explorer"));
 
 /** The job in progress (a verification or a download), to cancel. */
 let current: AbortController | undefined;
@@ -184,6 +188,7 @@ async function verify(source: Source) {
   details.replaceChildren();
   resultSection.hidden = true;
   showWork("Verifying", source.name, source.size);
+  explorer.open(source, { sealer, hasher, signal: job.signal });
   const meter = new ProgressMeter(source.size, drawProgress);
   const started = performance.now();
   try {
@@ -309,6 +314,7 @@ async function compare(older: Source, newer: Source) {
   current = job;
   const sealer = await keyedSealer()?.catch(() => undefined);
   showWork("Comparing", `${older.name} and ${newer.name}`, undefined);
+  explorer.close();
   const started = performance.now();
   try {
     const diff = await diffSnapshots(await older.open(job.signal), await newer.open(job.signal), {
