@@ -194,7 +194,7 @@ function valueViews(bytes: Uint8Array): HTMLElement {
     button.addEventListener("click", () => {
       for (const b of buttons) b.setAttribute("aria-pressed", String(b === button));
       shown.textContent = content ?? "";
-      shown.dataset.view = name.toLowerCase();
+      shown.dataset.shown = name.toLowerCase();
     });
     return button;
   });
