@@ -48,6 +48,8 @@ interface Source {
   size: number | undefined;
   /** A fresh stream of its bytes (a download reads the source a second time). */
   open(signal: AbortSignal): Promise<ReadableStream<Uint8Array>>;
+  /** A local file, which the explorer reads while it is verified (a URL: once verified). */
+  local?: boolean;
 }
 
 /** What a check found. */
@@ -188,7 +190,9 @@ async function verify(source: Source) {
   details.replaceChildren();
   resultSection.hidden = true;
   showWork("Verifying", source.name, source.size);
-  explorer.open(source, { sealer, hasher, signal: job.signal });
+  const explore = () => explorer.open(source, { sealer, hasher, signal: job.signal });
+  if (source.local) explore();
+  else explorer.close();
   const meter = new ProgressMeter(source.size, drawProgress);
   const started = performance.now();
   try {
@@ -204,6 +208,7 @@ async function verify(source: Source) {
     );
     const { done } = meter.finish();
     showVerified(source, result, performance.now() - started, done, sealer);
+    if (!source.local) explore();
     details.replaceChildren(renderVerify(result));
     if (inspect) details.append(renderInspect(inspect));
     if (inspectError !== undefined) {
@@ -486,7 +491,12 @@ async function downloadState(source: Source, sealer: Sealer | undefined, result:
 }
 
 function fileSource(file: File): Source {
-  return { name: file.name, size: file.size, open: () => Promise.resolve(file.stream()) };
+  return {
+    name: file.name,
+    size: file.size,
+    open: () => Promise.resolve(file.stream()),
+    local: true,
+  };
 }
 
 function urlSource(text: string): Source | string {

@@ -391,6 +391,35 @@ Deno.test({
 });
 
 Deno.test({
+  name: "explorer: works from a file:// copy of the build, offline (app.js, the classic script)",
+  ...options,
+  async fn() {
+    const { site, browser } = await setup();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    try {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(error.message));
+      await page.goto(`file://${site.dir}/index.html`);
+      await page.waitForSelector("body[data-ready=true]");
+      await context.setOffline(true);
+      await explore(page, productFixture("consul-small.snap"));
+      await page.fill("#explorer-search", "vault/core/lock");
+      await page.locator("[data-testid=search-results] [role=option]").first().click();
+      assert.match(
+        await page.locator("[data-testid=record-title]").innerText(),
+        /vault\/core\/lock/,
+      );
+      await page.locator("[data-testid=reveal-value]").click();
+      assert.ok((await page.locator("[data-testid=value]").innerText()).length > 0);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  },
+});
+
+Deno.test({
   name: "explorer: the browser closes (last test of the file)",
   ...options,
   async fn() {

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { exportKv, type Sealer, type Sha256Factory } from "../../mod.ts";
+import { exportKv, type Sealer, type Sha256Factory, SnapshotError } from "../../mod.ts";
 import { h } from "../_dom.ts";
 import { formatBytes, formatCount, formatDuration } from "../format.ts";
 import { downloadBlob } from "../save.ts";
@@ -158,6 +158,7 @@ export class Explorer {
     const drawSections = () => {
       const product = index.product;
       if (!product) return;
+      exportButton.hidden = product !== "consul";
       for (const section of SECTIONS[product]) {
         const count = section.id === "kv"
           ? index.keys.length
@@ -230,7 +231,11 @@ export class Explorer {
       status.dataset.state = "ready";
       status.dataset.ms = ms.toFixed(0);
       status.textContent = `${PRODUCTS[product]} state: ${formatCount(index.records)} records, ` +
-        `${formatCount(index.keys.length)} ${product === "vault" ? "storage paths" : "KV keys"}, ` +
+        (product === "nomad"
+          ? ""
+          : `${formatCount(index.keys.length)} ${
+            product === "vault" ? "storage paths" : "KV keys"
+          }, `) +
         `${formatBytes(result.stateSize)}, read and verified in ${formatDuration(ms)}. ` +
         "Secrets are hidden until you reveal them, one at a time.";
       note.textContent = product === "vault"
@@ -248,6 +253,12 @@ export class Explorer {
   }
 
   #fail(status: HTMLElement, error: unknown) {
+    // A snapshot that fails to verify: the verdict says why, and there is nothing to browse.
+    const aborted = error instanceof DOMException && error.name === "AbortError";
+    if (aborted || (error instanceof SnapshotError && error.layer !== "state")) {
+      this.close();
+      return;
+    }
     status.dataset.state = "failed";
     status.className = "explorer-status error";
     const message = error instanceof Error ? error.message : String(error);

@@ -66,8 +66,13 @@ export class VirtualList {
       this.setActive(i);
       options.activate(i);
     });
+    // A click focuses the list too: the click picks the row, so focus must not redraw the
+    // rows between the press and the release (the click would then have no target).
+    let pointing = false;
+    this.element.addEventListener("pointerdown", () => pointing = true);
+    this.element.addEventListener("pointerup", () => setTimeout(() => pointing = false));
     this.element.addEventListener("focus", () => {
-      if (this.#active < 0 && options.count() > 0) this.setActive(0);
+      if (!pointing && this.#active < 0 && options.count() > 0) this.setActive(0);
     });
   }
 
