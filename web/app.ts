@@ -190,7 +190,10 @@ async function verify(source: Source) {
   details.replaceChildren();
   resultSection.hidden = true;
   showWork("Verifying", source.name, source.size);
-  const explore = () => explorer.open(source, { sealer, hasher, signal: job.signal });
+  // The explorer verifies what it reads too, hashing on this thread: the worker is the
+  // verdict's.
+  const explore = () =>
+    explorer.open(source, { sealer, hasher: () => hashWasmSha256(), signal: job.signal });
   if (source.local) explore();
   else explorer.close();
   const meter = new ProgressMeter(source.size, drawProgress);
