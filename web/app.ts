@@ -31,6 +31,7 @@ import {
 } from "../mod.ts";
 import { h } from "./_dom.ts";
 import { explain } from "./explain.ts";
+import { renderCompare } from "./explorer/compare.ts";
 import { Explorer } from "./explorer/explorer.ts";
 import { formatBytes, formatCount, formatDuration, formatRate } from "./format.ts";
 import { type Progress, ProgressMeter } from "./progress.ts";
@@ -339,7 +340,10 @@ async function compare(older: Source, newer: Source) {
       h("p", {}, `OLD ${older.name}, NEW ${newer.name}; both verified in full.`),
     );
     actions.replaceChildren();
-    details.replaceChildren(h("pre", { class: "diff", "data-testid": "diff" }, formatDiff(diff)));
+    details.replaceChildren(
+      h("pre", { class: "diff", "data-testid": "diff" }, formatDiff(diff)),
+      renderCompare(diff, older, newer, { sealer, hasher: () => hashWasmSha256() }),
+    );
   } catch (error) {
     if (job.signal.aborted) showCancelled(0, undefined);
     else if (error instanceof SnapshotError) {

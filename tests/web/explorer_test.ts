@@ -11,8 +11,8 @@
 /// <reference lib="dom" />
 
 import type { Browser, Page } from "playwright-core";
-import { writeSnapshot } from "../../mod.ts";
-import { writeSide } from "../../bench/_gen_diff_state.ts";
+import { diffSnapshots, writeSnapshot } from "../../mod.ts";
+import { expected, writeSide } from "../../bench/_gen_diff_state.ts";
 import {
   browserTest,
   checkFile,
@@ -415,6 +415,87 @@ Deno.test({
       assert.deepEqual(errors, []);
     } finally {
       await context.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "explorer: two snapshots compared: counts by prefix, the changed keys, OLD and NEW side by side, masked",
+  ...options,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "raftsnap-compare-" });
+    try {
+      const paths: string[] = [];
+      for (const side of ["old", "new"] as const) {
+        const state = `${dir}/${side}.bin`;
+        const size = await writeSide(state, side, 3000, 64);
+        const path = `${dir}/${side}.snap`;
+        const file = await Deno.open(path, { write: true, create: true });
+        await writeSnapshot(
+          { id: `2-${side}-1`, index: side === "old" ? 10 : 20, term: 2, size },
+          (await Deno.open(state)).readable,
+        ).pipeTo(file.writable);
+        paths.push(path);
+      }
+      const want = expected(3000);
+      const page = await freshPage();
+      await page.setInputFiles("#file", paths);
+      await page.locator("[data-testid=compare]").waitFor({ timeout: 60_000 });
+      const counts = await page.locator("[data-testid=compare-counts]").innerText();
+      assert.match(
+        counts,
+        new RegExp(`^${want.added} keys added, ${want.removed} removed, ${want.changed} changed`),
+      );
+      const diff = await diffSnapshots(
+        await Deno.readFile(paths[0]!),
+        await Deno.readFile(paths[1]!),
+        { maxKeys: 200 },
+      );
+      const rows = await page.locator("[data-testid=diff-prefixes] tbody tr").allInnerTexts();
+      assert.deepEqual(
+        rows.map((r) => r.split("\t")),
+        diff.keys!.prefixes.map((
+          p,
+        ) => [p.name, String(p.added), String(p.removed), String(p.changed)]),
+      );
+      // The first changed key, in both.
+      const first = diff.keys!.list.findIndex((k) => k.change === "changed");
+      const key = diff.keys!.list[first]!.key;
+      const list = page.locator("[data-testid=diff-keys]");
+      await list.focus();
+      for (let i = 0; i < first; i++) await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("Enter");
+      const old = page.locator("[data-testid=compare-old] [data-testid=record-json]");
+      const neu = page.locator("[data-testid=compare-new] [data-testid=record-json]");
+      await old.waitFor({ timeout: 60_000 });
+      await neu.waitFor();
+      const openOld = (await decode(paths[0]!, false)).map((l) => JSON.parse(l) as Line);
+      const openNew = (await decode(paths[1]!, false)).map((l) => JSON.parse(l) as Line);
+      const valueOf = (lines: Line[]) =>
+        lines.find((l) => l.Data.Key === key)!.Data.Value as string;
+      const html = await page.content();
+      assert.ok(
+        !html.includes(valueOf(openOld)) && !html.includes(valueOf(openNew)),
+        "a value before its reveal",
+      );
+      assert.equal(JSON.parse(await old.innerText()).Key, key);
+      await old.locator("[data-testid=reveal]").click();
+      await neu.locator("[data-testid=reveal]").click();
+      assert.equal(
+        await old.locator("[data-testid=revealed]").innerText(),
+        JSON.stringify(valueOf(openOld)),
+      );
+      assert.equal(
+        await neu.locator("[data-testid=revealed]").innerText(),
+        JSON.stringify(valueOf(openNew)),
+      );
+      assert.notEqual(valueOf(openOld), valueOf(openNew));
+      await page.locator("[data-testid=compare]").screenshot({
+        path: `${ARTIFACTS}/explorer-compare.png`,
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });
