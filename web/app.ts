@@ -33,6 +33,7 @@ import { h } from "./_dom.ts";
 import { explain } from "./explain.ts";
 import { renderCompare } from "./explorer/compare.ts";
 import { Explorer } from "./explorer/explorer.ts";
+import { renderTimeline, type TimelinePoint } from "./explorer/timeline.ts";
 import { formatBytes, formatCount, formatDuration, formatRate } from "./format.ts";
 import { type Progress, ProgressMeter } from "./progress.ts";
 import { renderInspect } from "./render_inspect.ts";
@@ -359,6 +360,47 @@ async function compare(older: Source, newer: Source) {
   }
 }
 
+/**
+ * Inspects several snapshots of one cluster, one after the other, and charts what their
+ * states hold by raft Index (web/explorer/timeline.ts).
+ */
+async function timeline(sources: Source[]) {
+  current?.abort();
+  explorer.close();
+  const job = new AbortController();
+  current = job;
+  const sealer = await keyedSealer()?.catch(() => undefined);
+  const points: TimelinePoint[] = [];
+  try {
+    for (const [i, source] of sources.entries()) {
+      showWork(`Inspecting ${i + 1} of ${sources.length}:`, source.name, source.size);
+      const meter = new ProgressMeter(source.size, drawProgress);
+      const result = await inspectSnapshot(
+        (await source.open(job.signal)).pipeThrough(meter.counter()),
+        { sealer, hasher, signal: job.signal },
+      );
+      meter.finish();
+      points.push({ name: source.name, index: Number(result.verify!.meta.index), result });
+    }
+    showVerdict(
+      "ok",
+      "timeline",
+      h("h2", {}, `✓ ${sources.length} snapshots verified`),
+      h("p", {}, "Each was verified in full; their states are charted below by raft Index."),
+    );
+    actions.replaceChildren();
+    details.replaceChildren(renderTimeline(points));
+  } catch (error) {
+    if (job.signal.aborted) showCancelled(0, undefined);
+    else if (error instanceof SnapshotError) {
+      showFailed(sources[points.length]!, error, 0);
+    } else showBroken(sources[points.length]?.name ?? "a snapshot", error);
+  } finally {
+    if (current === job) current = undefined;
+    work.hidden = true;
+  }
+}
+
 async function downloadRedacted(source: Source, sealer: Sealer | undefined) {
   const name = source.name.replace(/\.snap$/, "") + "-redacted.snap";
   await saveFromArchive(source, name, "application/gzip", {
@@ -535,6 +577,11 @@ function urlSource(text: string): Source | string {
 }
 
 function pickFile(files: FileList | null | undefined) {
+  // Three or more: a timeline of what they hold.
+  if (files && files.length > 2) {
+    timeline(Array.from(files, fileSource));
+    return;
+  }
   // Two files dropped or picked together are compared, the first as OLD.
   if (files && files.length === 2) {
     compare(fileSource(files[0]!), fileSource(files[1]!));

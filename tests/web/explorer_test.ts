@@ -11,7 +11,8 @@
 /// <reference lib="dom" />
 
 import type { Browser, Page } from "playwright-core";
-import { diffSnapshots, writeSnapshot } from "../../mod.ts";
+import { diffSnapshots, inspectSnapshot, writeSnapshot } from "../../mod.ts";
+import { formatBytes } from "../../web/format.ts";
 import { expected, writeSide } from "../../bench/_gen_diff_state.ts";
 import {
   browserTest,
@@ -493,6 +494,52 @@ Deno.test({
       assert.notEqual(valueOf(openOld), valueOf(openNew));
       await page.locator("[data-testid=compare]").screenshot({
         path: `${ARTIFACTS}/explorer-compare.png`,
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "explorer: three snapshots give a timeline by raft Index (inline SVG), its numbers inspect's",
+  ...options,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "raftsnap-timeline-" });
+    try {
+      const paths: string[] = [];
+      for (const [i, keys] of [3000, 1000, 2000].entries()) {
+        const state = `${dir}/${i}.bin`;
+        const size = await writeSide(state, "old", keys, 32);
+        const path = `${dir}/${i}.snap`;
+        const file = await Deno.open(path, { write: true, create: true });
+        await writeSnapshot(
+          { id: `2-${keys}-1`, index: keys, term: 2, size },
+          (await Deno.open(state)).readable,
+        )
+          .pipeTo(file.writable);
+        paths.push(path);
+      }
+      const page = await freshPage();
+      await page.setInputFiles("#file", paths);
+      await page.locator("[data-testid=timeline]").waitFor({ timeout: 60_000 });
+      for (const id of ["timeline-bytes", "timeline-records", "timeline-prefixes"]) {
+        assert.equal(await page.locator(`[data-testid=${id}]`).getAttribute("role"), "img");
+      }
+      // KVS bytes by index, in index order: inspect's numbers for each file.
+      const kvs = page.locator('[data-testid=timeline-bytes] polyline[data-series="KVS"]');
+      assert.equal((await kvs.getAttribute("points"))!.split(" ").length, 3);
+      const records = await page.locator("[data-testid=timeline-records] ~ details tbody tr")
+        .filter({ hasText: "KVS" }).locator("th, td").allTextContents();
+      assert.deepEqual(records, ["KVS", "1,000", "2,000", "3,000"]);
+      const inspected = await inspectSnapshot(await Deno.readFile(paths[1]!));
+      const bytes = await page.locator("[data-testid=timeline-bytes] ~ details tbody tr")
+        .filter({ hasText: "KVS" }).locator("th, td").allTextContents();
+      const kvsBytes = inspected.types.find((t) => t.name === "KVS")!.bytes;
+      assert.equal(bytes[1], formatBytes(kvsBytes));
+      await page.locator("[data-testid=timeline]").screenshot({
+        path: `${ARTIFACTS}/explorer-timeline.png`,
       });
     } finally {
       await Deno.remove(dir, { recursive: true });
