@@ -31,6 +31,38 @@ export interface Found {
 
 let scratch = new Int32Array(0);
 
+/** Keys joined by newlines, 65,536 at a time: `indexOf` over one long string is fast. */
+interface Segment {
+  /** The first key's index. */
+  from: number;
+  /** The keys `from` to `from + starts.length - 1`, joined by "\n". */
+  text: string;
+  /** Where each key starts in `text`, and the text's length plus one at the end. */
+  starts: Int32Array;
+}
+
+const SEGMENT = 65_536;
+const segments = new WeakMap<StateIndex, Segment[]>();
+
+/** The index's complete segments, built on first use. */
+function segmentsOf(index: StateIndex): Segment[] {
+  let list = segments.get(index);
+  if (!list) segments.set(index, list = []);
+  while ((list.length + 1) * SEGMENT <= index.keys.length) {
+    const from = list.length * SEGMENT;
+    const keys = index.keys.slice(from, from + SEGMENT);
+    const starts = new Int32Array(keys.length + 1);
+    let at = 0;
+    keys.forEach((key, i) => {
+      starts[i] = at;
+      at += key.length + 1;
+    });
+    starts[keys.length] = at;
+    list.push({ from, text: keys.join("\n"), starts });
+  }
+  return list;
+}
+
 /** Finds `text` in the index's keys and labels. */
 export function search(index: StateIndex, text: string): Found {
   const started = performance.now();
@@ -40,7 +72,26 @@ export function search(index: StateIndex, text: string): Found {
   // Prefix matches fill the scratch from the front, the others from the back.
   let front = 0;
   let back = n;
-  for (let i = 0; i < n; i++) {
+  let scanned = 0;
+  if (!text.includes("\n")) {
+    for (const segment of segmentsOf(index)) {
+      const { text: joined, starts, from } = segment;
+      let k = 0;
+      let pos = joined.indexOf(text);
+      while (pos >= 0) {
+        while (starts[k + 1]! <= pos) k++;
+        // A hit that runs past the key's end spans two keys: look again from the next key.
+        if (pos + text.length < starts[k + 1]!) {
+          if (pos === starts[k]) scratch[front++] = from + k;
+          else scratch[--back] = from + k;
+        }
+        pos = joined.indexOf(text, starts[k + 1]!);
+        k++;
+      }
+      scanned = from + starts.length - 1;
+    }
+  }
+  for (let i = scanned; i < n; i++) {
     const at = keys[i]!.indexOf(text);
     if (at === 0) scratch[front++] = i;
     else if (at > 0) scratch[--back] = i;
