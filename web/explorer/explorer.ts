@@ -18,7 +18,7 @@ import { type ProductName, SECTIONS } from "./catalog.ts";
 import { KvTree, type TreeRow } from "./kv_tree.ts";
 import { type LoadingState, loadState } from "./load_state.ts";
 import { showRecord } from "./record_panel.ts";
-import { SearchBox } from "./search.ts";
+import { prepareSearch, SearchBox } from "./search.ts";
 import { SectionList } from "./section_list.ts";
 import type { Listed } from "./state_index.ts";
 
@@ -225,6 +225,7 @@ export class Explorer {
       clearInterval(timer);
       tick();
       tree.refresh(true);
+      prepareSearch(index);
       searchBox.run();
       const product = index.product!;
       const ms = performance.now() - started;
