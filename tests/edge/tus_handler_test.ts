@@ -44,6 +44,30 @@ function assertClean(store: MemoryStore, keys: unknown[]) {
   assert.deepEqual([...store.snapshots.keys()].sort(), keys.filter(Boolean).sort());
 }
 
+/**
+ * A body whose first piece is there at once and whose end waits for `release`; `reading`
+ * settles once the handler has read that first piece (it asks for more).
+ */
+function heldBody(first: Uint8Array) {
+  let release!: () => void;
+  let started!: () => void;
+  const held = new Promise<void>((resolve) => release = resolve);
+  const reading = new Promise<void>((resolve) => started = resolve);
+  let pulls = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (pulls++ === 0) {
+        controller.enqueue(first);
+        return;
+      }
+      started();
+      await held;
+      controller.close();
+    },
+  });
+  return { stream, release, reading };
+}
+
 // ---- every fixture: the single-request handler's verdict ----
 
 const ONE_BYTE = new Set(["small.snap", "bad-state-bitflip.snap", "truncated-tar.snap"]);
@@ -250,21 +274,9 @@ Deno.test("tus: bytes beyond Upload-Length get 413 and do not corrupt the upload
 Deno.test("tus: a second PATCH while one runs gets 423 Locked, never interleaved bytes", async () => {
   const { store, handler, send } = setup();
   const { url } = await tusCreate(send, BASE, oneMib.length);
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => release = resolve);
-  const slow = tusPatch(
-    send,
-    url,
-    0,
-    new ReadableStream({
-      async pull(controller) {
-        controller.enqueue(oneMib.slice(0, 1000));
-        await held;
-        controller.close();
-      },
-    }),
-  );
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  const { stream, release, reading } = heldBody(oneMib.slice(0, 1000));
+  const slow = tusPatch(send, url, 0, stream);
+  await reading;
   const second = await tusPatch(send, url, 0, oneMib.slice(0, 1000));
   assert.equal(second.status, 423);
   assert.equal((await second.json()).error.code, "locked");
@@ -398,18 +410,9 @@ Deno.test("tus: DELETE terminates: 204, staged bytes gone, then 404", async () =
 Deno.test("tus: DELETE during a PATCH stops it and deletes everything", async () => {
   const { store, handler, send } = setup();
   const { url } = await tusCreate(send, BASE, oneMib.length);
-  const patch = tusPatch(
-    send,
-    url,
-    0,
-    new ReadableStream({
-      pull(controller) {
-        controller.enqueue(oneMib.slice(0, 1000));
-        return new Promise(() => {}); // never ends
-      },
-    }),
-  );
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  const { stream, reading } = heldBody(oneMib.slice(0, 1000)); // never released
+  const patch = tusPatch(send, url, 0, stream);
+  await reading;
   const deleted = await send(new Request(url, { method: "DELETE", headers: TUS }));
   assert.equal(deleted.status, 204);
   (await patch).body?.cancel();
@@ -561,21 +564,9 @@ Deno.test("tus: a PATCH beyond maxConcurrentUploads gets 503 busy, nothing read"
   const { handler, send } = setup({ maxConcurrentUploads: 1 });
   const a = await tusCreate(send, BASE, oneMib.length);
   const b = await tusCreate(send, BASE, oneMib.length);
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => release = resolve);
-  const slow = tusPatch(
-    send,
-    a.url,
-    0,
-    new ReadableStream({
-      async pull(controller) {
-        controller.enqueue(oneMib.slice(0, 10));
-        await held;
-        controller.close();
-      },
-    }),
-  );
-  await new Promise((resolve) => setTimeout(resolve, 30));
+  const { stream, release, reading } = heldBody(oneMib.slice(0, 10));
+  const slow = tusPatch(send, a.url, 0, stream);
+  await reading;
   const busy = await tusPatch(send, b.url, 0, oneMib.slice(0, 10));
   assert.equal(busy.status, 503);
   assert.equal(busy.headers.get("retry-after"), "2");
@@ -682,22 +673,11 @@ Deno.test("tus: slots shared with the single-request handler bound both together
   const single = createVerifyHandler({ store, maxConcurrentUploads: 1, slots });
   const { handler, send } = setup({ maxConcurrentUploads: 1, slots }, store);
   const { url } = await tusCreate(send, BASE, oneMib.length);
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => release = resolve);
+  const { stream, release, reading } = heldBody(oneMib.slice(0, 10));
   const whole = single(
-    new Request(BASE, {
-      method: "POST",
-      body: new ReadableStream({
-        async pull(controller) {
-          controller.enqueue(oneMib.slice(0, 10));
-          await held;
-          controller.close();
-        },
-      }),
-      duplex: "half",
-    } as RequestInit),
+    new Request(BASE, { method: "POST", body: stream, duplex: "half" } as RequestInit),
   );
-  await new Promise((resolve) => setTimeout(resolve, 30));
+  await reading;
   const busy = await tusPatch(send, url, 0, oneMib.slice(0, 10));
   assert.equal(busy.status, 503);
   assert.equal((await busy.json()).error.code, "busy");
