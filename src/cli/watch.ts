@@ -128,8 +128,22 @@ export const watchSpec: CommandSpec = {
   ],
 };
 
+/** The environment variables S3Source.fromEnv reads (the ones serve:edge reads). */
+const S3_ENV = [
+  "AWS_ENDPOINT_URL_S3",
+  "AWS_ENDPOINT_URL",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_REGION",
+  "AWS_DEFAULT_REGION",
+];
+
 function openSource(path: string): SnapshotSource & { catalogStorage(): CatalogStorage } {
-  if (path.startsWith("s3://")) return S3Source.fromEnv(path, runtime().env());
+  if (path.startsWith("s3://")) {
+    const env = Object.fromEntries(S3_ENV.map((name) => [name, runtime().env(name)]));
+    return S3Source.fromEnv(path, env);
+  }
   return new FolderSource(path, runtime());
 }
 

@@ -18,7 +18,16 @@ import { isatty } from "node:tty";
 import { createServer } from "node:http";
 import process from "node:process";
 import { createNodeCryptoSha256 } from "../../deno/node_crypto_sha256.ts";
-import { FS_REASONS, FsError, type FsErrorKind, type Runtime } from "./runtime.ts";
+import {
+  FS_REASONS,
+  FsError,
+  type FsErrorKind,
+  guardStdout,
+  markStdoutClosed,
+  type Runtime,
+  StdoutClosed,
+  stdoutClosed,
+} from "./runtime.ts";
 
 const KINDS: Record<string, FsErrorKind> = {
   ENOENT: "not-found",
@@ -60,6 +69,28 @@ function flushed(stream: NodeJS.WriteStream): Promise<void> {
   });
 }
 
+/** Whether a write failed because the reader of the pipe went away. */
+function isBrokenPipe(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === "EPIPE" || (code === "ERR_STREAM_DESTROYED" && stdoutClosed());
+}
+
+let watching = false;
+
+/**
+ * Node reports a broken pipe as an `error` event on `process.stdout`, which would
+ * otherwise crash the process with a stack trace: record it, so the next write stops the
+ * command and the CLI exits quietly.
+ */
+function watchStdout() {
+  if (watching) return;
+  watching = true;
+  process.stdout.on("error", (error) => {
+    if (isBrokenPipe(error)) markStdoutClosed();
+    else throw error;
+  });
+}
+
 /** The CLI's runtime on Node. */
 export const nodeRuntime: Runtime = {
   args: process.argv.slice(2),
@@ -68,10 +99,17 @@ export const nodeRuntime: Runtime = {
     await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
     process.exit(code);
   },
-  writeOut: (text) => void process.stdout.write(text),
+  writeOut(text) {
+    watchStdout();
+    if (stdoutClosed()) throw new StdoutClosed();
+    process.stdout.write(text);
+  },
   writeErr: (text) => void process.stderr.write(text),
   stdin: () => Readable.toWeb(process.stdin) as ReadableStream<Uint8Array>,
-  stdoutWritable: () => Writable.toWeb(process.stdout) as WritableStream<Uint8Array>,
+  stdoutWritable() {
+    watchStdout();
+    return guardStdout(Writable.toWeb(process.stdout) as WritableStream<Uint8Array>, isBrokenPipe);
+  },
   isTerminal: (fd) => isatty(fd),
   columns: () => process.stderr.columns || 80,
   onSignal(signal, listener) {
@@ -108,9 +146,12 @@ export const nodeRuntime: Runtime = {
       const stream = createReadStream("", {
         fd: file,
         highWaterMark: options?.chunkSize ?? CHUNK,
+        start: options?.offset ?? 0,
       });
       return Readable.toWeb(stream) as ReadableStream<Uint8Array>;
     }),
+  realPath: (path) => fs(() => fsp.realpath(path)),
+  env: (name) => process.env[name],
   openWrite: (path) =>
     fs(async () => {
       const file = await fsp.open(path, constants.O_WRONLY);
@@ -131,7 +172,6 @@ export const nodeRuntime: Runtime = {
       });
     }),
   rename: (from, to) => fs(() => fsp.rename(from, to)),
-  env: () => ({ ...process.env }),
   async *readDir(path) {
     let dir;
     try {
