@@ -606,7 +606,10 @@ Deno.test({
       assert.equal(shown.verdict, "verified");
       const status = page.locator("[data-testid=explorer-status][data-state=failed]");
       await status.waitFor();
-      assert.match(await status.innerText(), /^Nothing to browse: .*cannot decode the state: state\.bin starts with/);
+      assert.match(
+        await status.innerText(),
+        /^Nothing to browse: .*cannot decode the state: state\.bin starts with/,
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
