@@ -24,7 +24,7 @@ import {
   startSite,
 } from "../_browser.ts";
 import { productFixture, raftsnap } from "../_cli_helpers.ts";
-import { assert } from "../_helpers.ts";
+import { assert, FIXTURES } from "../_helpers.ts";
 
 const options = browserTest();
 const ARTIFACTS = Deno.env.get("RAFTSNAP_ARTIFACTS") ??
@@ -239,6 +239,8 @@ Deno.test({
     await page.locator('button[data-section="kv"]').click();
     const tree = page.locator("[data-testid=kv-tree]");
     assert.equal(await tree.getAttribute("role"), "tree");
+    assert.equal(await page.getByRole("searchbox", { name: "Search" }).count(), 1);
+    assert.ok(await page.getByRole("treeitem").count() >= 2);
     await tree.focus();
     const active = async () => {
       const id = await tree.getAttribute("aria-activedescendant");
@@ -541,6 +543,73 @@ Deno.test({
       await page.locator("[data-testid=timeline]").screenshot({
         path: `${ARTIFACTS}/explorer-timeline.png`,
       });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "explorer: an unknown record type is listed by type and size; a state no product wrote is said so",
+  ...options,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "raftsnap-unknown-" });
+    try {
+      const ascii = (text: string) => [...text].map((c) => c.charCodeAt(0));
+      // {"LastIndex": 9}, a KVS {"Key": "a/b", "Value": "yes"}, then type 200: {"X": 1}
+      const state = new Uint8Array([
+        0x81,
+        0xa9,
+        ...ascii("LastIndex"),
+        0x09,
+        0x02,
+        0x82,
+        0xa3,
+        ...ascii("Key"),
+        0xa3,
+        ...ascii("a/b"),
+        0xa5,
+        ...ascii("Value"),
+        0xa3,
+        ...ascii("yes"),
+        200,
+        0x81,
+        0xa1,
+        ...ascii("X"),
+        0x01,
+      ]);
+      const path = `${dir}/unknown.snap`;
+      await Deno.writeFile(
+        path,
+        new Uint8Array(
+          await new Response(
+            writeSnapshot({ id: "2-9-1", index: 9, term: 2, size: state.length }, state),
+          ).arrayBuffer(),
+        ),
+      );
+      const page = await freshPage();
+      await explore(page, path);
+      await page.locator('button[data-section="other"]').click();
+      const row = await page.locator("[data-testid=section-other] [role=option]").innerText();
+      assert.match(row, /^Unknown\(200\)\s+record 2$/);
+      await page.locator("[data-testid=section-other] [role=option]").click();
+      const { json } = await panelRecord(page);
+      assert.deepEqual(JSON.parse(json), { X: 1 });
+      assert.match(
+        await page.locator("[data-testid=record-facts]").innerText(),
+        /Unknown\(200\)[\s\S]*5 B/,
+      );
+
+      // small.snap's state is no product's: the verdict stands, the explorer says why.
+      const shown = await checkFile(page, new URL("go-reference/small.snap", FIXTURES).pathname);
+      assert.equal(shown.verdict, "verified");
+      const status = page.locator("[data-testid=explorer-status][data-state=failed]");
+      await status.waitFor();
+      assert.match(
+        await status.innerText(),
+        /^Nothing to browse: .*cannot decode the state: state\.bin starts with/,
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

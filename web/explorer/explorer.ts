@@ -249,11 +249,11 @@ export class Explorer {
         }, one at a time.`;
     } catch (error) {
       clearInterval(timer);
-      if (this.#job === job) this.#fail(status, error);
+      if (this.#job === job) this.#fail(status, error, index.records);
     }
   }
 
-  #fail(status: HTMLElement, error: unknown) {
+  #fail(status: HTMLElement, error: unknown, records = 0) {
     // A snapshot that fails to verify: the verdict says why, and there is nothing to browse.
     const aborted = error instanceof DOMException && error.name === "AbortError";
     if (aborted || (error instanceof SnapshotError && error.layer !== "state")) {
@@ -263,7 +263,9 @@ export class Explorer {
     status.dataset.state = "failed";
     status.className = "explorer-status error";
     const message = error instanceof Error ? error.message : String(error);
-    status.textContent = `Nothing to browse: ${message}`;
+    status.textContent = records > 0
+      ? `Stopped after ${formatCount(records)} records (those are shown): ${message}`
+      : `Nothing to browse: ${message}`;
   }
 
   async #exportKv(

@@ -55,15 +55,22 @@ export async function openSpool(): Promise<Spool> {
   return new BlobSpool();
 }
 
-/** Removes spools an earlier visit left (a tab closed while loading). */
+/** Spools older than this are an earlier visit's leftovers (a tab closed while loading). */
+const STALE_MS = 12 * 3600_000;
+
+/**
+ * Removes spools an earlier visit left. Only old ones: a newer one may be another open
+ * tab's, which still reads its values from it.
+ */
 async function sweep(root: FileSystemDirectoryHandle): Promise<void> {
   const names: string[] = [];
   // deno-lint-ignore no-explicit-any
   for await (const name of (root as any).keys() as AsyncIterable<string>) {
-    if (name.startsWith(PREFIX)) names.push(name);
+    const written = Number(name.slice(PREFIX.length).split("-")[0]);
+    if (name.startsWith(PREFIX) && !(Date.now() - written < STALE_MS)) names.push(name);
   }
   for (const name of names) {
-    // Another tab may hold it open: it then stays until that tab's own dispose.
+    // A tab may still be writing it: it then stays until that tab's own dispose.
     await root.removeEntry(name).catch(() => {});
   }
 }
