@@ -31,7 +31,6 @@ import {
   type ObjectBackend,
   snapshotMetadata,
   type StoredObject,
-  type UploadedPart,
 } from "./_multipart.ts";
 import type {
   ResumableEnding,
