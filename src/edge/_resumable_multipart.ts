@@ -27,11 +27,7 @@
  */
 
 import type { VerifiedUpload } from "./store.ts";
-import {
-  type ObjectBackend,
-  snapshotMetadata,
-  type StoredObject,
-} from "./_multipart.ts";
+import { type ObjectBackend, snapshotMetadata, type StoredObject } from "./_multipart.ts";
 import type {
   ResumableEnding,
   ResumableRecord,
