@@ -8,9 +8,10 @@
  * upload under `<prefix>.tus-staging/<id>/upload` AND kept as a readable object
  * `<prefix>.tus-staging/<id>/part-<n>`, since a multipart upload's parts cannot be read
  * before it completes and a lost verifier is rebuilt by replaying the staged bytes. The
- * bytes after the last full part (under `partSize`) stay in memory while a request runs
- * and are written, at each `flush`, as the readable object `tail-<parts>`: a resume, in
- * this process or another, reads them back and continues filling the part.
+ * bytes after the last full part (under `partSize`) stay in memory while a request runs;
+ * each `flush` writes the bytes it adds to them as a readable segment
+ * `tail-<parts>-<start>` (so many small requests cost no more than a few big ones): a
+ * resume, in this process or another, reads them back and continues filling the part.
  *
  * The state (the record, the multipart upload's id, the parts' ETags) is kept by a
  * {@linkcode ResumableRecords}: an object beside the staging by default
@@ -43,6 +44,11 @@ export interface ResumableState {
   uploadId?: string;
   /** The full parts staged (each `partSize` bytes), in order, with their ETags. */
   parts: { partNumber: number; etag: string }[];
+  /**
+   * Where the readable segments of the bytes after the last part start (each `flush`
+   * writes the bytes it adds as one segment), relative to the end of the last part.
+   */
+  tail?: number[];
 }
 
 /**
@@ -74,7 +80,19 @@ export interface ResumableBackend<Upload> extends ObjectBackend<Upload> {
 }
 
 const partName = (n: number) => `part-${String(n).padStart(5, "0")}`;
-const tailName = (parts: number) => `tail-${String(parts).padStart(5, "0")}`;
+const tailName = (parts: number, start: number) =>
+  `tail-${String(parts).padStart(5, "0")}-${String(start).padStart(10, "0")}`;
+
+/** The recorded tail's segments: their keys' names and lengths, in order. */
+function tailSegments(state: ResumableState, partSize: number): { name: string; length: number }[] {
+  const count = state.parts.length;
+  const length = state.record.ended ? 0 : state.record.offset - count * partSize;
+  const starts = (state.tail ?? []).filter((start) => start < length);
+  return starts.map((start, i) => ({
+    name: tailName(count, start),
+    length: (starts[i + 1] ?? length) - start,
+  }));
+}
 
 /** Upload ids are letters, digits, `-` and `_` (the contract): anything else is refused. */
 function checkId(id: string): string {
@@ -139,17 +157,20 @@ export function multipartResumableStore<Upload>(
     }
     if (filled > 0) {
       buffer = new Uint8Array(partSize);
-      const body = await backend.get(folder + tailName(state.parts.length), filled);
-      if (!body) throw new Error(`the staged tail of ${record.id} is gone`);
       let at = 0;
-      for await (const chunk of body) {
-        const n = Math.min(chunk.length, filled - at);
-        buffer.set(chunk.subarray(0, n), at);
-        at += n;
+      for (const segment of tailSegments(state, partSize)) {
+        const body = await backend.get(folder + segment.name, segment.length);
+        if (!body) throw new Error(`the staged ${segment.name} of ${record.id} is gone`);
+        const end = at + segment.length;
+        for await (const chunk of body) {
+          const n = Math.min(chunk.length, end - at);
+          buffer.set(chunk.subarray(0, n), at);
+          at += n;
+        }
+        if (at !== end) throw new Error(`the staged ${segment.name} of ${record.id} is short`);
       }
       if (at !== filled) throw new Error(`the staged tail of ${record.id} is short`);
     }
-    let tailDirty = false;
     const parts = state.parts.slice(); // as written; state.parts: as recorded
     let upload: Upload | undefined = state.uploadId === undefined
       ? undefined
@@ -224,7 +245,6 @@ export function multipartResumableStore<Upload>(
           buffer.set(bytes.subarray(at, at + n), filled);
           filled += n;
           at += n;
-          tailDirty = true;
           if (filled === partSize) {
             const full = buffer;
             buffer = undefined;
@@ -237,26 +257,31 @@ export function multipartResumableStore<Upload>(
       async flush(expires) {
         live();
         await settle();
+        // Only the bytes this flush adds are written: a segment after the recorded ones,
+        // or, once parts were sent, the first segment after the last of them.
         const count = parts.length;
-        if (filled > 0 && (tailDirty || count !== state.parts.length)) {
-          await backend.put(folder + tailName(count), buffer!.subarray(0, filled), {});
+        const old = tailSegments(state, partSize);
+        const sameSlot = count === state.parts.length;
+        const from = sameSlot ? record.offset - count * partSize : 0;
+        const tail = sameSlot ? (state.tail ?? []).filter((start) => start < from) : [];
+        if (filled > from) {
+          await backend.put(folder + tailName(count, from), buffer!.subarray(from, filled), {});
+          tail.push(from);
         }
-        const previousTail = state.parts.length;
-        const hadTail = record.offset - previousTail * partSize > 0;
         await save({
           parts: parts.slice(),
+          tail,
           record: { ...record, offset: count * partSize + filled, expires },
         });
         record.offset = state.record.offset;
         record.expires = expires;
-        tailDirty = false;
-        if (hadTail && previousTail !== count) {
-          await backend.delete(folder + tailName(previousTail)).catch(() => {});
+        if (!sameSlot) {
+          await Promise.all(old.map((s) => backend.delete(folder + s.name).catch(() => {})));
         }
       },
       replay() {
         const count = state.parts.length;
-        const tail = state.record.offset - count * partSize;
+        const segments = tailSegments(state, partSize);
         let n = 0;
         let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
         return new ReadableStream<Uint8Array>({
@@ -268,9 +293,10 @@ export function multipartResumableStore<Upload>(
                 reader = undefined;
               }
               n++;
-              if (n > count + 1 || (n === count + 1 && tail === 0)) return controller.close();
-              const key = n > count ? tailName(count) : partName(n);
-              const body = await backend.get(folder + key, n > count ? tail : undefined);
+              if (n > count + segments.length) return controller.close();
+              const segment = segments[n - count - 1];
+              const key = segment ? segment.name : partName(n);
+              const body = await backend.get(folder + key, segment?.length);
               if (!body) throw new Error(`the staged ${key} of ${record.id} is gone`);
               reader = body.getReader();
             }
@@ -340,6 +366,7 @@ export function multipartResumableStore<Upload>(
             await save({
               uploadId: undefined,
               parts: [],
+              tail: [],
               record: { ...record, ended: outcome, expires: expires ?? record.expires },
             });
             record.ended = outcome;
