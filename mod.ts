@@ -55,3 +55,5 @@ export * from "./src/edge/r2_store.ts";
 export * from "./src/edge/s3_store.ts";
 export * from "./src/edge/tus/resumable_store.ts";
 export * from "./src/edge/tus/tus_options.ts";
+export * from "./src/edge/tus/tus_session.ts";
+export * from "./src/edge/tus/tus_handler.ts";

@@ -3,7 +3,10 @@
 /**
  * The edge handler as a Deno server on 127.0.0.1, storing verified uploads in a folder
  * ({@linkcode FsStore}, the default) or any {@linkcode SnapshotStore}, such as an
- * `S3Store` (`--store s3://BUCKET`). `deno task serve:edge --help` lists the flags.
+ * `S3Store` (`--store s3://BUCKET`). Resumable uploads (tus 1.0.0, `createTusHandler`)
+ * are served at `/uploads/` when the store is also a `ResumableStore` (as `FsStore` is);
+ * every other path takes single-request uploads. `deno task serve:edge --help` lists the
+ * flags.
  *
  * @example Serving from code
  * ```ts ignore
@@ -20,11 +23,15 @@
 import {
   bearerAuthorizer,
   createAesGcmSealer,
+  createTusHandler,
   createVerifyHandler,
   DEFAULT_LIMITS,
   parseLimits,
+  type ResumableStore,
   S3Store,
   type SnapshotStore,
+  type TusHandler,
+  type TusHandlerOptions,
   type VerifyHandlerOptions,
 } from "../../mod.ts";
 import { FsStore, type FsStoreOptions } from "./fs_store.ts";
@@ -56,6 +63,27 @@ export interface EdgeServerOptions extends Omit<VerifyHandlerOptions, "store"> {
   fsStore?: FsStoreOptions;
   /** Receives one line per request once it is answered. */
   log?: (line: string) => void;
+  /**
+   * Resumable uploads at `/uploads/`: on (the default) when the store is also a
+   * `ResumableStore`; `false` turns them off.
+   */
+  tus?: boolean;
+  /** Resumable uploads: milliseconds after its last `PATCH` an upload expires. @default {86400000} */
+  expiresAfter?: TusHandlerOptions["expiresAfter"];
+  /** Resumable uploads: milliseconds an upload may take in all. @default {259200000} */
+  maxUploadTime?: TusHandlerOptions["maxUploadTime"];
+  /** Resumable uploads: most open uploads per token (429 beyond). @default {16} */
+  maxOpenUploads?: TusHandlerOptions["maxOpenUploads"];
+  /** Resumable uploads: origins allowed by CORS (`"*"` for any). @default {[]} */
+  allowedOrigins?: TusHandlerOptions["allowedOrigins"];
+  /** Resumable uploads: milliseconds an idle upload's verifier stays in memory. @default {30000} */
+  idleTimeout?: TusHandlerOptions["idleTimeout"];
+  /**
+   * Milliseconds between sweeps of expired resumable uploads (and one at start).
+   *
+   * @default {60000}
+   */
+  sweepInterval?: number;
 }
 
 /** A running edge server. */
@@ -64,6 +92,8 @@ export interface EdgeServer {
   url: URL;
   /** The store: an {@linkcode FsStore} unless the options gave another. */
   store: SnapshotStore;
+  /** The resumable-upload handler at `/uploads/`, when it is on. */
+  tus: TusHandler | undefined;
   /** Stops: uploads in progress are aborted (503), then the listener closes. */
   shutdown(): Promise<void>;
   /** Settles once the server has stopped. */
@@ -77,7 +107,22 @@ export interface EdgeServer {
  * @returns The running server.
  */
 export async function serveEdge(options: EdgeServerOptions): Promise<EdgeServer> {
-  const { dir, port, hostname, fsStore, log, signal, ...handlerOptions } = options;
+  const {
+    dir,
+    port,
+    hostname,
+    fsStore,
+    log,
+    signal,
+    tus: tusOn,
+    expiresAfter,
+    maxUploadTime,
+    maxOpenUploads,
+    allowedOrigins,
+    idleTimeout,
+    sweepInterval,
+    ...handlerOptions
+  } = options;
   let store = options.store;
   if (!store) {
     if (dir === undefined) throw new TypeError("serveEdge needs a dir or a store");
@@ -94,6 +139,22 @@ export async function serveEdge(options: EdgeServerOptions): Promise<EdgeServer>
     store,
     signal: stopping,
   });
+  const resumable = isResumable(store) && tusOn !== false ? store : undefined;
+  const tus = resumable &&
+    createTusHandler({
+      hasher: nativeSha256,
+      ...handlerOptions,
+      store: resumable,
+      signal: stopping,
+      expiresAfter,
+      maxUploadTime,
+      maxOpenUploads,
+      allowedOrigins,
+      idleTimeout,
+    });
+  const sweep = () => void tus?.sweep().catch((error) => log?.(`sweep failed: ${error}`));
+  sweep();
+  const sweeper = tus ? setInterval(sweep, sweepInterval ?? 60_000) : undefined;
   let url: URL | undefined;
   const close = new AbortController();
   /** Responses not yet delivered. */
@@ -110,10 +171,12 @@ export async function serveEdge(options: EdgeServerOptions): Promise<EdgeServer>
     delivering.add(delivered);
     delivered.then(() => delivering.delete(delivered));
     const started = performance.now();
-    const response = await handler(request);
+    const { pathname } = new URL(request.url);
+    const response = tus && (pathname === "/uploads" || pathname.startsWith("/uploads/"))
+      ? await tus(request)
+      : await handler(request);
     if (log) {
       const ms = (performance.now() - started).toFixed(0);
-      const { pathname } = new URL(request.url);
       log(`${response.status} ${request.method} ${pathname} ${ms} ms`);
     }
     return response;
@@ -131,9 +194,16 @@ export async function serveEdge(options: EdgeServerOptions): Promise<EdgeServer>
       }
       close.abort();
       await server.finished;
+      clearInterval(sweeper);
+      await tus?.close();
     });
   stopping.addEventListener("abort", () => void shutdown(), { once: true });
-  return { url: url!, store, shutdown, finished: server.finished };
+  return { url: url!, store, tus, shutdown, finished: server.finished };
+}
+
+function isResumable(store: SnapshotStore): store is SnapshotStore & ResumableStore {
+  const candidate = store as Partial<ResumableStore>;
+  return typeof candidate.create === "function" && typeof candidate.open === "function";
 }
 
 /** Milliseconds a shutdown waits for the answers to the uploads it stopped to be sent. */
@@ -186,11 +256,28 @@ Options:
   --sealer-key HEX   the AES-256-GCM key of SHA256SUMS.sealed: refuse archives whose sealed
                      sums do not open and match
   --no-sync          do not flush snapshots to disk before naming them
+
+Resumable uploads (tus 1.0.0 at /uploads/; the bounds above hold per upload, --timeout
+per PATCH; see docs/resumable-uploads.md):
+  --expires-after DURATION
+                     an upload expires this long after its last PATCH, its staged bytes
+                     deleted; ms, or with s, m, h, d (default: 24h)
+  --max-upload-time DURATION
+                     longest an upload may take in all, from its creation (default: 72h)
+  --max-open-uploads N
+                     open uploads per token; one more POST gets 429 (default: 16; off)
+  --allow-origin ORIGIN
+                     let a browser page on ORIGIN upload (CORS); repeatable or
+                     comma-separated, * for any (default: none)
+  --idle-timeout DURATION
+                     how long an idle upload's verifier stays in memory (default: 30s)
+  --no-tus           serve no resumable uploads
   --log              print a line per request
   --help             this text
 
 Upload:
   curl -sS -T backup.snap http://127.0.0.1:8787/
+  any tus 1.0.0 client (tus-js-client, Uppy, raftsnap upload) at http://127.0.0.1:8787/uploads/
   curl -sS --data-binary @backup.snap -H 'Content-Type: application/gzip' http://127.0.0.1:8787/
 
 Snapshots are named <ID>-<Index>-<16 hex of the archive's SHA-256>.snap; uploads are
@@ -207,6 +294,16 @@ function parseSize(text: string): number {
   const scale = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[
     match[2]!.toLowerCase()
   ]!;
+  return Number(match[1]) * scale;
+}
+
+/** A duration: milliseconds, or a number with s, m, h or d. */
+function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/i.exec(text.trim());
+  if (!match) throw new Error(`not a duration: ${text}`);
+  const scale = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 }[
+    (match[2] ?? "ms").toLowerCase() as "ms"
+  ];
   return Number(match[1]) * scale;
 }
 
@@ -234,7 +331,7 @@ function parseBound(
 
 function parseArgs(args: string[]): Record<string, string | true> {
   const out: Record<string, string | true> = {};
-  const flags = new Set(["require-length", "no-sync", "log", "help"]);
+  const flags = new Set(["require-length", "no-sync", "no-tus", "log", "help"]);
   const values = new Set([
     "dir",
     "store",
@@ -249,6 +346,11 @@ function parseArgs(args: string[]): Record<string, string | true> {
     "max-inflate-ratio",
     "max-inflated-bytes",
     "limit",
+    "expires-after",
+    "max-upload-time",
+    "max-open-uploads",
+    "allow-origin",
+    "idle-timeout",
   ]);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -258,7 +360,9 @@ function parseArgs(args: string[]): Record<string, string | true> {
       const value = inline ?? args[++i];
       if (value === undefined) throw new Error(`--${name} needs a value`);
       const before = out[name!];
-      out[name!] = name === "limit" && typeof before === "string" ? `${before},${value}` : value;
+      out[name!] = (name === "limit" || name === "allow-origin") && typeof before === "string"
+        ? `${before},${value}`
+        : value;
     } else throw new Error(`unknown argument: ${arg}`);
   }
   return out;
@@ -313,6 +417,12 @@ async function main(args: string[]): Promise<number> {
       sealer: sealerKey ? await createAesGcmSealer(sealerKey) : undefined,
       fsStore: { sync: flags["no-sync"] !== true },
       log: flags.log ? (line) => console.log(line) : undefined,
+      tus: flags["no-tus"] !== true,
+      expiresAfter: parseBound("expires-after", text("expires-after"), parseDuration),
+      maxUploadTime: parseBound("max-upload-time", text("max-upload-time"), parseDuration),
+      maxOpenUploads: parseBound("max-open-uploads", text("max-open-uploads")),
+      idleTimeout: parseBound("idle-timeout", text("idle-timeout"), parseDuration),
+      allowedOrigins: text("allow-origin")?.split(",").map((o) => o.trim()).filter(Boolean),
     };
     if (!Number.isInteger(options.port) || options.port! < 0 || options.port! > 65535) {
       throw new Error(`not a port: ${text("port")}`);
@@ -335,7 +445,8 @@ async function main(args: string[]): Promise<number> {
     : "the store";
   console.log(
     `raftsnap edge: listening on ${server.url} storing verified snapshots in ${where}` +
-      (token ? " (bearer token required)" : ""),
+      (token ? " (bearer token required)" : "") +
+      (server.tus ? `; resumable uploads (tus) at ${new URL("/uploads/", server.url)}` : ""),
   );
   const stop = () => void server.shutdown();
   Deno.addSignalListener("SIGINT", stop);

@@ -84,6 +84,17 @@ const HINTS: Partial<Record<SnapshotErrorCode | UploadErrorCode, string>> = {
   "upload-aborted": "The upload did not finish: send it again.",
   "store-error": "The snapshot could not be stored: try again later.",
   "aborted": "The server is shutting down: try again later.",
+  "bad-header": "Send the tus 1.0.0 headers as the protocol defines them: Upload-Length and " +
+    "Upload-Offset as decimal byte counts, Upload-Metadata as comma-separated `key base64` pairs.",
+  "not-found": "No such upload: it expired, was deleted, or belongs to other credentials. " +
+    "Create a new one.",
+  "offset-mismatch": "Upload-Offset differs from the bytes the server holds: ask with HEAD " +
+    "and continue from its Upload-Offset.",
+  "gone": "The upload has ended; GET it for the outcome.",
+  "tus-version": "Send Tus-Resumable: 1.0.0 (this server speaks tus 1.0.0).",
+  "locked": "Another PATCH on this upload is in progress: wait for it, then ask with HEAD.",
+  "too-many-uploads": "These credentials have as many uploads open as the server allows: " +
+    "finish or delete one, or wait for them to expire.",
   "busy": "The server is verifying as many uploads as it takes at once: send the upload " +
     "again after the Retry-After seconds.",
 };

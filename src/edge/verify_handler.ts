@@ -5,12 +5,28 @@ import { ChunkReader } from "../_chunk_reader.ts";
 import { Gatherer } from "../_gather.ts";
 import { toBase64, toHex } from "../_bytes.ts";
 import type { VerifyResult } from "../archive/read_archive.ts";
-import { SnapshotError } from "../errors.ts";
-import { type ReadLimits, type ResolvedLimits, resolveLimits } from "../limits.ts";
+import type { SnapshotError } from "../errors.ts";
+import type { ReadLimits } from "../limits.ts";
 import type { Sealer } from "../format/seal.ts";
-import { defaultSha256 } from "../sha256/default_sha256.ts";
 import type { Sha256, Sha256Factory } from "../sha256/sha256.ts";
-import { verifySnapshot } from "../archive/verify.ts";
+import {
+  busy,
+  describe,
+  discard,
+  forbidden,
+  isBodyAuthorizer,
+  lower,
+  noop,
+  resolveBounds,
+  runVerifier,
+  shuttingDown,
+  startTimer,
+  storeError,
+  tooLarge,
+  type UploadBounds,
+  type VerifierSettings,
+  verifierSettings,
+} from "./_upload_common.ts";
 import { type AnnouncedDigest, announcedDigests } from "./_digest.ts";
 import { Feed } from "./_feed.ts";
 import type { Authorize, BodyAuthorizer } from "./authorize.ts";
@@ -140,8 +156,6 @@ export interface VerifyHandlerOptions {
   signal?: AbortSignal;
 }
 
-const noop = () => {};
-
 /** Bytes the handler gathers small body chunks into before handing them on. */
 const COALESCE_BYTES = 256 * 1024;
 
@@ -210,36 +224,13 @@ export function createVerifyHandler(
   if (typeof options?.store?.begin !== "function") {
     throw new TypeError("createVerifyHandler needs a store with a begin() method");
   }
-  const bounds = {
-    maxBytes: options.maxBytes ?? 1024 ** 3,
-    timeout: options.timeout ?? 600_000,
-    maxInflateRatio: options.maxInflateRatio ?? 100,
-    maxInflatedBytes: options.maxInflatedBytes ?? 32 * 1024 ** 3,
-    maxConcurrentUploads: options.maxConcurrentUploads ?? 16,
-    retryAfter: options.retryAfter ?? 2,
-  };
-  for (const [name, value] of Object.entries(bounds)) {
-    if (!(typeof value === "number" && value > 0)) {
-      throw new RangeError(`${name} must be a positive number, got ${value}`);
-    }
-  }
-  const limits = resolveLimits(options.limits);
+  const bounds = resolveBounds(options);
   const settings: Settings = {
     ...options,
     ...bounds,
-    retryAfter: Math.ceil(bounds.retryAfter),
-    readLimits: {
-      ...limits,
-      maxRatio: Math.min(limits.maxRatio, bounds.maxInflateRatio),
-      maxTarBytes: Math.min(limits.maxTarBytes, bounds.maxInflatedBytes),
-    },
-    ownBound: {
-      maxRatio: bounds.maxInflateRatio < limits.maxRatio ? "maxInflateRatio" : undefined,
-      maxTarBytes: bounds.maxInflatedBytes < limits.maxTarBytes ? "maxInflatedBytes" : undefined,
-    },
+    verifier: verifierSettings(options, bounds),
     slots: { active: 0 },
     contentTypes: new Set((options.contentTypes ?? SNAPSHOT_CONTENT_TYPES).map(lower)),
-    hasher: options.hasher ?? defaultSha256,
   };
   return async (request) => {
     try {
@@ -253,48 +244,14 @@ export function createVerifyHandler(
   };
 }
 
-interface Settings extends Omit<VerifyHandlerOptions, "contentTypes"> {
-  maxBytes: number;
-  timeout: number;
-  maxInflateRatio: number;
-  maxInflatedBytes: number;
-  maxConcurrentUploads: number;
-  retryAfter: number;
-  /** The limits the verifier runs with: the caller's, tightened by the handler's bounds. */
-  readLimits: ResolvedLimits;
-  /** Which handler option a limit-exceeded on `maxRatio`/`maxTarBytes` really is. */
-  ownBound: {
-    maxRatio: "maxInflateRatio" | undefined;
-    maxTarBytes: "maxInflatedBytes" | undefined;
-  };
+interface Settings
+  extends Omit<VerifyHandlerOptions, "contentTypes" | keyof UploadBounds>, UploadBounds {
+  /** What the verifier runs with. */
+  verifier: VerifierSettings;
   /** Uploads in progress, shared by every request of one handler. */
   slots: { active: number };
   contentTypes: ReadonlySet<string>;
-  hasher: Sha256Factory;
 }
-
-function lower(text: string): string {
-  return text.trim().toLowerCase();
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Frees a body that will not be read. */
-function discard(request: Request) {
-  if (request.body && !request.bodyUsed && !request.body.locked) {
-    request.body.cancel().catch(noop);
-  }
-}
-
-function isBodyAuthorizer(value: unknown): value is BodyAuthorizer {
-  return typeof value === "object" && value !== null && !(value instanceof Response) &&
-    typeof (value as BodyAuthorizer).update === "function" &&
-    typeof (value as BodyAuthorizer).verify === "function";
-}
-
-const forbidden = () => new UploadError("forbidden", "this request may not upload here");
 
 /** The checks that need no body; a response ends the request, else the upload goes on. */
 async function handle(request: Request, settings: Settings): Promise<Response> {
@@ -390,19 +347,11 @@ async function handle(request: Request, settings: Settings): Promise<Response> {
 
   const { slots } = settings;
   if (slots.active >= settings.maxConcurrentUploads) {
-    return refuse(
-      new UploadError(
-        "busy",
-        `${settings.maxConcurrentUploads} uploads are being verified already: ` +
-          `send it again in ${settings.retryAfter} s`,
-        { expected: `at most ${settings.maxConcurrentUploads} uploads at once` },
-      ),
-      { "retry-after": String(settings.retryAfter) },
-    );
+    return refuse(busy(settings), { "retry-after": String(settings.retryAfter) });
   }
   slots.active++;
   try {
-    const stagedHash = await settings.hasher();
+    const stagedHash = await settings.verifier.hasher();
     let staged: StagedUpload;
     try {
       const info: UploadInfo = { contentLength, contentType, request };
@@ -416,44 +365,6 @@ async function handle(request: Request, settings: Settings): Promise<Response> {
   } finally {
     slots.active--;
   }
-}
-
-/**
- * A verifier's `limit-exceeded` on a bound the handler set tighter than the caller's
- * limits, as the handler's own refusal (413 `inflate-limit`); any other error as it is.
- */
-function ownBoundError(error: SnapshotError, settings: Settings): SnapshotError | UploadError {
-  const limit = error.limit === "maxRatio" || error.limit === "maxTarBytes"
-    ? error.limit
-    : undefined;
-  const option = error.code === "limit-exceeded" && limit ? settings.ownBound[limit] : undefined;
-  if (!option) return error;
-  const what = error.message.replace(/^Cannot verify the snapshot: /, "")
-    .replace(/; raise limits\.\w+ to read it$/, "");
-  return new UploadError(
-    "inflate-limit",
-    `${what}: past this server's ${option} (${settings[option]}); it may be a valid ` +
-      "snapshot, but verifying it costs more than this server allows",
-    { expected: error.expected, found: error.found, cause: error },
-  );
-}
-
-function tooLarge(maxBytes: number, found: number): UploadError {
-  return new UploadError(
-    "too-large",
-    `the upload is ${found} bytes or more; at most ${maxBytes} are accepted`,
-    { expected: `at most ${maxBytes} bytes`, found: `${found} bytes` },
-  );
-}
-
-function shuttingDown(): UploadError {
-  return new UploadError("aborted", "the server is shutting down");
-}
-
-function storeError(step: string, cause: unknown): UploadError {
-  return new UploadError("store-error", `the store failed to ${step}: ${describe(cause)}`, {
-    cause,
-  });
 }
 
 /**
@@ -520,16 +431,10 @@ class Upload {
         }),
       );
     const onShutdown = () => this.#fail(shuttingDown());
-    // Beyond 2^31 - 1 ms (about 24 days; Infinity too) timers fire at once: no timeout then.
-    const timer = settings.timeout < 2 ** 31
-      ? setTimeout(
-        () =>
-          this.#fail(
-            new UploadError("timeout", `the upload took longer than ${settings.timeout} ms`),
-          ),
-        settings.timeout,
-      )
-      : undefined;
+    const clearTimer = startTimer(settings.timeout, () =>
+      this.#fail(
+        new UploadError("timeout", `the upload took longer than ${settings.timeout} ms`),
+      ));
     request.signal.addEventListener("abort", onClientGone);
     settings.signal?.addEventListener("abort", onShutdown);
     let verifying: Promise<VerifyResult | undefined> | undefined;
@@ -548,7 +453,7 @@ class Upload {
       await this.#aborted;
       return uploadErrorResponse(this.#failure!);
     } finally {
-      clearTimeout(timer);
+      clearTimer();
       request.signal.removeEventListener("abort", onClientGone);
       settings.signal?.removeEventListener("abort", onShutdown);
       stagedHash.close?.();
@@ -589,26 +494,14 @@ class Upload {
 
   /** The verifier, on the feed; it settles to the result, or to undefined after a failure. */
   #verify(): Promise<VerifyResult | undefined> {
-    const { settings } = this;
-    return verifySnapshot(this.#feed.readable, {
-      checksum: true,
-      sealer: settings.sealer,
-      limits: settings.readLimits,
-      hasher: settings.hasher,
-      allowZeroPadding: settings.allowZeroPadding,
-      useWorker: settings.useWorker ?? false,
-      signal: this.#stop.signal,
-    }).catch((error) => {
-      if (error instanceof SnapshotError) this.#fail(ownBoundError(error, settings), true);
-      else if (!this.#failure) {
-        this.#fail(
-          new UploadError("internal", `verification failed unexpectedly: ${describe(error)}`, {
-            cause: error,
-          }),
-        );
-      }
-      return undefined;
-    });
+    return runVerifier(this.#feed.readable, this.settings.verifier, this.#stop.signal)
+      .catch((error: SnapshotError | UploadError) => {
+        // A bad archive (or the handler's bound) drains the body; anything else stops it.
+        if (error instanceof UploadError && error.code === "internal") {
+          if (!this.#failure) this.#fail(error);
+        } else this.#fail(error, true);
+        return undefined;
+      });
   }
 
   /**

@@ -51,19 +51,17 @@ export interface TusSessionOptions extends
  */
 export interface TusSessions {
   /**
-   * Creates the upload and, when the `POST` has a body (`creation-with-upload`), stages
-   * it as the first `PATCH`; answers the `POST` (201 with `Location` and `Upload-Offset`,
-   * or the refusal a first `PATCH` would get). The protocol headers (`Tus-Resumable`,
-   * CORS) are added by the handler.
+   * Creates the upload: its record is staged (nothing else) once this resolves. The
+   * handler then sends a `POST`'s body (`creation-with-upload`) to
+   * {@linkcode TusSessions.handle} as a `PATCH` at offset 0.
    *
    * @param record The new upload's record (`offset` 0).
-   * @param request The `POST`.
-   * @param location The URL path of the new upload, for `Location`.
    */
-  create(record: ResumableRecord, request: Request, location: string): Promise<Response>;
+  create(record: ResumableRecord): Promise<void>;
   /**
-   * Answers `HEAD`, `PATCH`, `DELETE` or `GET` on an upload; an unknown or expired id,
-   * or one `owner` did not create, is 404.
+   * Answers `HEAD`, `PATCH`, `DELETE` or `GET` on an upload (`request.method`, an
+   * `X-HTTP-Method-Override` already applied); an unknown or expired id, or one `owner`
+   * did not create, is 404. The protocol and CORS headers are added by the handler.
    *
    * @param id The upload's id, from the URL.
    * @param request The request.
@@ -76,6 +74,14 @@ export interface TusSessions {
    * @param owner The hash of the credentials.
    */
   countOpen(owner: string): Promise<number>;
+  /**
+   * Deletes expired uploads, for {@linkcode TusHandler.sweep} (Durable Objects use their
+   * alarms instead and need not have it).
+   *
+   * @param now Milliseconds since the epoch.
+   * @returns How many were deleted.
+   */
+  sweep?(now: number): Promise<number>;
 }
 
 /** Options of {@linkcode createTusHandler}. */

@@ -175,8 +175,12 @@ class StartCheck {
   take(chunk: Uint8Array): Uint8Array | undefined {
     if (this.#held === undefined) return chunk;
     const held = joinBytes(this.#held, chunk);
-    if (held.length >= HEADER) checkMagic(held);
-    if (held.length < (this.#probe ? PROBE_BYTES : HEADER)) {
+    // Not gzip: hold on until a tar's magic would show, so that what the error says does
+    // not depend on where the chunks break (an upload sent in small pieces).
+    if (held.length >= HEADER && (startsWithMagic(held) || held.length >= TAR_MAGIC_END)) {
+      checkMagic(held);
+    }
+    if (held.length < (this.#probe ? PROBE_BYTES : HEADER) || !startsWithMagic(held)) {
       this.#held = held;
       return undefined;
     }
@@ -195,6 +199,7 @@ class StartCheck {
         held.length,
       );
     }
+    checkMagic(held);
     return this.#release(held);
   }
 
@@ -230,10 +235,14 @@ function probeRatio(bytes: Uint8Array): number {
   return out / Math.max(1, gunzip.offset);
 }
 
+/** Where a tar header's `ustar` magic ends. */
+const TAR_MAGIC_END = 262;
+
 function checkMagic(head: Uint8Array) {
   if (startsWithMagic(head)) return;
   // An operator who packed the folder with tar but forgot gzip deserves to be told.
-  const tar = head.length >= 262 && String.fromCharCode(...head.subarray(257, 262)) === "ustar";
+  const tar = head.length >= TAR_MAGIC_END &&
+    String.fromCharCode(...head.subarray(257, TAR_MAGIC_END)) === "ustar";
   throw gzipError(
     "gzip-header",
     "the input is not gzip data (it does not start with 1f 8b 08)" +
