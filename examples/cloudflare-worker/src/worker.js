@@ -125,7 +125,7 @@ export class TusUpload {
       if (await this.ctx.storage.get("id") !== undefined) {
         return new Response("this upload exists already", { status: 409 });
       }
-      await this.ctx.storage.put("id", record.id);
+      await this.ctx.storage.put({ id: record.id, owner: record.owner });
       this.session = await TusSession.create(this.store, record, options);
       await this.owner(record.owner).fetch(
         `https://owner/add?id=${record.id}&expires=${record.expires}`,
@@ -176,9 +176,8 @@ export class TusUpload {
 
   /** Forgets the upload: its storage, its alarm, its place in its token's count. */
   async clear() {
-    const state = await this.ctx.storage.get("state");
-    const owner = state?.record.owner ?? this.session?.record?.owner;
     const id = await this.ctx.storage.get("id");
+    const owner = await this.ctx.storage.get("owner");
     this.session = undefined;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
@@ -196,16 +195,7 @@ export class TusUpload {
     this.opening = undefined;
     if (!this.session) return await this.clear();
     const record = this.session.record;
-    const owner = record?.owner;
-    if (!record || await this.session.expire(Date.now())) {
-      this.session = undefined;
-      await this.ctx.storage.deleteAlarm();
-      await this.ctx.storage.deleteAll();
-      if (owner !== undefined) {
-        await this.owner(owner).fetch(`https://owner/remove?id=${id}`, { method: "POST" });
-      }
-      return;
-    }
+    if (!record || await this.session.expire(Date.now())) return await this.clear();
     // Not expired yet (a PATCH moved it on, or one is running): look again then.
     await this.ctx.storage.setAlarm(Math.max(record.expires + 1, Date.now() + 1000));
   }
