@@ -15,7 +15,7 @@ import {
   type ResumableRecords,
 } from "./_resumable_multipart.ts";
 import type { SnapshotStore, StagedUpload } from "./store.ts";
-import type { ResumableStore } from "./tus/resumable_store.ts";
+import type { ResumableRecord, ResumableStore, StagedResumable } from "./tus/resumable_store.ts";
 
 /** Options of {@linkcode S3Store}. */
 export interface S3StoreOptions {
@@ -168,7 +168,7 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
  * export const handler = createVerifyHandler({ store });
  * ```
  */
-export class S3Store implements SnapshotStore {
+export class S3Store implements SnapshotStore, ResumableStore {
   /** The bucket. */
   readonly bucket: string;
   /** The key prefix. */
@@ -180,6 +180,7 @@ export class S3Store implements SnapshotStore {
   readonly #fetch: typeof fetch;
   readonly #retries: number;
   readonly #timeout: number;
+  #resumable: ResumableStore | undefined;
 
   /**
    * Makes a store on a bucket.
@@ -382,6 +383,43 @@ export class S3Store implements SnapshotStore {
    * @returns The store.
    */
   resumable(options: { records?: ResumableRecords } = {}): ResumableStore {
+    if (!options.records) return this.#resumable ??= this.#makeResumable({});
+    return this.#makeResumable(options);
+  }
+
+  /**
+   * Starts staging a resumable upload ({@linkcode S3Store.resumable}'s, with records in
+   * the bucket): the store itself is a `ResumableStore`, so `createTusHandler({ store })`
+   * and `serve:edge --store s3://...` take it as it is.
+   *
+   * @param record The new upload's record.
+   * @returns The staged upload.
+   */
+  create(record: ResumableRecord): Promise<StagedResumable> {
+    return this.resumable().create(record);
+  }
+
+  /**
+   * A resumable upload staged in the bucket, after any restart; undefined when unknown.
+   *
+   * @param id The upload's id.
+   * @returns The staged upload, or undefined.
+   */
+  open(id: string): Promise<StagedResumable | undefined> {
+    return this.resumable().open(id);
+  }
+
+  /**
+   * The ids of the resumable uploads whose records say they expired before `now`.
+   *
+   * @param now Milliseconds since the epoch.
+   * @returns The ids.
+   */
+  expired(now: number): AsyncIterable<string> {
+    return this.resumable().expired!(now);
+  }
+
+  #makeResumable(options: { records?: ResumableRecords }): ResumableStore {
     return multipartResumableStore(this.#backend(), {
       partSize: this.partSize,
       prefix: this.prefix,
