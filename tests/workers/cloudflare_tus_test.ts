@@ -290,7 +290,7 @@ Deno.test({
               endpoint: endpoint(),
               file: goFixture(fixture.file),
               token: TOKEN,
-              chunkSize: bytes.length > 64 * 1024 ? 64 * 1024 : 100,
+              chunkSize: bytes.length > 64 * 1024 ? 128 * 1024 : 200,
             });
             assert.deepEqual(tusOutcome(run), expected, `${fixture.file}: ${JSON.stringify(run)}`);
             assert.equal(run.outcome === "success", expected.status === 200, fixture.file);
