@@ -10,23 +10,37 @@ const ROOT = new URL("../", import.meta.url);
  * The layers, lowest first, and what each may import besides itself. `mod.ts` is the
  * library's face: it may re-export any library layer, never a shell.
  */
+const LIBRARY_BELOW_INSPECT = ["base", "format", "sha256", "archive"];
+/** `src/inspect/`'s rooms, lowest first: the shared result types, then each room on those below. */
+const INSPECT = ["inspect", "inspect/products", "inspect/decoders", "inspect/operations"];
 const MAY_IMPORT: Record<string, string[]> = {
   base: [],
   format: ["base"],
   sha256: ["base"],
   archive: ["base", "format", "sha256"],
-  inspect: ["base", "format", "sha256", "archive"],
+  // inspect_result.ts, the types every room shares
+  inspect: LIBRARY_BELOW_INSPECT,
+  // what each product is: detection, type names, which fields are secrets, the products' printers
+  "inspect/products": [...LIBRARY_BELOW_INSPECT, "inspect"],
+  // framers and msgpack/protobuf decoders: the records of a state.bin
+  "inspect/decoders": [...LIBRARY_BELOW_INSPECT, "inspect", "inspect/products"],
+  // what a caller runs: inspect, decode, diff, redact, export, and their printers
+  "inspect/operations": [...LIBRARY_BELOW_INSPECT, ...INSPECT.slice(0, 3)],
   edge: ["base", "format", "sha256", "archive"],
-  mod: ["base", "format", "sha256", "archive", "inspect", "edge"],
-  workers: ["base", "format", "sha256", "archive", "inspect", "edge", "mod"],
-  deno: ["base", "format", "sha256", "archive", "inspect", "edge", "mod"],
-  cli: ["base", "format", "sha256", "archive", "inspect", "edge", "mod", "deno", "config"],
+  mod: ["base", "format", "sha256", "archive", ...INSPECT, "edge"],
+  workers: ["base", "format", "sha256", "archive", ...INSPECT, "edge", "mod"],
+  deno: ["base", "format", "sha256", "archive", ...INSPECT, "edge", "mod"],
+  cli: ["base", "format", "sha256", "archive", ...INSPECT, "edge", "mod", "deno", "config"],
 };
 
 /** The layer of a file, by its path from the repository root. */
 function layerOf(path: string): string | undefined {
   if (path === "mod.ts") return "mod";
   if (path === "deno.json") return "config"; // the CLI's version
+  const room = /^src\/inspect\/([a-z0-9_]+)\//.exec(path);
+  if (room) {
+    return `inspect/${room[1]}` in MAY_IMPORT ? `inspect/${room[1]}` : `unknown room ${path}`;
+  }
   const match = /^src\/([a-z0-9_]+)\//.exec(path);
   if (match) return match[1]! in MAY_IMPORT ? match[1]! : `unknown folder src/${match[1]}/`;
   if (/^src\/[a-z0-9_]+\.ts$/.test(path)) return "base";
@@ -116,4 +130,9 @@ Deno.test("architecture: the rules can fail", () => {
   );
   assert.deepEqual(multiline, ["mod.ts", "src/cli/x_worker.ts"]);
   assert.deepEqual(importsOf("src/a.ts", '/**\n * import { z } from "./z.ts";\n */'), []);
+  // Inside inspect/, a decoder may not reach up into the operations.
+  const room = importsOf("src/inspect/decoders/_a.ts", 'import { b } from "../operations/b.ts";');
+  assert.deepEqual(room, ["src/inspect/operations/b.ts"]);
+  assert.ok(!MAY_IMPORT[layerOf("src/inspect/decoders/_a.ts")!]!.includes(layerOf(room[0]!)!));
+  assert.equal(layerOf("src/inspect/inspect_result.ts"), "inspect");
 });

@@ -7,6 +7,7 @@
 import {
   bearerAuthorizer,
   createAesGcmSealer,
+  createStoreSessions,
   createTusHandler,
   MemoryStore,
   type TusHandlerOptions,
@@ -648,4 +649,28 @@ Deno.test("TusSession: one per upload, as a Durable Object hosts it, over random
   assert.deepEqual(await last!.json(), single.body);
   assert.ok(session.lastRebuildMs !== undefined);
   assertClean(store, [single.body.key]);
+});
+
+Deno.test("tus: idle sessions leave memory; a flood of abandoned uploads holds no verifier", async () => {
+  const store = new MemoryStore();
+  const sessions = createStoreSessions(store, { idleTimeout: 20 });
+  const handler = createTusHandler({ sessions, maxOpenUploads: 100 });
+  const urls: URL[] = [];
+  for (let i = 0; i < 30; i++) {
+    const { url } = await tusCreate(handler, BASE, oneMib.length);
+    const patched = await tusPatch(handler, url, 0, oneMib.slice(0, 100_000));
+    assert.equal(patched.status, 204);
+    urls.push(url);
+  }
+  assert.ok(sessions.size > 0);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(sessions.size, 0);
+  // Each resumes (its verifier rebuilt by replay) and finishes.
+  for (const url of urls.slice(0, 3)) {
+    const rest = await tusPatch(handler, url, 100_000, oneMib.slice(100_000));
+    assert.equal(rest.status, 200);
+    await rest.body?.cancel();
+  }
+  await handler.close();
+  await sessions.close();
 });

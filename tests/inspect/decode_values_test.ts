@@ -11,15 +11,19 @@ import {
   MAX_MSGPACK_DEPTH,
   MsgpackError,
   MsgpackExt,
-} from "../../src/inspect/_msgpack.ts";
-import { MsgpackFrameError, MsgpackSkipper } from "../../src/inspect/_msgpack_skipper.ts";
-import { type DecodedValue, goTime, recordValue } from "../../src/inspect/_record_value.ts";
-import { recordTypeName } from "../../src/inspect/_type_names.ts";
+} from "../../src/inspect/decoders/_msgpack.ts";
+import { MsgpackFrameError, MsgpackSkipper } from "../../src/inspect/decoders/_msgpack_skipper.ts";
+import {
+  type DecodedValue,
+  goTime,
+  recordValue,
+} from "../../src/inspect/decoders/_record_value.ts";
+import { recordTypeName } from "../../src/inspect/products/_type_names.ts";
 import {
   formatDecodeHeader,
   formatDecodeLine,
   stringifyDecoded,
-} from "../../src/inspect/format_decode.ts";
+} from "../../src/inspect/operations/format_decode.ts";
 
 const PRODUCTS = new URL("../../../shared/fixtures/products/", import.meta.url);
 const read = (name: string) => Deno.readFileSync(new URL(name, PRODUCTS));

@@ -26,14 +26,18 @@ import {
   type SnapshotMeta,
   verifySnapshot,
 } from "../../mod.ts";
-import { byteSize, humanBytes, iBytes } from "../../src/inspect/_byte_size.ts";
-import { compareGoStrings, goJsonIndent, goJsonString } from "../../src/inspect/_go_json.ts";
-import { tabwrite } from "../../src/inspect/_tabwriter.ts";
-import { formatConsulInspect } from "../../src/inspect/format_consul.ts";
-import { formatInspect, inspectResultToJson } from "../../src/inspect/format_inspect.ts";
-import { formatNomadInspect } from "../../src/inspect/format_nomad.ts";
-import { createdFromId } from "../../src/inspect/_snapshot_id.ts";
-import { formatVaultInspect } from "../../src/inspect/format_vault.ts";
+import { byteSize, humanBytes, iBytes } from "../../src/inspect/products/_byte_size.ts";
+import {
+  compareGoStrings,
+  goJsonIndent,
+  goJsonString,
+} from "../../src/inspect/products/_go_json.ts";
+import { tabwrite } from "../../src/inspect/products/_tabwriter.ts";
+import { formatConsulInspect } from "../../src/inspect/products/format_consul.ts";
+import { formatInspect, inspectResultToJson } from "../../src/inspect/operations/format_inspect.ts";
+import { formatNomadInspect } from "../../src/inspect/products/format_nomad.ts";
+import { createdFromId } from "../../src/inspect/products/_snapshot_id.ts";
+import { formatVaultInspect } from "../../src/inspect/products/format_vault.ts";
 import { assert } from "../_helpers.ts";
 import {
   type InspectCommand,

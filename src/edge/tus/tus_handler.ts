@@ -67,12 +67,68 @@ const ID = /^[A-Za-z0-9_-]{1,128}$/;
 /** Most bytes of `Upload-Metadata` accepted. */
 const MAX_METADATA_BYTES = 4096;
 
+/** Options of {@linkcode createStoreSessions}. */
+export interface StoreSessionsOptions extends TusSessionOptions {
+  /**
+   * Milliseconds a session stays in memory without a request; `Infinity` keeps it (a
+   * Durable Object, whose own eviction drops it).
+   *
+   * @default {30000}
+   */
+  idleTimeout?: number;
+}
+
+/** {@linkcode TusSessions} over a store, with `sweep` and `close`. */
+export interface StoreSessions extends TusSessions {
+  /** Sessions in memory now. */
+  readonly size: number;
+  /**
+   * Deletes the expired uploads the store lists.
+   *
+   * @param now Milliseconds since the epoch.
+   * @returns How many were deleted.
+   */
+  sweep(now: number): Promise<number>;
+  /** Drops every idle session from memory and clears the timers. */
+  close(): Promise<void>;
+}
+
 /**
- * The sessions of this process, over a {@linkcode ResumableStore}: kept in a map while
- * requests come, dropped from memory after `idleTimeout` without one (the next request
- * reopens the upload from the store and the next `PATCH` rebuilds its verifier).
+ * The sessions {@linkcode createTusHandler} keeps by default: in this process, over a
+ * {@linkcode ResumableStore}, in a map while requests come, each dropped from memory after
+ * `idleTimeout` without one (the next request reopens the upload from the store, and the
+ * next `PATCH` rebuilds its verifier by replaying the staged bytes). A Durable Object
+ * hosting one upload uses these over its one-upload store.
+ *
+ * @example One upload's sessions over a memory store
+ * ```ts
+ * import { createStoreSessions, MemoryStore } from "@raftsnap/raftsnap";
+ *
+ * const sessions = createStoreSessions(new MemoryStore(), { idleTimeout: Infinity });
+ * const now = Date.now();
+ * await sessions.create({ id: "u1", length: 10, metadata: {}, owner: "o", created: now, expires: now + 1000, offset: 0 });
+ * const head = await sessions.handle("u1", new Request("http://x/uploads/u1", { method: "HEAD" }), "o");
+ * await sessions.close();
+ * if (head.headers.get("upload-offset") !== "0" || (await sessions.countOpen("o")) !== 1) throw new Error("wrong");
+ * ```
+ *
+ * @param store Where the uploads are staged.
+ * @param options The sessions' bounds, verifier settings and expiry, and `idleTimeout`.
+ * @returns The sessions.
+ * @throws {RangeError} when a bound is not a positive number.
  */
-class LocalSessions implements TusSessions {
+export function createStoreSessions(
+  store: ResumableStore,
+  options: StoreSessionsOptions = {},
+): StoreSessions {
+  const idleTimeout = options.idleTimeout ?? 30_000;
+  checkPositive({ idleTimeout });
+  resolveBounds(options);
+  return new LocalSessions(store, options, idleTimeout);
+}
+
+/** See {@linkcode createStoreSessions}. */
+class LocalSessions implements StoreSessions {
   readonly #store: ResumableStore;
   readonly #options: TusSessionOptions;
   readonly #idleTimeout: number;
@@ -123,7 +179,7 @@ class LocalSessions implements TusSessions {
         if (!session || session.deleted || this.#closed) {
           this.#sessions.delete(id);
           session?.evict();
-        } else {
+        } else if (this.#idleTimeout < 2 ** 31) { // (Infinity: kept)
           entry.timer = setTimeout(() => {
             if (this.#sessions.get(id) !== entry || entry.users > 0) return;
             this.#sessions.delete(id);
@@ -207,7 +263,22 @@ async function ownerOf(request: Request): Promise<string> {
   return toHex(new Uint8Array(digest)).slice(0, 32);
 }
 
-/** `Upload-Metadata` decoded; `undefined` when malformed. */
+/**
+ * `Upload-Metadata` decoded (values as UTF-8 text); `undefined` when malformed: a bad
+ * pair, a repeated key, or a value that is not base64 of UTF-8.
+ *
+ * @example Decoding
+ * ```ts
+ * import { decodeMetadata } from "@raftsnap/raftsnap";
+ *
+ * const metadata = decodeMetadata("filename YmFja3VwLnNuYXA=,confidential");
+ * if (metadata?.filename !== "backup.snap" || metadata.confidential !== "") throw new Error("wrong");
+ * if (decodeMetadata("a YQ==,a YQ==") !== undefined) throw new Error("a repeated key");
+ * ```
+ *
+ * @param text The header's value, or `null` when absent (then `{}`).
+ * @returns The metadata, or `undefined`.
+ */
 export function decodeMetadata(text: string | null): Record<string, string> | undefined {
   const metadata: Record<string, string> = {};
   if (text === null || text.trim() === "") return metadata;
@@ -314,7 +385,7 @@ export function createTusHandler(options: TusHandlerOptions): TusHandler {
   if (!path.endsWith("/")) path += "/";
   const origins = new Set(options.allowedOrigins ?? []);
   const newId = options.newId ?? (() => crypto.randomUUID().replaceAll("-", ""));
-  const local = options.sessions ? undefined : new LocalSessions(store!, options, idleTimeout);
+  const local = options.sessions ? undefined : createStoreSessions(store!, options);
   const sessions: TusSessions = options.sessions ?? local!;
   /** Creations in progress per owner, one at a time, so that the count holds. */
   const creating = new Map<string, Promise<unknown>>();
