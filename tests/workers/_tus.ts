@@ -1,45 +1,23 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
-// tus-js-client (npm, 4.3.1, as deno.json pins it) run under Node against a server, one
-// upload per call: `deno install` puts it in a scratch project's node_modules (from the
-// npm registry through Deno's cache), Node runs tests/workers/_tus_node.mjs there.
+// tus-js-client (npm, 4.3.1, pinned in tests/tus_js_client/ and installed by
+// tests/_tus_js_client.ts) run under Node against a server, one upload per call, through
+// tests/workers/_tus_node.mjs, which can pause the client between two requests.
 
 import { assert } from "../_helpers.ts";
+import { NODE, tusJsClient } from "../_tus_js_client.ts";
 
 const SCRIPT = new URL("./_tus_node.mjs", import.meta.url);
-const NODE = Deno.env.get("RAFTSNAP_NODE") ?? "node";
-const VERSION = "4.3.1";
 
 let project: Promise<string> | undefined;
 
-/** A scratch folder with tus-js-client installed for Node, made once per test process. */
+/** The folder with tus-js-client installed for Node, and this script beside it. */
 export function tusClientProject(): Promise<string> {
   return project ??= (async () => {
-    const dir = await Deno.makeTempDir({ prefix: "raftsnap-tus-js-" });
-    globalThis.addEventListener("unload", () => {
-      try {
-        Deno.removeSync(dir, { recursive: true });
-      } catch {
-        // gone already
-      }
-    });
-    await Deno.writeTextFile(
-      `${dir}/package.json`,
-      JSON.stringify({
-        name: "tus-client",
-        private: true,
-        type: "module",
-        dependencies: { "tus-js-client": VERSION },
-      }),
-    );
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["install"],
-      cwd: dir,
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    await Deno.copyFile(SCRIPT, `${dir}/upload.mjs`);
+    const dir = await tusJsClient();
+    // Copied under a name of its own, then renamed: parallel tests never see half of it.
+    const temp = `${dir}tus-worker-upload.${crypto.randomUUID()}.tmp`;
+    await Deno.copyFile(SCRIPT, temp);
+    await Deno.rename(temp, `${dir}tus-worker-upload.mjs`);
     return dir;
   })();
 }
@@ -83,7 +61,10 @@ export async function tusUpload(options: TusUploadOptions): Promise<TusRun> {
   const dir = await tusClientProject();
   const { between, ...rest } = options;
   const child = new Deno.Command(NODE, {
-    args: [`${dir}/upload.mjs`, JSON.stringify({ ...rest, pause: between !== undefined })],
+    args: [
+      `${dir}tus-worker-upload.mjs`,
+      JSON.stringify({ ...rest, pause: between !== undefined }),
+    ],
     cwd: dir,
     stdin: "piped",
     stdout: "piped",

@@ -3,7 +3,8 @@
 // on stdout one JSON line per event: "patch" after every PATCH's answer (then, with
 // "pause", it waits for a line on stdin before going on, so the test can restart the
 // server or evict the Durable Object between two PATCHes), then "success" or "error"
-// with the last answer's status and body. Run by tests/workers/_tus.ts.
+// with the last answer's status and body. Run by tests/workers/_tus.ts (copied beside the
+// node_modules tests/_tus_js_client.ts installs).
 //
 //   node _tus_node.mjs '{"endpoint":"http://...","file":"x.snap","chunkSize":65536,...}'
 

@@ -312,11 +312,12 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    // Uploads expire 3 s after their last PATCH; two open per token.
+    // Uploads expire 8 s after their last PATCH (long enough for a loaded machine to look
+    // at what the PATCH staged); two open per token.
     const example = await startExample({
       UPLOAD_TOKEN: TOKEN,
       PART_SIZE: String(5 * MIB),
-      EXPIRES_AFTER_MS: "3000",
+      EXPIRES_AFTER_MS: "8000",
       MAX_OPEN_UPLOADS: "2",
     });
     const bucket = async () =>
@@ -351,7 +352,7 @@ Deno.test({
         assert.ok((await (await bucket()).list()).objects.length > 0, "parts staged");
         // No request comes: the alarm alone ends it.
         assert.ok(
-          await eventually(async () => await openMultipartUploads(example.persist) === 0, 15_000),
+          await eventually(async () => await openMultipartUploads(example.persist) === 0, 30_000),
           "the multipart upload is still open",
         );
         assert.ok(
@@ -387,7 +388,7 @@ Deno.test({
             const r = await create(1000);
             await r.body?.cancel();
             return r.status === 201;
-          }, 15_000),
+          }, 30_000),
         );
       });
     } finally {
