@@ -9,6 +9,8 @@ export const OPS = [
   "parse",
   "write",
   "write-parallel",
+  "pack",
+  "pack-parallel",
 ] as const;
 
 /** One of {@linkcode OPS}. */

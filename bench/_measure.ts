@@ -203,6 +203,20 @@ async function run(op: string, args: Map<string, string>): Promise<Measurement |
       // `parallel` may not exist yet: passed loosely, ignored by a library without it.
       task = () => write(need("state"), size, args.get("out"), { parallel: true });
       break;
+    case "pack":
+    case "pack-parallel": {
+      // As `raftsnap pack [--parallel]` writes: node:crypto's SHA-256.
+      let hasher: VerifyOptions["hasher"];
+      try {
+        hasher = await loadNativeHasher();
+      } catch (error) {
+        if (error instanceof Unavailable) return { op, na: error.message };
+        throw error;
+      }
+      const parallel = op === "pack-parallel";
+      task = () => write(need("state"), size, args.get("out"), { hasher, parallel });
+      break;
+    }
     default:
       throw new Error(`unknown op ${JSON.stringify(op)}`);
   }

@@ -5,8 +5,10 @@
 // Generates a mixed (JSON-like, ~3.9x under gzip -6) and a random state in a temp folder,
 // writes a snapshot of each with writeSnapshot, then measures every operation in a fresh
 // Deno process (bench/_measure.ts) so each peak RSS is the operation's own, next to the
-// shell baselines `gzip -dc SNAP | sha256sum` and `gzip -6 -c STATE`, the issue's targets
-// and Go's figures. A 1 MiB mixed state gives the memory comparison. Progress goes to
+// shell baselines `gzip -dc SNAP | sha256sum`, `gzip -6 -c STATE` and, for pack-parallel
+// (`raftsnap pack --parallel`: two compressing Workers, node:crypto's SHA-256),
+// `pigz -6 -p 2 -c STATE` (Debian's pigz: `apt-get install pigz`; skipped, with a note,
+// where it is missing), the issues' targets and Go's figures. A 1 MiB mixed state gives the memory comparison. Progress goes to
 // stderr; the tables (or, with --json, one JSON object) to stdout.
 //
 // This parent process never imports the library, so a broken src/ shows up as failed
@@ -30,6 +32,7 @@ import {
 } from "./_gen.ts";
 import {
   BASELINE_LABEL,
+  type BaselineName,
   baselineOf,
   calibrationLine,
   memoryRows,
@@ -42,6 +45,20 @@ import {
 import { baseline, commandLine, inBenchDir, measure, type OpOutcome, ROOT } from "./_run.ts";
 
 const SMALL_STATE = 1 << 20;
+
+/** pack-parallel's baseline is Debian's `pigz`; the bench runs without it, and says so. */
+const PIGZ_MISSING =
+  "pigz is not installed (apt-get install pigz): the pigz -6 -p 2 baseline is skipped";
+
+async function hasPigz(): Promise<boolean> {
+  try {
+    const { success } = await new Deno.Command("pigz", { args: ["--version"], stderr: "null" })
+      .output();
+    return success;
+  } catch {
+    return false;
+  }
+}
 
 function log(message: string): void {
   console.error(message);
@@ -137,9 +154,11 @@ class Bench {
     }
   }
 
-  async runBaseline(report: StateReport, group: "read" | "write", file: string) {
+  async runBaseline(report: StateReport, group: BaselineName, file: string) {
     const script = group === "read"
       ? `gzip -dc "$1" | sha256sum >/dev/null`
+      : group === "pigz"
+      ? `pigz -6 -p 2 -c "$1" >/dev/null`
       : `gzip -6 -c "$1" >/dev/null`;
     for (let run = 0; run < this.args.repeat; run++) {
       const outcome = await baseline(BASELINE_LABEL[group], script, [file], this.timeout);
@@ -204,6 +223,10 @@ class Bench {
       if (ops.length === 0) continue;
       if (withBaselines) {
         await this.runBaseline(report, group, group === "read" ? snapPath : statePath);
+        if (group === "write" && ops.includes("pack-parallel")) {
+          if (await hasPigz()) await this.runBaseline(report, "pigz", statePath);
+          else log(`[${name}] ${PIGZ_MISSING}`);
+        }
       }
       for (const op of ops) await this.runOp(report, op, files);
     }
@@ -239,6 +262,9 @@ async function main(): Promise<number> {
       }, ${args.repeat} run(s) each, temp folder ${dir}`,
     );
     const notes = await looseOptionNotes();
+    if (args.ops.includes("pack-parallel") && !await hasPigz()) {
+      notes.push(`pack-parallel: ${PIGZ_MISSING}`);
+    }
     for (const note of notes) log(`note: ${note}`);
     const bench = new Bench(args, dir, notes);
     const states: StateReport[] = [];

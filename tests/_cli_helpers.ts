@@ -34,6 +34,10 @@ export interface CliOptions {
   started?: (child: Deno.ChildProcess) => void | Promise<void>;
   /** The script to run instead of the CLI. */
   script?: string;
+  /** More Deno permission flags (`upload` needs `--allow-net`). */
+  permissions?: string[];
+  /** More environment variables. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -54,6 +58,7 @@ export async function raftsnap(args: string[], options: CliOptions = {}): Promis
       "run",
       "--allow-read",
       "--allow-write",
+      ...options.permissions ?? [],
       "--config",
       "deno.json",
       options.script ?? "src/cli/main.ts",
@@ -63,7 +68,7 @@ export async function raftsnap(args: string[], options: CliOptions = {}): Promis
     stdin: options.stdin ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...options.env },
   }).spawn();
   const stdin = options.stdin;
   const feeding = (async () => {

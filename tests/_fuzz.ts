@@ -3,13 +3,17 @@
 // deletions, chunk splices, tar header field rewrites with recomputed checksums, gzip
 // member splits and trailing junk) and verifies each mutant, in whole or in random
 // chunks. A finding is any throw that is not a SnapshotError (a crash), no answer within
-// the per-case timeout (a hang), or a verification that differs from the original's (a
-// lie: no mutation here can make a self-consistent archive with other content).
+// the per-case timeout (a hang), or a verification that tells a lie. A mutation can make a
+// good archive (a splice that overwrites the whole seed with the whole donor makes the
+// donor), so the oracle (`judge` with the seeds as known archives) decides the truth: a
+// byte-exact copy of a seed must verify to that seed's content; any other mutant that
+// verifies must agree with its own SHA256SUMS and hold one seed's meta and state, since
+// no mutation can forge a SHA-256.
 // No Blobs here: Deno frees their backing store lazily, which a million cases turn into
 // gigabytes of RSS that have nothing to do with the code under test.
 
 import { chunked, gunzipBytes, prng, readFixture } from "./_helpers.ts";
-import { gzipStored, judge, type Reference, Tally } from "./_mutations.ts";
+import { gzipStored, judge, type Oracle, type Reference, Tally } from "./_mutations.ts";
 import { verifySnapshot } from "../mod.ts";
 import { concatBytes } from "../src/_bytes.ts";
 
@@ -20,6 +24,16 @@ export interface Seed {
   tar: Uint8Array<ArrayBuffer>;
   reference: Reference;
 }
+
+/** The seeds of `deno task fuzz`, in its order. */
+export const FUZZ_SEEDS = [
+  "small.snap",
+  "empty-state.snap",
+  "sealed.snap",
+  "reordered-ok.snap",
+  "tar-no-trailer.snap",
+  "meta-8191-bytes.snap",
+];
 
 /** Loads the seeds: the good go-reference fixtures, small enough to mutate quickly. */
 export async function loadSeeds(names: string[]): Promise<Seed[]> {
@@ -32,7 +46,13 @@ export async function loadSeeds(names: string[]): Promise<Seed[]> {
       name,
       gzip,
       tar: await gunzipBytes(gzip),
-      reference: { metaJson: new TextDecoder().decode(meta), stateSha256: result.stateSha256 },
+      reference: {
+        metaJson: new TextDecoder().decode(meta),
+        stateSha256: result.stateSha256,
+        sums: new TextDecoder().decode(
+          result.entries.find((e) => e.name === "SHA256SUMS")!.content!,
+        ),
+      },
     });
   }
   return seeds;
@@ -220,6 +240,14 @@ export const MUTATORS: Record<
   "gzip members": (r, s) => members(r, s.tar),
 };
 
+/** The oracle the fuzzer judges a mutant with: every seed is a known good archive. */
+export function oracleFor(seeds: Seed[], mutant: Uint8Array): Oracle {
+  return {
+    known: seeds.map((s) => ({ name: s.name, gzip: s.gzip, reference: s.reference })),
+    mutant,
+  };
+}
+
 /** What a fuzzing run found. */
 export interface FuzzReport {
   tally: Tally;
@@ -253,7 +281,13 @@ export async function fuzz(
         return () => 1 + int(random, max);
       })(),
     );
-    const outcome = await judge(input, seed.reference, {}, options.timeoutMs ?? 10_000);
+    const outcome = await judge(
+      input,
+      seed.reference,
+      {},
+      options.timeoutMs ?? 10_000,
+      oracleFor(seeds, mutant),
+    );
     tally.add(`case ${i} (${name} on ${seed.name}, seed ${options.seed})`, outcome);
     byMutator.set(name, (byMutator.get(name) ?? 0) + 1);
     if (i % 256 === 0) peak = Math.max(peak, Deno.memoryUsage().rss);

@@ -1,7 +1,15 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // Mutation helpers shared by the hostile-input tests and the fuzzer.
 
-import { type ArchiveInput, SnapshotError, type VerifyOptions, verifySnapshot } from "../mod.ts";
+import {
+  type ArchiveInput,
+  SnapshotError,
+  type VerifyOptions,
+  type VerifyResult,
+  verifySnapshot,
+} from "../mod.ts";
+import { inflate } from "../src/format/gzip/inflate.ts";
+import { concatBytes } from "../src/_bytes.ts";
 
 const CRC_TABLE = (() => {
   const table = new Uint32Array(256);
@@ -50,6 +58,8 @@ export function gzipStored(data: Uint8Array): Uint8Array<ArrayBuffer> {
 export type Outcome =
   | { kind: "rejected"; code: string }
   | { kind: "same" }
+  /** It verified to another known archive's content (a splice that rebuilt the donor, say). */
+  | { kind: "known"; as: string }
   | { kind: "wrong"; detail: string }
   | { kind: "crash"; detail: string }
   | { kind: "hang" };
@@ -58,45 +68,171 @@ export type Outcome =
 export interface Reference {
   metaJson: string;
   stateSha256: string;
+  /** The archive's SHA256SUMS text, where the oracle may need it (see `judge`). */
+  sums?: string;
+}
+
+/** A good archive (Go's `Verify` accepts it) that the oracle knows by bytes and content. */
+export interface KnownArchive {
+  name: string;
+  gzip: Uint8Array;
+  reference: Reference;
 }
 
 /**
- * Verifies `bytes` and judges the outcome against the original's metadata and state
- * hash: a SnapshotError or the same answer are fine; a different answer ("a lie"), any
- * other throw ("a crash") or no answer within `timeoutMs` ("a hang") are findings.
+ * What {@linkcode judge} needs to tell a legitimate archive from a lie when a mutation
+ * may have made one: the known good archives, the mutant's bytes, and (for tests of the
+ * oracle itself) the verifier to judge.
+ */
+export interface Oracle {
+  known: KnownArchive[];
+  /** The mutant's bytes, when `bytes` is a stream of them. */
+  mutant?: Uint8Array;
+  /** The verifier under judgment; a test injects a liar here. */
+  verify?: (input: ArchiveInput, options: VerifyOptions) => Promise<VerifyResult>;
+}
+
+/**
+ * Verifies `bytes` and judges the outcome: a SnapshotError or the original's answer are
+ * fine; a different answer ("a lie"), any other throw ("a crash") or no answer within
+ * `timeoutMs` ("a hang") are findings.
+ *
+ * With an `oracle`, the truth is decided rather than assumed, so that a mutation that
+ * happens to make a good archive is not a finding:
+ * - a mutant that is byte for byte a known archive must verify, to that archive's
+ *   content (refusing it, or any other answer, is a finding);
+ * - any other mutant that verifies must be self-consistent (its meta.json and state hash
+ *   to the lines of its own SHA256SUMS) and hold the meta and state of one known archive,
+ *   the seed's or another's: no mutation can forge a SHA-256, so a verified archive with
+ *   content no known archive has is a lie.
  */
 export async function judge(
   bytes: ArchiveInput,
   reference: Reference,
   options: VerifyOptions = {},
   timeoutMs = 10_000,
+  oracle?: Oracle,
 ): Promise<Outcome> {
+  const verify = oracle?.verify ?? verifySnapshot;
+  const mutant = oracle?.mutant ?? (bytes instanceof Uint8Array ? bytes : undefined);
+  const copyOf = mutant && oracle?.known.find((k) => equalBytes(k.gzip, mutant));
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<Outcome>((resolve) => {
     timer = setTimeout(() => resolve({ kind: "hang" }), timeoutMs);
   });
   const run = (async (): Promise<Outcome> => {
+    let result: VerifyResult;
     try {
-      const result = await verifySnapshot(bytes, options);
-      const metaJson = new TextDecoder().decode(
-        result.entries.find((e) => e.name === "meta.json")?.content ?? new Uint8Array(),
-      );
-      if (result.stateSha256 !== reference.stateSha256) {
-        return { kind: "wrong", detail: `state ${result.stateSha256}` };
-      }
-      if (metaJson !== reference.metaJson) return { kind: "wrong", detail: `meta ${metaJson}` };
-      return { kind: "same" };
+      result = await verify(bytes, options);
     } catch (error) {
-      if (error instanceof SnapshotError) return { kind: "rejected", code: error.code };
+      if (error instanceof SnapshotError) {
+        if (copyOf) {
+          return {
+            kind: "wrong",
+            detail:
+              `refused a byte-exact copy of ${copyOf.name}, which Go verifies (${error.code})`,
+          };
+        }
+        return { kind: "rejected", code: error.code };
+      }
       return {
         kind: "crash",
         detail: error instanceof Error ? error.stack ?? error.message : String(error),
       };
     }
+    const meta = result.entries.find((e) => e.name === "meta.json")?.content ?? new Uint8Array();
+    const got = { metaJson: new TextDecoder().decode(meta), stateSha256: result.stateSha256 };
+    if (!oracle) {
+      if (got.stateSha256 !== reference.stateSha256) {
+        return { kind: "wrong", detail: `state ${got.stateSha256}` };
+      }
+      if (got.metaJson !== reference.metaJson) {
+        return { kind: "wrong", detail: `meta ${got.metaJson}` };
+      }
+      return { kind: "same" };
+    }
+    const inconsistent = await sumsMismatch(result, meta);
+    if (inconsistent) return { kind: "wrong", detail: inconsistent };
+    const same = (r: Reference) => r.stateSha256 === got.stateSha256 && r.metaJson === got.metaJson;
+    if (copyOf) {
+      return same(copyOf.reference)
+        ? (copyOf.reference === reference ? { kind: "same" } : { kind: "known", as: copyOf.name })
+        : {
+          kind: "wrong",
+          detail:
+            `a byte-exact copy of ${copyOf.name} verified to state ${got.stateSha256}, meta ${got.metaJson}`,
+        };
+    }
+    if (same(reference)) return { kind: "same" };
+    const known = oracle.known.find((k) => same(k.reference));
+    if (known) {
+      // Another archive's content: it must really be in the mutant's bytes, which the
+      // script inflater (not the verifier under judgment) reads here.
+      const held = mutant && await holds(mutant, known.reference);
+      if (held) return { kind: "known", as: known.name };
+      return {
+        kind: "wrong",
+        detail: `verified as ${known.name}'s content, which its bytes do not hold`,
+      };
+    }
+    return {
+      kind: "wrong",
+      detail:
+        `verified to content no known archive holds: state ${got.stateSha256}, meta ${got.metaJson}`,
+    };
   })();
   const outcome = await Promise.race([run, timeout]);
   clearTimeout(timer);
   return outcome;
+}
+
+/** Why a verified result contradicts its own SHA256SUMS, or `undefined` if it does not. */
+async function sumsMismatch(result: VerifyResult, meta: Uint8Array): Promise<string | undefined> {
+  const sums = result.entries.find((e) => e.name === "SHA256SUMS")?.content;
+  if (!sums) return "verified without a SHA256SUMS";
+  const lines = new Map<string, string>();
+  for (const line of new TextDecoder().decode(sums).split("\n")) {
+    const match = /^([0-9a-f]{64}) [ *]?(.+)$/.exec(line.trim());
+    if (match) lines.set(match[2]!, match[1]!);
+  }
+  const metaHash = hex(
+    new Uint8Array(await crypto.subtle.digest("SHA-256", meta as Uint8Array<ArrayBuffer>)),
+  );
+  if (lines.has("meta.json") && lines.get("meta.json") !== metaHash) {
+    return `meta.json hashes to ${metaHash}, its SHA256SUMS says ${lines.get("meta.json")}`;
+  }
+  if (lines.get("state.bin") !== result.stateSha256) {
+    return `state.bin reported as ${result.stateSha256}, its SHA256SUMS says ${
+      lines.get("state.bin")
+    }`;
+  }
+  return undefined;
+}
+
+/** Whether `gzip` inflates to a tar holding the reference's meta.json and SHA256SUMS text. */
+async function holds(gzip: Uint8Array, reference: Reference): Promise<boolean> {
+  const parts: Uint8Array[] = [];
+  try {
+    await inflate(ReadableStream.from([gzip.slice()]), (chunk) => {
+      parts.push(chunk.slice());
+    }, { engine: "script" });
+  } catch {
+    return false;
+  }
+  const text = new TextDecoder("latin1").decode(concatBytes(parts));
+  const latin = (s: string) => new TextDecoder("latin1").decode(new TextEncoder().encode(s));
+  return text.includes(latin(reference.metaJson)) &&
+    (reference.sums === undefined || text.includes(latin(reference.sums)));
+}
+
+function hex(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Counts outcomes by kind and code, and keeps the first few findings. */
@@ -107,7 +243,11 @@ export class Tally {
 
   add(label: string, outcome: Outcome): void {
     this.cases++;
-    const key = outcome.kind === "rejected" ? `rejected:${outcome.code}` : outcome.kind;
+    const key = outcome.kind === "rejected"
+      ? `rejected:${outcome.code}`
+      : outcome.kind === "known"
+      ? `verified-as:${outcome.as}`
+      : outcome.kind;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     if (outcome.kind === "wrong" || outcome.kind === "crash" || outcome.kind === "hang") {
       if (this.findings.length < 10) {

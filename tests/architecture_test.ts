@@ -26,11 +26,24 @@ const MAY_IMPORT: Record<string, string[]> = {
   "inspect/decoders": [...LIBRARY_BELOW_INSPECT, "inspect", "inspect/products"],
   // what a caller runs: inspect, decode, diff, redact, export, and their printers
   "inspect/operations": [...LIBRARY_BELOW_INSPECT, ...INSPECT.slice(0, 3)],
-  edge: ["base", "format", "sha256", "archive"],
-  mod: ["base", "format", "sha256", "archive", ...INSPECT, "edge"],
-  workers: ["base", "format", "sha256", "archive", ...INSPECT, "edge", "mod"],
-  deno: ["base", "format", "sha256", "archive", ...INSPECT, "edge", "mod"],
-  cli: ["base", "format", "sha256", "archive", ...INSPECT, "edge", "mod", "deno", "config"],
+  // the backup watcher: sources, catalogs, verdicts, clusters, retention, alerts, metrics
+  watch: [...LIBRARY_BELOW_INSPECT, ...INSPECT],
+  edge: ["base", "format", "sha256", "archive", "watch"],
+  mod: ["base", "format", "sha256", "archive", ...INSPECT, "watch", "edge"],
+  workers: ["base", "format", "sha256", "archive", ...INSPECT, "watch", "edge", "mod"],
+  deno: ["base", "format", "sha256", "archive", ...INSPECT, "watch", "edge", "mod"],
+  cli: [
+    "base",
+    "format",
+    "sha256",
+    "archive",
+    ...INSPECT,
+    "watch",
+    "edge",
+    "mod",
+    "deno",
+    "config",
+  ],
 };
 
 /** The layer of a file, by its path from the repository root. */

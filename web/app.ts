@@ -36,6 +36,7 @@ import { type Progress, ProgressMeter } from "./progress.ts";
 import { renderInspect } from "./render_inspect.ts";
 import { renderVerify } from "./render_verify.ts";
 import { chooseTarget, downloadBlob, type SaveTarget } from "./save.ts";
+import { offerUpload } from "./upload.ts";
 
 export { renderInspect };
 
@@ -518,7 +519,10 @@ function pickFile(files: FileList | null | undefined) {
     return;
   }
   const file = files?.[0];
-  if (file) verify(fileSource(file));
+  if (file) {
+    verify(fileSource(file));
+    offerUpload(file); // "Send to a verifier" (web/upload.ts)
+  }
 }
 
 drop.addEventListener("click", () => fileInput.click());

@@ -58,9 +58,9 @@ export interface WriteOptions {
   useWorker?: boolean;
   /**
    * Compress on two Workers at once, in 4 MiB blocks that become separate gzip members
-   * (which Go's reader, and raftsnap's, accept as one stream). Faster on a machine with
-   * spare cores; the output is slightly larger. Falls back to one stream where the
-   * runtime has no module Workers.
+   * (which Go's reader, and raftsnap's, accept as one stream), and hash the state on the
+   * calling thread. About twice as fast on two idle cores; the output is about 0.01%
+   * larger. Falls back to one stream where the runtime has no module Workers.
    *
    * @default {false}
    */
@@ -96,6 +96,7 @@ function tarStream(
   state: StateInput,
   options: WriteOptions,
   allocate?: (size: number) => Uint8Array,
+  ahead = 4,
 ): ReadableStream<Uint8Array> {
   const full = toSnapshotMeta(meta);
   const metaBytes = encodeMeta(full);
@@ -147,7 +148,7 @@ function tarStream(
       stateHash?.close?.();
       await reader?.cancel(reason).catch(() => {});
     },
-  }, { highWaterMark: 4 }); // a few batches ahead, so reading overlaps compressing
+  }, { highWaterMark: ahead }); // batches ahead, so reading overlaps compressing
 
   async function fill(controller: ReadableStreamDefaultController<Uint8Array>) {
     signal?.throwIfAborted();
@@ -220,11 +221,14 @@ export function writeSnapshot(
   if (options.parallel) {
     const parallel = ParallelGzipStream.create();
     if (parallel) {
+      // The two compressing Workers take the cores: the state is hashed on this thread,
+      // between batches, rather than on a third Worker (one isolate, and its garbage, less).
       const tar = tarStream(
         meta,
         state,
-        { ...options, batchSize: options.batchSize ?? 4 << 20 },
+        { ...options, batchSize: options.batchSize ?? 4 << 20, useWorker: false },
         (size) => parallel.reuse(size),
+        1, // the workers hold four blocks already: one more ahead keeps them fed
       );
       return tar.pipeThrough(parallel, { signal: options.signal });
     }

@@ -32,9 +32,11 @@ export const EXIT_CODES_HELP = `Exit codes:
     0  ok
     1  a snapshot is bad (a check failed; the message says which)
     2  usage error (unknown flag, missing argument)
-    3  I/O error (a file is missing, unreadable, a folder, or exists without --force)
+    3  I/O error (a file is missing, unreadable, a folder, or exists without --force;
+       for upload: anything that is not the archive's fault, such as no server)
     4  internal error (a bug: please report it with the --debug output)
-  130  interrupted (Ctrl-C)`;
+  130  interrupted (Ctrl-C)
+  141  standard output was closed by its reader (| head): stopped quietly, as Unix tools do`;
 
 /** A file-level failure with its context: `cannot open x.snap: no such file or directory`. */
 export class IoError extends Error {

@@ -11,7 +11,7 @@ import { createAesGcmSealer, parseLimits, type ReadOptions, type Sealer } from "
 import { type ParsedArgs, UsageError } from "./args.ts";
 import { IoError, withIo } from "./errors.ts";
 import { Progress } from "./progress.ts";
-import { FsError, runtime } from "./runtime/runtime.ts";
+import { FsError, runtime, stdoutClosed } from "./runtime/runtime.ts";
 
 /** The world as a command sees it. {@linkcode runtimeContext} gives the real one. */
 export interface Context {
@@ -38,7 +38,10 @@ export function runtimeContext(signal: AbortSignal): Context {
   const rt = runtime();
   return {
     out: (text) => rt.writeOut(text),
-    err: (text) => rt.writeErr(text),
+    // After a closed pipe, nothing more is said: a failure it caused is no failure.
+    err: (text) => {
+      if (!stdoutClosed()) rt.writeErr(text);
+    },
     stdin: () => rt.stdin(),
     stdoutWritable: () => rt.stdoutWritable(),
     stdinIsTerminal: rt.isTerminal(0),

@@ -1,11 +1,12 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 
 /**
- * The raftsnap command line: `raftsnap verify|inspect|decode|diff|kv|redact|unpack|pack|checksum ...`.
+ * The raftsnap command line: `raftsnap verify|inspect|decode|diff|kv|redact|unpack|pack|checksum|upload|watch ...`.
  *
  * Run it from a checkout with `deno task raftsnap ...`, install it as a `raftsnap`
  * command with `deno install -g --allow-read --allow-write -n raftsnap
- * jsr:@raftsnap/raftsnap/cli` (or the checkout's `src/cli/main.ts`), or from npm
+ * jsr:@raftsnap/raftsnap/cli` (or the checkout's `src/cli/main.ts`; `upload` needs
+ * `--allow-net --allow-env` too), or from npm
  * (`npm i -g raftsnap`: `node_main.ts`). It uses only the library's public API, and
  * reaches files, standard streams and signals through its runtime layer (`runtime/`).
  *
@@ -32,8 +33,10 @@ import { type Context, runtimeContext } from "./io.ts";
 import { packCommand, packSpec } from "./pack.ts";
 import { redactCommand, redactSpec } from "./redact.ts";
 import { unpackCommand, unpackSpec } from "./unpack.ts";
+import { uploadCommand, uploadSpec } from "./upload.ts";
 import { verifyCommand, verifySpec } from "./verify.ts";
-import { type Runtime, useRuntime } from "./runtime/runtime.ts";
+import { watchCommand, watchSpec } from "./watch.ts";
+import { CLOSED_PIPE_EXIT, type Runtime, stdoutClosed, useRuntime } from "./runtime/runtime.ts";
 
 export type * from "./runtime/runtime.ts";
 
@@ -49,6 +52,8 @@ const COMMANDS: [CommandSpec, Command][] = [
   [unpackSpec, unpackCommand],
   [packSpec, packCommand],
   [checksumSpec, checksumCommand],
+  [uploadSpec, uploadCommand],
+  [watchSpec, watchCommand],
 ];
 
 /** The version, from deno.json. */
@@ -75,7 +80,7 @@ ${EXIT_CODES_HELP}
 }
 
 const GLOBAL_USAGE =
-  "usage: raftsnap verify|inspect|decode|diff|kv|redact|unpack|pack|checksum [flags] ARGS...\n" +
+  "usage: raftsnap verify|inspect|decode|diff|kv|redact|unpack|pack|checksum|upload|watch [flags] ARGS...\n" +
   "Run 'raftsnap --help' for the commands.\n";
 
 /**
@@ -97,7 +102,13 @@ export async function main(argv: readonly string[], runtime: Runtime): Promise<n
     })
   );
   try {
-    return await run(ctx, argv);
+    const code = await run(ctx, argv);
+    // The reader of standard output went away (`| head`): stop as Unix tools do, quietly
+    // (runtimeContext drops what would go to standard error after it), with 128+SIGPIPE.
+    return stdoutClosed() ? CLOSED_PIPE_EXIT : code;
+  } catch (error) {
+    if (stdoutClosed()) return CLOSED_PIPE_EXIT;
+    throw error;
   } finally {
     for (const remove of removers) remove();
   }

@@ -52,6 +52,9 @@ export const packSpec: CommandSpec = {
     "its tar.",
     "FILE is written under a temporary name beside it and renamed at the end; it refuses\n" +
     "to overwrite FILE without --force. FILE - writes standard output (not a terminal).",
+    "--parallel compresses on two Workers, each 4 MiB of tar a gzip member of its own:\n" +
+    "Go's reader (so Consul, Vault and Nomad) reads them as one stream. The tar inside is\n" +
+    "the same, the file about 0.01% larger. One member where the runtime has no Workers.",
   ],
   flags: [
     { name: "force", short: "f", help: "overwrite FILE" },
@@ -60,6 +63,10 @@ export const packSpec: CommandSpec = {
       name: "mtime",
       value: "UNIX_SECONDS",
       help: "the entries' modification time (default: now)",
+    },
+    {
+      name: "parallel",
+      help: "compress on two cores, as several gzip members (see above)",
     },
     { ...JSON_FLAG, help: "a JSON document, not the summary" },
     { ...COMMON_FLAGS[0]!, help: "no progress bar; no summary" },
@@ -74,6 +81,7 @@ export const packSpec: CommandSpec = {
     ],
     ["pack ./backup - | ssh host 'cat > backup.snap'", "write standard output"],
     ["pack --mtime 1700000000 ./backup backup.snap", "a reproducible archive"],
+    ["pack --parallel ./backup backup.snap", "twice as fast on two idle cores"],
   ],
 };
 
@@ -178,6 +186,7 @@ export async function packCommand(ctx: Context, args: ParsedArgs): Promise<numbe
       sealer,
       modTime,
       hasher: runtime().hasher,
+      parallel: args.flags.parallel === true,
       signal: ctx.signal,
     }).pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({

@@ -71,9 +71,19 @@ export class Progress {
     }
   }
 
+  /** Whether the bar is drawn at all. */
+  get enabled(): boolean {
+    return this.#options.enabled;
+  }
+
   /** Bytes counted so far. */
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** Sets the count (it may go back: an upload resumed from an earlier offset). */
+  set bytes(n: number) {
+    this.#bytes = n;
   }
 
   /** Counts `n` more bytes done. */

@@ -22,6 +22,7 @@ import {
   writeAtomically,
 } from "./io.ts";
 import { PRODUCT_FLAG } from "./inspect.ts";
+import { redactedInputs } from "../inspect/operations/_redact_input.ts";
 import type { Progress } from "./progress.ts";
 import { LIMITS_HELP, READ_FLAGS } from "./verify.ts";
 
@@ -41,12 +42,20 @@ export const redactSpec: CommandSpec = {
     "IN is verified as it is read; OUT is written under a temporary name beside it and\n" +
     "renamed only once IN verified in full, so a bad IN leaves no OUT. A sealed IN\n" +
     "(SHA256SUMS.sealed) needs --sealer-key: the key opens IN's sealed sums and seals\n" +
-    "OUT's. It refuses to overwrite OUT without --force.",
+    "OUT's. Without the key (Vault seals them with its own seal, which no one can hand\n" +
+    "over), --drop-sealed-sums writes OUT without SHA256SUMS.sealed: Go's Verify, inspect,\n" +
+    "decode and diff read it, but Vault cannot restore it (it needs the sealed sums).\n" +
+    "It refuses to overwrite OUT without --force.",
     LIMITS_HELP,
   ],
   flags: [
     { name: "force", short: "f", help: "overwrite OUT" },
     { name: "json", help: "one JSON document: what was written" },
+    {
+      name: "drop-sealed-sums",
+      help: "a sealed IN without --sealer-key: write OUT without SHA256SUMS.sealed " +
+        "(it reads; it cannot be restored)",
+    },
     PRODUCT_FLAG,
     ...READ_FLAGS,
   ],
@@ -55,6 +64,10 @@ export const redactSpec: CommandSpec = {
   examples: [
     ["redact backup.snap backup-redacted.snap", "a copy to send to support"],
     ["redact --sealer-key @seal.key vault.snap vault-redacted.snap", "a sealed snapshot"],
+    [
+      "redact --drop-sealed-sums vault.snap vault-redacted.snap",
+      "a Vault snapshot, without its sealer",
+    ],
   ],
 };
 
@@ -75,6 +88,7 @@ export async function redactCommand(ctx: Context, args: ParsedArgs): Promise<num
       ...options,
       checksum: false,
       product: args.flags.product as Product | undefined,
+      dropSealedSums: !!args.flags["drop-sealed-sums"],
     });
     const check = await writeAtomically(output, "snap", async (file, path) => {
       try {
@@ -90,6 +104,9 @@ export async function redactCommand(ctx: Context, args: ParsedArgs): Promise<num
         signal: ctx.signal,
       });
     });
+    // IN's sealed sums were dropped: OUT holds none, and no sealer was there to seal it.
+    const dropped = !sealer && !check.sealed &&
+      (await redactedInputs.get(redacted))?.sealed === true;
     if (args.flags.json) {
       ctx.out(jsonLine({
         file: input,
@@ -98,9 +115,16 @@ export async function redactCommand(ctx: Context, args: ParsedArgs): Promise<num
         size: check.compressedBytes,
         checksum: check.checksum,
         sealed: check.sealed,
+        ...(dropped ? { droppedSealedSums: true } : {}),
       }));
     } else if (!args.flags.quiet) {
       ctx.out(`${output}: redacted copy of ${input}  ${metaSummary(check.meta)}\n`);
+      if (dropped) {
+        ctx.out(
+          `${output}: written without SHA256SUMS.sealed (--drop-sealed-sums): it verifies and ` +
+            "reads, but the product cannot restore it\n",
+        );
+      }
     }
     return EXIT.ok;
   } catch (error) {

@@ -23,6 +23,12 @@ export interface FileStreamOptions {
    * @default {262144}
    */
   chunkSize?: number;
+  /**
+   * Where to start reading, in bytes from the file's start.
+   *
+   * @default {0}
+   */
+  offset?: number;
 }
 
 /**
@@ -39,6 +45,14 @@ export async function openFileStream(
 ): Promise<ReadableStream<Uint8Array>> {
   const size = options.chunkSize ?? 256 * 1024;
   const file = await Deno.open(path, { read: true });
+  if (options.offset) {
+    try {
+      await file.seek(options.offset, Deno.SeekMode.Start);
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+  }
   let open = true;
   const close = () => {
     if (open) file.close();

@@ -111,3 +111,43 @@ Deno.test("raftsnap kv --help says the values leave the snapshot; redact --help 
     assert.ok(help.stdout.includes(command), command);
   }
 });
+
+Deno.test("raftsnap redact --drop-sealed-sums: a sealed Vault snapshot without its key; says so", async () => {
+  await using dir = await tempDir();
+  for (const name of ["vault-small.snap", "vault-sealed-envelope.snap"]) {
+    const out = `${dir.path}/${name}`;
+    const run = await raftsnap(["redact", "--drop-sealed-sums", productFixture(name), out]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /without SHA256SUMS\.sealed \(--drop-sealed-sums\).*cannot restore/);
+    const verified = await verifySnapshot(await Deno.readFile(out));
+    assert.equal(verified.sealed, false);
+    assert.ok(!verified.entries.some((e) => e.name === "SHA256SUMS.sealed"));
+    const json = await raftsnap([
+      "redact",
+      "--json",
+      "-f",
+      "--drop-sealed-sums",
+      productFixture(name),
+      out,
+    ]);
+    assert.equal(JSON.parse(json.stdout).droppedSealedSums, true);
+  }
+  // On an unsealed IN the option drops nothing, and says nothing.
+  const consul = await raftsnap(["redact", "--drop-sealed-sums", CONSUL, `${dir.path}/c.snap`]);
+  assert.equal(consul.code, 0, consul.stderr);
+  assert.doesNotMatch(consul.stdout, /SHA256SUMS\.sealed/);
+  // With the key it stays sealed.
+  const keyed = await raftsnap([
+    "redact",
+    "--drop-sealed-sums",
+    "--sealer-key",
+    KEY,
+    VAULT,
+    `${dir.path}/k.snap`,
+  ]);
+  assert.equal(keyed.code, 0, keyed.stderr);
+  assert.equal((await verifySnapshot(await Deno.readFile(`${dir.path}/k.snap`))).sealed, true);
+  const help = await raftsnap(["redact", "--help"]);
+  assert.match(help.stdout, /--drop-sealed-sums/);
+  assert.match(help.stdout, /Vault cannot restore it/);
+});

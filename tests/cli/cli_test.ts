@@ -5,7 +5,14 @@ import { createAesGcmSealer, verifySnapshot, writeSnapshot } from "../../mod.ts"
 import { parseArgs, UsageError } from "../../src/cli/args.ts";
 import { verifySpec } from "../../src/cli/verify.ts";
 import { Progress } from "../../src/cli/progress.ts";
-import { assert, codeForGoError, type GoFixture, goManifest, gunzipBytes } from "../_helpers.ts";
+import {
+  assert,
+  codeForGoError,
+  type GoFixture,
+  goManifest,
+  gunzipBytes,
+  hex,
+} from "../_helpers.ts";
 import {
   checksumOfHex,
   goFixture,
@@ -368,6 +375,44 @@ Deno.test("raftsnap pack turns a raft data directory's snapshot folder into a re
   const sealer = await createAesGcmSealer(manifest.seal_key_hex);
   const opened = await verifySnapshot(await Deno.readFile(sealed), { sealer });
   assert.equal(opened.sealVerified, true);
+});
+
+Deno.test("raftsnap pack --parallel writes several gzip members holding the same tar, and it verifies", async () => {
+  await using dir = await tempDir();
+  const src = `${dir.path}/src`;
+  await Deno.mkdir(src);
+  // 9 MiB of half-compressible state: three members of 4 MiB of tar.
+  let seed = 7;
+  const state = new Uint8Array(9 * 1024 * 1024 + 5).map((_, i) =>
+    i % 2 ? (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24 : i >> 12
+  );
+  await Deno.writeFile(`${src}/state.bin`, state);
+  const meta = await Deno.readFile(productFixture("consul-small-raw/meta.json"));
+  const text = new TextDecoder().decode(meta).replace(/"Size":\s*\d+/, `"Size": ${state.length}`);
+  await Deno.writeTextFile(`${src}/meta.json`, text);
+  const [parallel, single] = await Promise.all([
+    raftsnap(["pack", "--parallel", "--json", "--mtime", "1700000000", src, `${dir.path}/p.snap`]),
+    raftsnap(["pack", "--mtime", "1700000000", src, `${dir.path}/s.snap`]),
+  ]);
+  assert.equal(parallel.code, 0, parallel.stderr);
+  assert.equal(single.code, 0, single.stderr);
+  const bytes = await Deno.readFile(`${dir.path}/p.snap`);
+  const [p, s] = await Promise.all([
+    verifySnapshot(bytes, { checksum: true }),
+    verifySnapshot(await Deno.readFile(`${dir.path}/s.snap`)),
+  ]);
+  if (Deno.env.get("RAFTSNAP_CLI_NODE_BIN")) {
+    // Node has no module Workers: one member, as --help says.
+    assert.equal(p.gzipMembers, 1);
+  } else assert.ok(p.gzipMembers >= 3, `${p.gzipMembers} members`);
+  assert.equal(s.gzipMembers, 1);
+  assert.equal(jsonLines(parallel.stdout)[0]!.checksum, p.checksum);
+  assert.equal(p.stateSha256, hex(new Uint8Array(await crypto.subtle.digest("SHA-256", state))));
+  assert.equal(p.tarBytes, s.tarBytes);
+  assert.deepEqual(
+    p.entries.map((e) => [e.name, e.size, e.sha256]),
+    s.entries.map((e) => [e.name, e.size, e.sha256]),
+  );
 });
 
 Deno.test("raftsnap pack checks meta.json's Size against state.bin and leaves nothing on failure", async () => {

@@ -3,7 +3,7 @@
 // Prints the tally by outcome and by mutator, the findings, and the peak RSS; exits 1 on
 // any finding (a crash, a hang or a lie).
 
-import { fuzz, loadSeeds } from "../_fuzz.ts";
+import { fuzz, FUZZ_SEEDS, loadSeeds } from "../_fuzz.ts";
 
 const args = new Map<string, string>();
 for (let i = 0; i < Deno.args.length; i += 2) {
@@ -13,14 +13,7 @@ const seed = Number(args.get("seed") ?? Date.now() % 100000);
 const seconds = args.has("seconds") ? Number(args.get("seconds")) : undefined;
 const iterations = args.has("iterations") ? Number(args.get("iterations")) : undefined;
 
-const seeds = await loadSeeds([
-  "small.snap",
-  "empty-state.snap",
-  "sealed.snap",
-  "reordered-ok.snap",
-  "tar-no-trailer.snap",
-  "meta-8191-bytes.snap",
-]);
+const seeds = await loadSeeds(FUZZ_SEEDS);
 console.log(`fuzzing with seed ${seed} for ${seconds ?? "∞"} s / ${iterations ?? "∞"} cases …`);
 const report = await fuzz(seeds, {
   seed,

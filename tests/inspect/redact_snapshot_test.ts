@@ -184,6 +184,42 @@ Deno.test("redactSnapshot: a sealed snapshot without a sealer fails naming the p
   );
 });
 
+Deno.test("redactSnapshot: dropSealedSums redacts a sealed Vault snapshot without its sealer; OUT has no sealed sums and verifies", async () => {
+  for (const name of ["vault-small.snap", "vault-sealed-envelope.snap"]) {
+    const input = await productFile(name);
+    assert.ok((await verifySnapshot(input)).sealed, `${name} is sealed`);
+    for (const sizes of [undefined, [1], randomSizes(7)]) {
+      const source = sizes ? chunked(input, sizes) : input;
+      const out = await collect(redactSnapshot(source, { dropSealedSums: true }));
+      const verified = await verifySnapshot(out);
+      assert.equal(verified.sealed, false, name);
+      assert.deepEqual(
+        verified.entries.map((e) => e.name),
+        ["meta.json", "state.bin", "SHA256SUMS"],
+        name,
+      );
+      // The same metadata and records as IN, the secrets gone.
+      assert.deepEqual(verified.meta, (await verifySnapshot(input)).meta, name);
+      const records = await decoded(out, false);
+      assert.deepEqual(records.length, (await decoded(input, false)).length, name);
+    }
+  }
+});
+
+Deno.test("redactSnapshot: with a sealer, dropSealedSums changes nothing: OUT stays sealed", async () => {
+  const out = await collect(
+    redactSnapshot(await productFile("vault-small.snap"), { sealer, dropSealedSums: true }),
+  );
+  const verified = await verifySnapshot(out, { sealer });
+  assert.equal(verified.sealed, true);
+  assert.equal(verified.sealVerified, true);
+  // And without the option, a sealed IN with no sealer is still refused (above).
+  await rejectsWith(
+    collect(redactSnapshot(await productFile("vault-small.snap"), { dropSealedSums: false })),
+    "sealer-required",
+  );
+});
+
 Deno.test("redactSnapshot: a bad archive errors the output instead of ending it", async () => {
   const snap = await productFile("consul-small.snap");
   // Cut inside state.bin: the gzip stream ends early.

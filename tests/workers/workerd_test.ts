@@ -15,6 +15,7 @@ import {
 import { assert, codeForGoError, FIXTURES, goManifest, readFixture } from "../_helpers.ts";
 import { inspectOutputs, productFile, productFixtures, snapOf } from "../_products.ts";
 import { libraryBundle, startWorker } from "./_workerd.ts";
+import { caseArchives, HEADER_CASES, smallTar } from "../_gzip_headers.ts";
 
 const HARNESS = new URL("./_harness_worker.mjs", import.meta.url).pathname;
 
@@ -44,6 +45,19 @@ Deno.test({
           "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
         );
       });
+
+      await t.step(
+        "every gzip header case gets Go's verdict (tests/_gzip_headers.ts)",
+        async () => {
+          const tar = await smallTar();
+          for (const c of HEADER_CASES) {
+            for (const { where, bytes, go } of await caseArchives(c, tar)) {
+              const got = JSON.parse(await call("/verify", bytes));
+              assert.equal(got.verdict, go, `${where}: ${c.name}`);
+            }
+          }
+        },
+      );
 
       await t.step("every go-reference fixture gets Go's verdict", async () => {
         const manifest = await goManifest();

@@ -9,7 +9,16 @@
 
 import { nativeSha256 } from "../../deno/native_sha256.ts";
 import { openFileStream } from "../../deno/file_stream.ts";
-import { FS_REASONS, FsError, type FsErrorKind, type Runtime } from "./runtime.ts";
+import {
+  FS_REASONS,
+  FsError,
+  type FsErrorKind,
+  guardStdout,
+  markStdoutClosed,
+  type Runtime,
+  StdoutClosed,
+  stdoutClosed,
+} from "./runtime.ts";
 
 const encoder = new TextEncoder();
 
@@ -48,14 +57,28 @@ async function fs<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Whether a write failed because the reader of the pipe went away. */
+function isBrokenPipe(error: unknown): boolean {
+  return error instanceof Deno.errors.BrokenPipe;
+}
+
 /** The CLI's runtime on Deno. */
 export const denoRuntime: Runtime = {
   args: Deno.args,
   exit: (code) => Deno.exit(code),
-  writeOut: (text) => writeAllSync(Deno.stdout, text),
+  writeOut(text) {
+    if (stdoutClosed()) throw new StdoutClosed();
+    try {
+      writeAllSync(Deno.stdout, text);
+    } catch (error) {
+      if (!isBrokenPipe(error)) throw error;
+      markStdoutClosed();
+      throw new StdoutClosed(error);
+    }
+  },
   writeErr: (text) => writeAllSync(Deno.stderr, text),
   stdin: () => Deno.stdin.readable,
-  stdoutWritable: () => Deno.stdout.writable,
+  stdoutWritable: () => guardStdout(Deno.stdout.writable, isBrokenPipe),
   isTerminal: (fd) => [Deno.stdin, Deno.stdout, Deno.stderr][fd]!.isTerminal(),
   columns() {
     try {
@@ -76,7 +99,7 @@ export const denoRuntime: Runtime = {
   stat: (path) =>
     fs(async () => {
       const info = await Deno.stat(path);
-      return { isDirectory: info.isDirectory, size: info.size };
+      return { isDirectory: info.isDirectory, size: info.size, mtime: info.mtime?.getTime() };
     }),
   async exists(path) {
     try {
@@ -90,9 +113,47 @@ export const denoRuntime: Runtime = {
   readFile: (path) => fs(() => Deno.readFile(path)),
   readTextFile: (path) => fs(() => Deno.readTextFile(path)),
   writeFile: (path, bytes) => fs(() => Deno.writeFile(path, bytes)),
-  openRead: (path) => fs(() => openFileStream(path)),
+  openRead: (path, options) => fs(() => openFileStream(path, options)),
+  realPath: (path) => fs(() => Deno.realPath(path)),
+  env(name) {
+    try {
+      return Deno.env.get(name);
+    } catch {
+      return undefined; // no --allow-env for it
+    }
+  },
   openWrite: (path) => fs(async () => (await Deno.open(path, { write: true })).writable),
   rename: (from, to) => fs(() => Deno.rename(from, to)),
+  async *readDir(path) {
+    try {
+      for await (const entry of Deno.readDir(path)) {
+        yield { name: entry.name, isFile: entry.isFile, isDirectory: entry.isDirectory };
+      }
+    } catch (error) {
+      throw fsError(error);
+    }
+  },
+  createNew: (path, bytes) =>
+    fs(async () => {
+      try {
+        await Deno.writeFile(path, bytes, { createNew: true });
+        return true;
+      } catch (error) {
+        if (error instanceof Deno.errors.AlreadyExists) return false;
+        throw error;
+      }
+    }),
+  serve(options, handler) {
+    const server = Deno.serve({
+      port: options.port,
+      hostname: options.hostname ?? "127.0.0.1",
+      onListen: () => {},
+    }, handler);
+    return Promise.resolve({
+      port: server.addr.port,
+      close: () => server.shutdown(),
+    });
+  },
   mkdirAll: (path) => fs(() => Deno.mkdir(path, { recursive: true })),
   remove: (path, options) => fs(() => Deno.remove(path, options)),
   makeTempFile: (options) => fs(() => Deno.makeTempFile(options)),

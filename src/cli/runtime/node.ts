@@ -15,9 +15,19 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { Readable, Writable } from "node:stream";
 import { isatty } from "node:tty";
+import { createServer } from "node:http";
 import process from "node:process";
 import { createNodeCryptoSha256 } from "../../deno/node_crypto_sha256.ts";
-import { FS_REASONS, FsError, type FsErrorKind, type Runtime } from "./runtime.ts";
+import {
+  FS_REASONS,
+  FsError,
+  type FsErrorKind,
+  guardStdout,
+  markStdoutClosed,
+  type Runtime,
+  StdoutClosed,
+  stdoutClosed,
+} from "./runtime.ts";
 
 const KINDS: Record<string, FsErrorKind> = {
   ENOENT: "not-found",
@@ -59,6 +69,28 @@ function flushed(stream: NodeJS.WriteStream): Promise<void> {
   });
 }
 
+/** Whether a write failed because the reader of the pipe went away. */
+function isBrokenPipe(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === "EPIPE" || (code === "ERR_STREAM_DESTROYED" && stdoutClosed());
+}
+
+let watching = false;
+
+/**
+ * Node reports a broken pipe as an `error` event on `process.stdout`, which would
+ * otherwise crash the process with a stack trace: record it, so the next write stops the
+ * command and the CLI exits quietly.
+ */
+function watchStdout() {
+  if (watching) return;
+  watching = true;
+  process.stdout.on("error", (error) => {
+    if (isBrokenPipe(error)) markStdoutClosed();
+    else throw error;
+  });
+}
+
 /** The CLI's runtime on Node. */
 export const nodeRuntime: Runtime = {
   args: process.argv.slice(2),
@@ -67,10 +99,17 @@ export const nodeRuntime: Runtime = {
     await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
     process.exit(code);
   },
-  writeOut: (text) => void process.stdout.write(text),
+  writeOut(text) {
+    watchStdout();
+    if (stdoutClosed()) throw new StdoutClosed();
+    process.stdout.write(text);
+  },
   writeErr: (text) => void process.stderr.write(text),
   stdin: () => Readable.toWeb(process.stdin) as ReadableStream<Uint8Array>,
-  stdoutWritable: () => Writable.toWeb(process.stdout) as WritableStream<Uint8Array>,
+  stdoutWritable() {
+    watchStdout();
+    return guardStdout(Writable.toWeb(process.stdout) as WritableStream<Uint8Array>, isBrokenPipe);
+  },
   isTerminal: (fd) => isatty(fd),
   columns: () => process.stderr.columns || 80,
   onSignal(signal, listener) {
@@ -80,7 +119,7 @@ export const nodeRuntime: Runtime = {
   stat: (path) =>
     fs(async () => {
       const info = await fsp.stat(path);
-      return { isDirectory: info.isDirectory(), size: info.size };
+      return { isDirectory: info.isDirectory(), size: info.size, mtime: info.mtimeMs };
     }),
   async exists(path) {
     try {
@@ -94,7 +133,7 @@ export const nodeRuntime: Runtime = {
   readFile: (path) => fs(async () => new Uint8Array(await fsp.readFile(path))),
   readTextFile: (path) => fs(() => fsp.readFile(path, "utf8")),
   writeFile: (path, bytes) => fs(() => fsp.writeFile(path, bytes)),
-  openRead: (path) =>
+  openRead: (path, options) =>
     fs(async () => {
       const file = await fsp.open(path, "r");
       // A folder opens; reading it fails: say so now, as Deno does.
@@ -104,9 +143,15 @@ export const nodeRuntime: Runtime = {
           code: "EISDIR",
         });
       }
-      const stream = createReadStream("", { fd: file, highWaterMark: CHUNK });
+      const stream = createReadStream("", {
+        fd: file,
+        highWaterMark: options?.chunkSize ?? CHUNK,
+        start: options?.offset ?? 0,
+      });
       return Readable.toWeb(stream) as ReadableStream<Uint8Array>;
     }),
+  realPath: (path) => fs(() => fsp.realpath(path)),
+  env: (name) => process.env[name],
   openWrite: (path) =>
     fs(async () => {
       const file = await fsp.open(path, constants.O_WRONLY);
@@ -127,6 +172,56 @@ export const nodeRuntime: Runtime = {
       });
     }),
   rename: (from, to) => fs(() => fsp.rename(from, to)),
+  async *readDir(path) {
+    let dir;
+    try {
+      dir = await fsp.opendir(path);
+    } catch (error) {
+      throw fsError(error);
+    }
+    for await (const entry of dir) {
+      yield { name: entry.name, isFile: entry.isFile(), isDirectory: entry.isDirectory() };
+    }
+  },
+  createNew: (path, bytes) =>
+    fs(async () => {
+      try {
+        await fsp.writeFile(path, bytes, { flag: "wx" });
+        return true;
+      } catch (error) {
+        if ((error as { code?: string }).code === "EEXIST") return false;
+        throw error;
+      }
+    }),
+  serve(options, handler) {
+    const server = createServer((req, res) => {
+      const url = `http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`;
+      Promise.resolve()
+        .then(() => handler(new Request(url, { method: req.method })))
+        .then(async (response) => {
+          res.writeHead(response.status, Object.fromEntries(response.headers));
+          res.end(new Uint8Array(await response.arrayBuffer()));
+        })
+        .catch(() => {
+          res.writeHead(500);
+          res.end();
+        });
+    });
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port, options.hostname ?? "127.0.0.1", () => {
+        const address = server.address();
+        resolve({
+          port: typeof address === "object" && address ? address.port : options.port,
+          close: () =>
+            new Promise((done) => {
+              server.close(() => done());
+              server.closeAllConnections();
+            }),
+        });
+      });
+    });
+  },
   mkdirAll: (path) => fs(async () => void await fsp.mkdir(path, { recursive: true })),
   remove: (path, options) => fs(() => fsp.rm(path, { recursive: options?.recursive ?? false })),
   makeTempFile: ({ dir, prefix, suffix }) =>

@@ -56,6 +56,16 @@ export interface FileInfo {
   isDirectory: boolean;
   /** Its size in bytes. */
   size: number;
+  /** When it was last modified, in milliseconds since the epoch, where the system says. */
+  mtime?: number;
+}
+
+/** An HTTP server the runtime started (`raftsnap watch --metrics-port`). */
+export interface HttpServer {
+  /** The port it listens on (the one chosen, for port 0). */
+  readonly port: number;
+  /** Stops it. */
+  close(): Promise<void>;
 }
 
 /** The signals the CLI stops on. */
@@ -94,12 +104,31 @@ export interface Runtime {
   readTextFile(path: string): Promise<string>;
   /** Writes a whole file. */
   writeFile(path: string, bytes: Uint8Array): Promise<void>;
-  /** A file as a stream, read 256 KiB at a time; closed when the stream ends. */
-  openRead(path: string): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * A file as a stream from `offset` (0 by default), read 256 KiB at a time (or
+   * `chunkSize`); closed when the stream ends or is cancelled.
+   */
+  openRead(
+    path: string,
+    options?: { offset?: number; chunkSize?: number },
+  ): Promise<ReadableStream<Uint8Array>>;
+  /** The absolute path, with symbolic links resolved. */
+  realPath(path: string): Promise<string>;
+  /** An environment variable; `undefined` when unset or not readable (no permission). */
+  env(name: string): string | undefined;
   /** An existing file, open for writing from its start. */
   openWrite(path: string): Promise<WritableStream<Uint8Array>>;
   /** Renames, replacing the target. */
   rename(from: string, to: string): Promise<void>;
+  /** A folder's entries. */
+  readDir(path: string): AsyncIterable<{ name: string; isFile: boolean; isDirectory: boolean }>;
+  /** Creates a file with `bytes` only if none is there; `false` when one is. */
+  createNew(path: string, bytes: Uint8Array): Promise<boolean>;
+  /** Serves HTTP on `hostname:port` (port 0: any free port). */
+  serve(
+    options: { port: number; hostname?: string },
+    handler: (request: Request) => Response | Promise<Response>,
+  ): Promise<HttpServer>;
   /** `mkdir -p`. */
   mkdirAll(path: string): Promise<void>;
   /** Removes a file, or a folder with all it holds when `recursive`. */
@@ -128,4 +157,65 @@ export function useRuntime(runtime: Runtime): void {
 export function runtime(): Runtime {
   if (!current) throw new Error("the CLI runs without a runtime: call useRuntime() first");
   return current;
+}
+
+/**
+ * Standard output's reader went away (`| head`): what a write to it throws once the
+ * runtime saw the broken pipe. The CLI then stops quietly with {@linkcode CLOSED_PIPE_EXIT}.
+ */
+export class StdoutClosed extends Error {
+  /**
+   * Makes the error.
+   *
+   * @param cause The runtime's own error (Deno's BrokenPipe, Node's EPIPE).
+   */
+  constructor(cause?: unknown) {
+    super("standard output was closed by its reader", { cause });
+    this.name = "StdoutClosed";
+  }
+}
+
+/**
+ * The exit status after a closed pipe: 128 + SIGPIPE (13), what a shell reports for `cat`,
+ * Go's programs and most Unix tools that a broken pipe stops, so a `set -o pipefail` script
+ * sees the same status from raftsnap as from them.
+ */
+export const CLOSED_PIPE_EXIT = 141;
+
+let stdoutGone = false;
+
+/** Records that standard output's reader went away (the runtime calls this). */
+export function markStdoutClosed(): void {
+  stdoutGone = true;
+}
+
+/** Whether standard output's reader went away. */
+export function stdoutClosed(): boolean {
+  return stdoutGone;
+}
+
+/**
+ * `inner` (standard output as a stream), with a broken pipe (as `isBrokenPipe` tells it)
+ * turned into {@linkcode StdoutClosed} and recorded.
+ */
+export function guardStdout(
+  inner: WritableStream<Uint8Array>,
+  isBrokenPipe: (error: unknown) => boolean,
+): WritableStream<Uint8Array> {
+  const writer = inner.getWriter();
+  const guard = async (step: () => Promise<void>) => {
+    if (stdoutGone) throw new StdoutClosed();
+    try {
+      await step();
+    } catch (error) {
+      if (!isBrokenPipe(error)) throw error;
+      markStdoutClosed();
+      throw new StdoutClosed(error);
+    }
+  };
+  return new WritableStream<Uint8Array>({
+    write: (chunk) => guard(() => writer.write(chunk)),
+    close: () => guard(() => writer.close()),
+    abort: (reason) => writer.abort(reason).catch(() => {}),
+  });
 }

@@ -181,41 +181,75 @@ export class Gunzip {
           { layer: "gzip", offset: this.offset, expected: "a gzip member header (1f 8b 08)" },
         );
     }
-    const flags = b[start + 3]!;
-    let at = start + HEADER;
-    if (flags & FEXTRA) {
-      if (b.length - at < 2) return false;
-      at += 2 + (b[at]! | (b[at + 1]! << 8));
-      if (at > b.length) return false;
-    }
-    for (const flag of [FNAME, FCOMMENT]) {
-      if (!(flags & flag)) continue;
-      const nul = b.subarray(at, at + MAX_STRING).indexOf(0);
-      if (nul === -1) {
-        if (b.length - at < MAX_STRING) return false;
-        throw this.#badHeader(`its ${flag === FNAME ? "name" : "comment"} is over 511 bytes`);
-      }
-      at += nul + 1;
-    }
-    if (flags & FHCRC) {
-      if (b.length - at < 2) return false;
-      const stored = b[at]! | (b[at + 1]! << 8);
-      if (stored !== (crc32(b.subarray(start, at)) & 0xffff)) {
-        throw this.#badHeader("its header CRC does not match");
-      }
-      at += 2;
-    }
+    const at = readHeaderRest(b, start, this.offset);
+    if (at === undefined) return false;
     raw.pos = at;
     return true;
   }
+}
 
-  #badHeader(why: string) {
-    return new SnapshotError(
-      "gzip-header",
-      `the gzip member header at offset ${this.offset} is invalid: ${why}`,
-      { layer: "gzip", offset: this.offset },
-    );
+/**
+ * Reads the rest of a gzip member header whose first 3 bytes (`1f 8b 08`) the caller
+ * checked, exactly as Go's `gzip.Reader.readHeader` does (`src/compress/gzip/gunzip.go`,
+ * Go 1.22: `readHeader`, lines 174-243, and `readString`, lines 141-170):
+ *
+ * - FLG's reserved bits 5-7 and FTEXT are ignored: Go reads `flg := z.buf[3]` and tests
+ *   only flagExtra, flagName, flagComment and flagHdrCrc (lines 188, 198, 212, 219, 226);
+ * - MTIME, XFL and OS take any value (lines 189-195: "z.buf[8] is XFL and is currently
+ *   ignored");
+ * - FEXTRA: a 2-byte little-endian length, then that many bytes, any content (198-209);
+ * - FNAME and FCOMMENT: NUL-terminated, read into the 512-byte `z.buf` (line 80): at most
+ *   511 bytes before the NUL, else ErrHeader (lines 145-147);
+ * - FHCRC: the low 16 bits of the CRC-32 of every header byte before it, FEXTRA's length
+ *   and data and both strings' NULs included (lines 196, 202, 207, 157), else ErrHeader
+ *   (lines 226-234).
+ *
+ * The platform's decompressors differ (zlib refuses reserved bits, takes any name
+ * length), which is why the native path runs this first and hands the platform a plain
+ * header in place of the original (see `inflate.ts`).
+ *
+ * @param b The input.
+ * @param start Where the member header starts in `b`.
+ * @param offset The compressed offset of `b[start]`, for error reports.
+ * @returns Where the deflate data starts in `b`, or `undefined` when `b` ends inside the
+ * header.
+ * @throws {SnapshotError} `gzip-header` where Go returns `gzip.ErrHeader`.
+ */
+export function readHeaderRest(b: Uint8Array, start: number, offset: number): number | undefined {
+  if (b.length - start < HEADER) return undefined;
+  const flags = b[start + 3]!;
+  let at = start + HEADER;
+  if (flags & FEXTRA) {
+    if (b.length - at < 2) return undefined;
+    at += 2 + (b[at]! | (b[at + 1]! << 8));
+    if (at > b.length) return undefined;
   }
+  for (const flag of [FNAME, FCOMMENT]) {
+    if (!(flags & flag)) continue;
+    const nul = b.subarray(at, at + MAX_STRING).indexOf(0);
+    if (nul === -1) {
+      if (b.length - at < MAX_STRING) return undefined;
+      throw badHeader(offset, `its ${flag === FNAME ? "name" : "comment"} is over 511 bytes`);
+    }
+    at += nul + 1;
+  }
+  if (flags & FHCRC) {
+    if (b.length - at < 2) return undefined;
+    const stored = b[at]! | (b[at + 1]! << 8);
+    if (stored !== (crc32(b.subarray(start, at)) & 0xffff)) {
+      throw badHeader(offset, "its header CRC does not match");
+    }
+    at += 2;
+  }
+  return at;
+}
+
+function badHeader(offset: number, why: string) {
+  return new SnapshotError(
+    "gzip-header",
+    `the gzip member header at offset ${offset} is invalid: ${why}`,
+    { layer: "gzip", offset },
+  );
 }
 
 function hex(n: number): string {

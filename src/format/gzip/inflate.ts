@@ -3,7 +3,7 @@
 
 import { ChunkReader } from "../../_chunk_reader.ts";
 import { SnapshotError } from "../../errors.ts";
-import { Gunzip } from "./gunzip.ts";
+import { Gunzip, readHeaderRest } from "./gunzip.ts";
 import { RATIO_FLOOR } from "../../limits.ts";
 
 /**
@@ -80,6 +80,14 @@ const HEADER = 10;
 const TRAILER = 8;
 /** Input bytes a native member remembers, to find its trailer a few bytes before the end. */
 const TAIL = 16;
+/**
+ * The member header every native decompressor is handed in place of the member's own,
+ * once {@linkcode readHeaderRest} has read that one as Go does: no flags, MTIME 0, XFL 0,
+ * OS 255. Header fields have no bearing on the data, CRC or length; so the platform never
+ * decides a header (zlib refuses FLG's reserved bits, which Go ignores, and reads names
+ * of any length, which Go refuses past 511 bytes).
+ */
+const PLAIN_HEADER = Uint8Array.of(0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff);
 
 /**
  * Decompresses a gzip stream of one or more members, handing the output to `sink`
@@ -370,8 +378,14 @@ class NativeMember {
   magicPieces = 0;
   /** The last TAIL bytes the member took (fewer at its start: see `bytesIn`). */
   readonly #tail = new Uint8Array(TAIL);
+  /** The compressed offset where the member starts. */
+  readonly start: number;
+  /** The member's header bytes so far, until the whole header is in (then `undefined`). */
+  #header: Uint8Array | undefined = new Uint8Array(0);
+  #headerLength = 0;
 
-  constructor(sink: InflateSink, check: (bytesOut: number) => void) {
+  constructor(sink: InflateSink, check: (bytesOut: number) => void, start: number) {
+    this.start = start;
     const ds = new DecompressionStream("gzip");
     // TypeScript types the platform stream over BufferSource; it takes any Uint8Array.
     this.writer = ds.writable.getWriter() as unknown as WritableStreamDefaultWriter<Uint8Array>;
@@ -395,8 +409,37 @@ class NativeMember {
     this.done.catch(() => {});
   }
 
+  /** Whether the member's whole header is in (and was handed on as PLAIN_HEADER). */
+  get headerDone(): boolean {
+    return this.#header === undefined;
+  }
+
+  /**
+   * Hands `piece` to the decompressor. While the member's header is not all in, the bytes
+   * are held and read by {@linkcode readHeaderRest} (Go's rules, Go's errors); once it
+   * is, the decompressor gets PLAIN_HEADER and the bytes after the header.
+   */
+  async write(piece: Uint8Array): Promise<void> {
+    const header = this.#header;
+    if (header === undefined) return await this.writer.write(piece);
+    // The buffer grows by doubling: a 64 KiB FEXTRA fed a byte at a time stays linear.
+    let buffer = header;
+    if (this.#headerLength + piece.length > header.length) {
+      buffer = new Uint8Array(Math.max(2 * header.length, this.#headerLength + piece.length, 64));
+      buffer.set(header.subarray(0, this.#headerLength));
+    }
+    buffer.set(piece, this.#headerLength);
+    this.#headerLength += piece.length;
+    this.#header = buffer;
+    const bytes = buffer.subarray(0, this.#headerLength);
+    const end = readHeaderRest(bytes, 0, this.start);
+    if (end === undefined) return;
+    this.#header = undefined;
+    await this.writer.write(joinBytes(PLAIN_HEADER, bytes.subarray(end)));
+  }
+
   took(piece: Uint8Array) {
-    if (this.bytesIn > 0 && startsWithMagic(piece)) this.magicPieces++;
+    if (this.bytesIn > 0 && this.headerDone && startsWithMagic(piece)) this.magicPieces++;
     this.bytesIn += piece.length;
     if (piece.length >= TAIL) this.#tail.set(piece.subarray(piece.length - TAIL));
     else {
@@ -512,6 +555,15 @@ class NativeMembers {
       if (rest !== undefined) return rest;
     }
     const last = this.#member!;
+    if (!last.headerDone) {
+      // Go: readHeader's io.ReadFull meets the end (noEOF: io.ErrUnexpectedEOF).
+      throw gzipError(
+        "truncated",
+        `the gzip stream ends inside a gzip member header, at offset ${this.offset} ` +
+          "(the file is truncated)",
+        this.offset,
+      );
+    }
     try {
       // An empty write resolves only once the sink has taken every chunk already made
       // (the stream's backpressure): nothing is lost if closing then fails.
@@ -562,7 +614,7 @@ class NativeMembers {
     const gate = this.#gate;
     const member = new NativeMember(gate.sink, (bytesOut) => {
       gate.check(gate.total + bytesOut, this.offset + this.#inFlight);
-    });
+    }, this.offset);
     this.#member = member;
     this.members++;
     return member;
@@ -578,17 +630,19 @@ class NativeMembers {
       // the decompressor refuse the piece. Deno's decompressor checks a trailer's CRC
       // only at close: a bad CRC in a member followed by another would pass unseen.
       let ended = false;
-      if (current.bytesIn > 0 && startsWithMagic(piece)) {
+      if (current.bytesIn > 0 && current.headerDone && startsWithMagic(piece)) {
         await current.writer.write(EMPTY); // resolves once all output is taken: bytesOut is exact
         ended = current.endsWithTrailer;
       }
       if (!ended) {
-        await current.writer.write(piece);
+        await current.write(piece);
         current.took(piece);
         this.offset += piece.length;
         return true;
       }
     } catch (error) {
+      // A header Go refuses: nothing reached the decompressor, whose read loop still waits.
+      if (!current.headerDone) throw error;
       // Let the sink finish what it was given: an error it finds (a hash mismatch, say)
       // comes first, as Go reports the tar's errors before the gzip layer's.
       await current.done.catch(() => {});
@@ -602,11 +656,13 @@ class NativeMembers {
     if (!this.#canStartMember) return false;
     const next = this.#startMember();
     try {
-      await next.writer.write(piece);
+      await next.write(piece);
       next.took(piece);
       this.offset += piece.length;
       return true;
     } catch (error) {
+      // A header Go refuses: nothing reached the decompressor, whose read loop still waits.
+      if (!next.headerDone) throw error;
       await next.done.catch(() => {});
       if (next.sinkError !== undefined) throw next.sinkError;
       throw this.#writeError(next, piece, error);

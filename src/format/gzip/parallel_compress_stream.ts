@@ -35,8 +35,8 @@ export class ParallelGzipStream extends TransformStream<Uint8Array, Uint8Array> 
 
   private constructor(pool: Worker[]) {
     const free: ArrayBuffer[] = [];
-    const pending = new Map<number, { resolve(m: Uint8Array): void; reject(e: Error): void }>();
-    const inOrder: Promise<Uint8Array>[] = [];
+    const pending = new Map<number, { resolve(m: Uint8Array[]): void; reject(e: Error): void }>();
+    const inOrder: Promise<Uint8Array[]>[] = [];
     let next = 0;
     let failure: Error | undefined;
     const stop = () => {
@@ -46,7 +46,7 @@ export class ParallelGzipStream extends TransformStream<Uint8Array, Uint8Array> 
       worker.onmessage = (event: MessageEvent) => {
         const { id, member, buffer, error } = event.data as {
           id: number;
-          member?: Uint8Array;
+          member?: Uint8Array[];
           buffer?: ArrayBuffer;
           error?: string;
         };
@@ -69,7 +69,7 @@ export class ParallelGzipStream extends TransformStream<Uint8Array, Uint8Array> 
       // The tar batches are fresh buffers nobody else holds: move them, don't copy.
       const whole = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength;
       const buffer = (whole ? block.buffer : block.slice().buffer) as ArrayBuffer;
-      const member = new Promise<Uint8Array>((resolve, reject) =>
+      const member = new Promise<Uint8Array[]>((resolve, reject) =>
         pending.set(id, { resolve, reject })
       );
       member.catch(() => {}); // awaited in order later; a failure surfaces there
@@ -81,7 +81,9 @@ export class ParallelGzipStream extends TransformStream<Uint8Array, Uint8Array> 
       async transform(block, controller) {
         try {
           submit(block);
-          while (inOrder.length >= pool.length * 2) controller.enqueue(await inOrder.shift()!);
+          while (inOrder.length >= pool.length * 2) {
+            for (const part of await inOrder.shift()!) controller.enqueue(part);
+          }
         } catch (error) {
           stop();
           throw error;
@@ -89,7 +91,9 @@ export class ParallelGzipStream extends TransformStream<Uint8Array, Uint8Array> 
       },
       async flush(controller) {
         try {
-          while (inOrder.length > 0) controller.enqueue(await inOrder.shift()!);
+          while (inOrder.length > 0) {
+            for (const part of await inOrder.shift()!) controller.enqueue(part);
+          }
         } finally {
           stop();
         }

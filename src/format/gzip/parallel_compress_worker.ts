@@ -3,8 +3,6 @@
 
 /** The Worker side of {@linkcode ParallelGzipStream}: each block becomes one gzip member. */
 
-import { concatBytes } from "../../_bytes.ts";
-
 interface Scope {
   onmessage: ((event: MessageEvent) => void) | null;
   postMessage(message: unknown, transfer?: Transferable[]): void;
@@ -12,7 +10,8 @@ interface Scope {
 
 const scope = globalThis as unknown as Scope;
 
-async function compress(block: Uint8Array): Promise<Uint8Array> {
+/** The member's bytes, in the pieces the platform's compressor handed out. */
+async function compress(block: Uint8Array): Promise<Uint8Array[]> {
   const gzip = new CompressionStream("gzip");
   const writer = gzip.writable.getWriter();
   const reader = gzip.readable.getReader();
@@ -23,18 +22,24 @@ async function compress(block: Uint8Array): Promise<Uint8Array> {
     if (done) break;
     parts.push(value);
   }
-  return parts.length === 1 ? parts[0]! : concatBytes(parts);
+  return parts;
 }
 
 scope.onmessage = async (event: MessageEvent) => {
   const { id, buffer, length } = event.data as { id: number; buffer: ArrayBuffer; length: number };
   try {
-    const member = await compress(new Uint8Array(buffer, 0, length));
-    const out = member.byteOffset === 0 && member.byteLength === member.buffer.byteLength
-      ? member
-      : member.slice();
-    // Hand the block's buffer back too, for the next block.
-    scope.postMessage({ id, member: out, buffer }, [out.buffer as ArrayBuffer, buffer]);
+    const parts = await compress(new Uint8Array(buffer, 0, length));
+    // Each piece moves to the calling thread as it is (no joined copy), unless it shares
+    // its buffer with another; the block's buffer goes back too, for the next block.
+    const buffers = new Set<ArrayBuffer>();
+    const member = parts.map((part) => {
+      const whole = part.byteOffset === 0 && part.byteLength === part.buffer.byteLength &&
+        !buffers.has(part.buffer as ArrayBuffer);
+      const out = whole ? part : part.slice();
+      buffers.add(out.buffer as ArrayBuffer);
+      return out;
+    });
+    scope.postMessage({ id, member, buffer }, [...buffers, buffer]);
   } catch (error) {
     scope.postMessage({ id, error: String(error) });
   }

@@ -222,6 +222,7 @@ export function padding(size: number): number {
  */
 export function parsePax(data: Uint8Array): Map<string, string> {
   const records = new Map<string, string>();
+  const sparseMap: string[] = [];
   let pos = 0;
   while (pos < data.length) {
     const space = data.indexOf(0x20, pos);
@@ -241,8 +242,19 @@ export function parsePax(data: Uint8Array): Map<string, string> {
     const value = utf8.decode(record.subarray(eq + 1, record.length - 1));
     const mustNotHaveNul = ["path", "linkpath", "uname", "gname"].includes(key) ? value : key;
     if (mustNotHaveNul.includes("\0")) throw new TarHeaderError("a PAX record holds a NUL byte");
-    records.set(key, value);
     pos += n;
+    if (key === "GNU.sparse.offset" || key === "GNU.sparse.numbytes") {
+      // Go's parsePAX (reader.go) turns format 0.0's offset/numbytes pairs into one
+      // GNU.sparse.map record, refusing them out of order or holding a comma.
+      const wanted = sparseMap.length % 2 === 0 ? "GNU.sparse.offset" : "GNU.sparse.numbytes";
+      if (key !== wanted || value.includes(",")) {
+        throw new TarHeaderError(`a PAX ${key} record is out of order or holds a comma`);
+      }
+      sparseMap.push(value);
+      continue;
+    }
+    records.set(key, value);
   }
+  if (sparseMap.length > 0) records.set("GNU.sparse.map", sparseMap.join(","));
   return records;
 }

@@ -261,26 +261,31 @@ export class TarReader {
     }
     let { name, size } = header;
     if (this.#pax) {
-      for (const key of this.#pax.keys()) {
-        if (key.startsWith("GNU.sparse.")) {
-          throw new SnapshotError("tar-unsupported", `"${name}" is a PAX sparse file`, {
-            layer: "tar",
-            entry: name,
-            offset,
-          });
-        }
-      }
-      const paxSize = this.#pax.get("size");
+      // Go's mergePAX skips an empty value ("Keep the original USTAR value") and reads a
+      // size with strconv.ParseInt, which takes a sign.
+      const paxSize = this.#pax.get("size") || undefined;
       if (paxSize !== undefined) {
-        if (!/^[0-9]{1,16}$/.test(paxSize) || Number(paxSize) > Number.MAX_SAFE_INTEGER) {
+        if (
+          !/^[+-]?[0-9]{1,16}$/.test(paxSize) || Math.abs(Number(paxSize)) > Number.MAX_SAFE_INTEGER
+        ) {
           throw this.#headerError(`the PAX size record "${paxSize}" is not a usable size`);
         }
         size = Number(paxSize);
       }
       const path = this.#pax.get("path");
-      if (path !== undefined) name = path;
+      if (path) name = path;
+      // Go decides sparse after merging the records (handleSparseFile after mergePAX).
+      const sparse = paxSparseFormat(this.#pax);
+      if (sparse !== undefined) {
+        throw new SnapshotError(
+          "tar-unsupported",
+          `"${name}" is a PAX sparse file (GNU format ${sparse})`,
+          { layer: "tar", entry: name, offset },
+        );
+      }
     }
-    if (this.#longName !== undefined) name = this.#longName;
+    // Go: `if gnuLongName != ""` (an empty long name keeps the header's).
+    if (this.#longName) name = this.#longName;
     const headerOnly = "123456".includes(flag) || (flag === "\0" && name.endsWith("/"));
     if (headerOnly) size = 0;
     if (size < 0) throw this.#headerError(`the size ${size} is negative`);
@@ -362,4 +367,23 @@ export class TarReader {
         // "K" (a long link name) has no bearing on a snapshot.
     }
   }
+}
+
+/**
+ * The GNU sparse format a PAX header declares, decided as Go's `archive/tar` decides it
+ * (`readGNUSparsePAXHeaders` in `reader.go`, Go 1.10 and later): version records
+ * `GNU.sparse.major`/`GNU.sparse.minor` of 0.0, 0.1 or 1.0 make a sparse file; any other
+ * version, or only one of the two records, makes an unknown version, which Go reads as a
+ * regular file; without either record, a non-empty `GNU.sparse.map` (given, or built from
+ * 0.0's `GNU.sparse.offset`/`GNU.sparse.numbytes` pairs by {@linkcode parsePax}) means
+ * 0.0/0.1. A missing record reads as `""`, as a Go map lookup does. `undefined`: not sparse.
+ */
+export function paxSparseFormat(records: Map<string, string>): string | undefined {
+  const major = records.get("GNU.sparse.major") ?? "";
+  const minor = records.get("GNU.sparse.minor") ?? "";
+  if (major === "0" && (minor === "0" || minor === "1")) return `0.${minor}`;
+  if (major === "1" && minor === "0") return "1.0";
+  if (major !== "" || minor !== "") return undefined; // "Unknown GNU sparse PAX version"
+  if ((records.get("GNU.sparse.map") ?? "") !== "") return "0.0 or 0.1";
+  return undefined;
 }

@@ -16,6 +16,7 @@ import {
 import type { FramedRecord } from "../decoders/_state_framer.ts";
 import { StateRecords, unknownStateError, wholeRecord } from "../decoders/_state_records.ts";
 import type { Product } from "../inspect_result.ts";
+import { redactedInputs } from "./_redact_input.ts";
 
 /** Options of {@linkcode redactSnapshot}. */
 export interface RedactOptions extends ParseOptions {
@@ -28,6 +29,18 @@ export interface RedactOptions extends ParseOptions {
    * @default {67108864}
    */
   maxRecordBytes?: number;
+  /**
+   * For a sealed IN (one holding `SHA256SUMS.sealed`) and no `sealer`: write OUT without
+   * `SHA256SUMS.sealed` instead of failing with `sealer-required`. Go's `Verify` never
+   * opens the sealed sums and accepts such an archive, so inspect, decode and diff read
+   * it; but the product (Vault) needs its sealed sums to restore it, so OUT is for reading
+   * only (it is anyway: its secrets are gone). With a `sealer`, OUT stays sealed and this
+   * option has no effect. Vault's sealed sums are sealed by Vault's own seal, which no
+   * user can hand over, so this is how a Vault snapshot is redacted.
+   *
+   * @default {false}
+   */
+  dropSealedSums?: boolean;
   /**
    * The modification time of the new archive's entries.
    *
@@ -49,7 +62,9 @@ export interface RedactOptions extends ParseOptions {
  * instead of closing if IN fails anywhere (write OUT to a temporary name and rename it
  * once the stream has closed). A sealed IN is re-sealed with `options.sealer`, which
  * must open IN's sealed sums; without one it fails with `sealer-required`: the new
- * state's sums would otherwise go unsealed. A state that is no product's cannot be
+ * state's sums would otherwise go unsealed. `options.dropSealedSums` writes it without
+ * `SHA256SUMS.sealed` instead (Go's `Verify` accepts that; the product could not restore
+ * it). A state that is no product's cannot be
  * redacted (`record-invalid`).
  *
  * A redacted snapshot is for reading (inspect, decode, diff), not for restoring: its
@@ -90,7 +105,7 @@ export function redactSnapshot(
   const parsed = parseSnapshot(toByteStream(input), options);
   const state = redactState(parsed.state, parsed.result, options, maxRecordBytes);
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  return new ReadableStream<Uint8Array>({
+  const out = new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (!reader) {
         const meta = await parsed.meta;
@@ -111,6 +126,9 @@ export function redactSnapshot(
       else await state.cancel(reason).catch(() => {});
     },
   }, { highWaterMark: 0 });
+  redactedInputs.set(out, parsed.result);
+  parsed.result.catch(() => {}); // the stream reports IN's failure
+  return out;
 }
 
 /** A held chunk of the state and its offset. */
@@ -172,11 +190,12 @@ function redactState(
           if (done) {
             records.end();
             release(controller, true);
-            if ((await verified).sealed && !options.sealer) {
+            if ((await verified).sealed && !options.sealer && !options.dropSealedSums) {
               throw new SnapshotError(
                 "sealer-required",
                 "the snapshot is sealed (it holds SHA256SUMS.sealed), and no sealer was given " +
-                  "to seal the redacted copy's sums: give the sealer that opens it",
+                  "to seal the redacted copy's sums: give the sealer that opens it, or drop " +
+                  "the sealed sums (dropSealedSums) for a copy that reads but cannot be restored",
                 {
                   layer: "seal",
                   entry: "SHA256SUMS.sealed",

@@ -332,3 +332,121 @@ Deno.test("TarReader.end() takes a cut inside the padding after an entry as the 
     assert.ok(reader.ended);
   }
 });
+
+// PAX sparse detection, held to Go's archive/tar (src/archive/tar/reader.go, Go 1.10+):
+// `readGNUSparsePAXHeaders` takes major/minor from hdr.PAXRecords (a missing record reads
+// as ""), and decides
+//   case major == "0" && (minor == "0" || minor == "1"): sparse 0.0/0.1
+//   case major == "1" && minor == "0":                   sparse 1.0
+//   case major != "" || minor != "":                     "Unknown GNU sparse PAX version": regular file
+//   case hdr.PAXRecords[paxGNUSparseMap] != "":          sparse 0.0/0.1 ("so guess")
+//   default:                                             not sparse
+// and `parsePAX` turns 0.0's GNU.sparse.offset/numbytes pairs into GNU.sparse.map,
+// refusing them out of order or holding a comma (ErrHeader). A sparse file is one we
+// refuse as tar-unsupported (documented); every other case must read as a regular file.
+const SPARSE_CASES: [string, [string, string][], "sparse" | "regular" | "tar-header"][] = [
+  ["major 0 minor 0", [["GNU.sparse.major", "0"], ["GNU.sparse.minor", "0"]], "sparse"],
+  ["major 0 minor 1", [["GNU.sparse.major", "0"], ["GNU.sparse.minor", "1"]], "sparse"],
+  ["major 1 minor 0", [["GNU.sparse.major", "1"], ["GNU.sparse.minor", "0"]], "sparse"],
+  ["major 1 minor 1 (unknown version)", [["GNU.sparse.major", "1"], [
+    "GNU.sparse.minor",
+    "1",
+  ]], "regular"],
+  ["major 2 minor 0 (unknown)", [["GNU.sparse.major", "2"], ["GNU.sparse.minor", "0"]], "regular"],
+  ["major 0 minor 2 (unknown)", [["GNU.sparse.major", "0"], ["GNU.sparse.minor", "2"]], "regular"],
+  ["major 1 and no minor", [["GNU.sparse.major", "1"]], "regular"],
+  ["major 0 and no minor", [["GNU.sparse.major", "0"]], "regular"],
+  ["minor 0 and no major", [["GNU.sparse.minor", "0"]], "regular"],
+  ["empty major, minor 0", [["GNU.sparse.major", ""], ["GNU.sparse.minor", "0"]], "regular"],
+  ["major 1 and no minor, with a map", [["GNU.sparse.major", "1"], [
+    "GNU.sparse.map",
+    "0,1",
+  ]], "regular"],
+  ["empty major and minor, with a map", [["GNU.sparse.major", ""], ["GNU.sparse.minor", ""], [
+    "GNU.sparse.map",
+    "0,1",
+  ]], "sparse"],
+  ["no version, a map (0.1)", [["GNU.sparse.numblocks", "1"], ["GNU.sparse.map", "0,1"]], "sparse"],
+  ["no version, an empty map", [["GNU.sparse.map", ""]], "regular"],
+  ["no version, offset/numbytes pair (0.0)", [["GNU.sparse.offset", "0"], [
+    "GNU.sparse.numbytes",
+    "1",
+  ]], "sparse"],
+  ["no version, one empty offset (map stays empty)", [["GNU.sparse.offset", ""]], "regular"],
+  ["numbytes before offset", [["GNU.sparse.numbytes", "1"]], "tar-header"],
+  ["two offsets in a row", [["GNU.sparse.offset", "0"], ["GNU.sparse.offset", "1"]], "tar-header"],
+  ["an offset holding a comma", [["GNU.sparse.offset", "0,1"]], "tar-header"],
+  ["name, size and realsize only", [["GNU.sparse.name", "other"], ["GNU.sparse.size", "9"], [
+    "GNU.sparse.realsize",
+    "9",
+  ]], "regular"],
+];
+
+for (const [what, records, verdict] of SPARSE_CASES) {
+  Deno.test(`TarReader decides PAX sparse as Go's readGNUSparsePAXHeaders: ${what} -> ${verdict}`, () => {
+    const pax = records.map(([k, v]) => paxRecord(k, v)).join("");
+    const tar = concat(
+      header({ name: "PaxHeaders.0/state.bin", size: pax.length, typeflag: "x" }),
+      padded(pax),
+      header({ name: "state.bin", size: 3 }),
+      padded("abc"),
+      END,
+    );
+    if (verdict === "regular") {
+      const { seen } = readTar(tar);
+      // GNU.sparse.name and sizes have no bearing on a regular file, as in Go.
+      assert.deepEqual(seen.map((s) => [s.entry.name, s.entry.size, s.data]), [[
+        "state.bin",
+        3,
+        "abc",
+      ]]);
+    } else if (verdict === "sparse") {
+      const error = throwsCode(tar, "tar-unsupported");
+      assert.equal(error.entry, "state.bin");
+      assert.match(error.message, /PAX sparse file/);
+    } else throwsCode(tar, "tar-header");
+  });
+}
+
+Deno.test("TarReader keeps the header's name and size for empty PAX path/size records (Go's mergePAX: `if v == \"\" { continue }`)", () => {
+  const pax = paxRecord("path", "") + paxRecord("size", "");
+  const tar = concat(
+    header({ name: "PaxHeaders.0/state.bin", size: pax.length, typeflag: "x" }),
+    padded(pax),
+    header({ name: "state.bin", size: 3 }),
+    padded("abc"),
+    END,
+  );
+  const { seen } = readTar(tar);
+  assert.deepEqual(seen.map((s) => [s.entry.name, s.entry.size, s.data]), [[
+    "state.bin",
+    3,
+    "abc",
+  ]]);
+});
+
+Deno.test("TarReader reads a signed PAX size as Go's strconv.ParseInt does (+3 is 3, -3 fails)", () => {
+  const build = (value: string) => {
+    const pax = paxRecord("size", value);
+    return concat(
+      header({ name: "PaxHeaders.0/state.bin", size: pax.length, typeflag: "x" }),
+      padded(pax),
+      header({ name: "state.bin", size: 0 }),
+      padded("abc"),
+      END,
+    );
+  };
+  assert.deepEqual(readTar(build("+3")).seen.map((s) => [s.entry.size, s.data]), [[3, "abc"]]);
+  throwsCode(build("-3"), "tar-header");
+});
+
+Deno.test('TarReader keeps the header\'s name after an empty GNU long name (Go: `if gnuLongName != ""`)', () => {
+  const tar = concat(
+    header({ name: "././@LongLink", size: 1, typeflag: "L", format: "gnu" }),
+    padded("\0"),
+    header({ name: "state.bin", size: 1, format: "gnu" }),
+    padded("s"),
+    END,
+  );
+  assert.deepEqual(readTar(tar).seen.map((s) => s.entry.name), ["state.bin"]);
+});

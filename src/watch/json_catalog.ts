@@ -1,0 +1,265 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+// This module is browser compatible.
+
+import type { AlertState, Catalog, CatalogRecord } from "./catalog.ts";
+
+/**
+ * Where a {@linkcode JsonCatalog} keeps its one document, with a compare-and-swap write:
+ * a file beside the snapshots (a lock file guards the swap), an S3 object (`If-Match` on
+ * its ETag, `If-None-Match: *` for the first write).
+ */
+export interface CatalogStorage {
+  /** What it holds, and a version that changes with every write; `undefined` before the first. */
+  read(): Promise<{ text: string; version: string } | undefined>;
+  /**
+   * Writes the document only if it is still at `version` (`undefined`: only if there is none).
+   *
+   * @returns `false` when another writer got there first (nothing was written); otherwise
+   * the new version, or `true` when it is not known.
+   */
+  write(text: string, version: string | undefined): Promise<boolean | string>;
+}
+
+/** The document a {@linkcode JsonCatalog} keeps. */
+export interface CatalogDocument {
+  /** The format's version: 1. */
+  raftsnapWatchCatalog: 1;
+  /** Records by key. */
+  records: Record<string, CatalogRecord>;
+  /** When each key was removed (ms): an older record of it, written late by another watcher, stays out. */
+  removed: Record<string, number>;
+  /** Live claims by name. */
+  claims: Record<string, { owner: string; until: number }>;
+  /** The alert state of the last pass. */
+  alerts?: AlertState;
+}
+
+/** Options of {@linkcode JsonCatalog}. */
+export interface JsonCatalogOptions {
+  /** Writes held back before they go out. @default {1000} */
+  batch?: number;
+  /** How long a removal is remembered (ms). @default {2592000000} (30 days) */
+  keepRemovedMs?: number;
+  /** The clock. @default {Date.now} */
+  now?: () => number;
+}
+
+interface Pending {
+  puts: Map<string, CatalogRecord>;
+  removes: Map<string, number>;
+  alerts: AlertState | undefined;
+}
+
+const EMPTY = (): CatalogDocument => ({
+  raftsnapWatchCatalog: 1,
+  records: {},
+  removed: {},
+  claims: {},
+});
+
+/**
+ * A {@linkcode Catalog} in one JSON document on a {@linkcode CatalogStorage}. Writes are
+ * batched and merged into the stored document by compare-and-swap: a writer that lost
+ * the race reads the document again and re-applies its own changes, so two watchers
+ * never lose each other's records; a record never replaces a newer one of the same key,
+ * nor revives a key removed after it was verified; claims live in the same document, so
+ * exactly one watcher's claim wins.
+ *
+ * @example In memory
+ * ```ts
+ * import { type CatalogStorage, JsonCatalog } from "@raftsnap/raftsnap/watch";
+ *
+ * let stored: { text: string; version: string } | undefined;
+ * const storage: CatalogStorage = {
+ *   read: () => Promise.resolve(stored),
+ *   write(text, version) {
+ *     if (stored?.version !== version) return Promise.resolve(false);
+ *     stored = { text, version: String(Number(version ?? 0) + 1) };
+ *     return Promise.resolve(stored.version);
+ *   },
+ * };
+ * const one = new JsonCatalog(storage);
+ * const two = new JsonCatalog(storage);
+ * if (!await one.claim("delete:a.snap", "one", 60_000)) throw new Error("first claim");
+ * if (await two.claim("delete:a.snap", "two", 60_000)) throw new Error("second claim won");
+ * await one.put({ key: "a.snap", size: 1, etag: "e", modified: 0, ok: true, verifiedAt: 1, cluster: "" });
+ * await one.flush();
+ * if ((await new JsonCatalog(storage).get("a.snap"))?.ok !== true) throw new Error("lost");
+ * ```
+ */
+export class JsonCatalog implements Catalog {
+  readonly #storage: CatalogStorage;
+  readonly #batch: number;
+  readonly #keepRemoved: number;
+  readonly #now: () => number;
+  #doc: CatalogDocument | undefined;
+  /** The stored version `#doc` was read at or written as. */
+  #version: string | undefined;
+  #puts = new Map<string, CatalogRecord>();
+  #removes = new Map<string, number>();
+  #alerts: AlertState | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * A catalog on a storage.
+   *
+   * @param storage Where the document is.
+   * @param options Batch size, how long removals are remembered, the clock.
+   */
+  constructor(storage: CatalogStorage, options: JsonCatalogOptions = {}) {
+    this.#storage = storage;
+    this.#batch = options.batch ?? 1000;
+    this.#keepRemoved = options.keepRemovedMs ?? 30 * 86_400_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async #loaded(): Promise<CatalogDocument> {
+    if (!this.#doc) {
+      const { doc, version } = await this.#read();
+      this.#doc = doc;
+      this.#version = version;
+    }
+    return this.#doc;
+  }
+
+  async #read(): Promise<{ doc: CatalogDocument; version: string | undefined }> {
+    const stored = await this.#storage.read();
+    if (!stored) return { doc: EMPTY(), version: undefined };
+    // Unchanged since this catalog last read or wrote it: no need to parse it again (its
+    // copy may hold changes of a write that lost; applying them again changes nothing).
+    if (this.#doc && stored.version === this.#version) {
+      return { doc: this.#doc, version: stored.version };
+    }
+    let doc: CatalogDocument;
+    try {
+      doc = JSON.parse(stored.text);
+    } catch (error) {
+      throw new TypeError(`the watch catalog is not JSON: ${(error as Error).message}`);
+    }
+    if (doc?.raftsnapWatchCatalog !== 1 || typeof doc.records !== "object") {
+      throw new TypeError("the watch catalog is not a raftsnap watch catalog (version 1)");
+    }
+    doc.removed ??= {};
+    doc.claims ??= {};
+    return { doc, version: stored.version };
+  }
+
+  /** Merges pending changes into `doc`. */
+  #apply(doc: CatalogDocument, pending: Pending): void {
+    for (const [key, at] of pending.removes) {
+      delete doc.records[key];
+      doc.removed[key] = Math.max(doc.removed[key] ?? 0, at);
+    }
+    for (const [key, record] of pending.puts) {
+      const held = doc.records[key];
+      if ((doc.removed[key] ?? -Infinity) >= record.verifiedAt) continue;
+      if (held && held.verifiedAt > record.verifiedAt) continue;
+      doc.records[key] = record;
+    }
+    if (pending.alerts) doc.alerts = pending.alerts;
+    const now = this.#now();
+    for (const [key, at] of Object.entries(doc.removed)) {
+      if (now - at > this.#keepRemoved) delete doc.removed[key];
+    }
+    for (const [key, claim] of Object.entries(doc.claims)) {
+      if (claim.until <= now) delete doc.claims[key];
+    }
+  }
+
+  /** Read, change, write if unchanged; again from the read when another writer came first. */
+  #swap<T>(change: (doc: CatalogDocument) => T): Promise<T> {
+    const run = async () => {
+      for (let attempt = 0;; attempt++) {
+        const { doc, version } = await this.#read();
+        // What is pending now; changes made while this write is out stay pending.
+        const pending: Pending = {
+          puts: new Map(this.#puts),
+          removes: new Map(this.#removes),
+          alerts: this.#alerts,
+        };
+        this.#apply(doc, pending);
+        const result = change(doc);
+        // Until written, `doc` (perhaps this catalog's own copy, changed) is not what is stored.
+        this.#version = undefined;
+        const written = await this.#storage.write(JSON.stringify(doc), version);
+        if (written !== false) {
+          for (const [key, record] of pending.puts) {
+            if (this.#puts.get(key) === record) this.#puts.delete(key);
+          }
+          for (const [key, at] of pending.removes) {
+            if (this.#removes.get(key) === at) this.#removes.delete(key);
+          }
+          if (this.#alerts === pending.alerts) this.#alerts = undefined;
+          this.#doc = doc;
+          this.#version = typeof written === "string" ? written : undefined;
+          return result;
+        }
+        if (attempt >= 100) throw new Error("the watch catalog keeps changing: gave up writing");
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+      }
+    };
+    const done = this.#queue.then(run, run);
+    this.#queue = done.catch(() => {});
+    return done;
+  }
+
+  /** The record of a key (pending changes included). */
+  async get(key: string): Promise<CatalogRecord | undefined> {
+    if (this.#removes.has(key)) return undefined;
+    return this.#puts.get(key) ?? (await this.#loaded()).records[key];
+  }
+
+  /** Adds or replaces a record; written out with the batch. */
+  async put(record: CatalogRecord): Promise<void> {
+    this.#removes.delete(record.key);
+    this.#puts.set(record.key, record);
+    if (this.#puts.size + this.#removes.size >= this.#batch) await this.flush();
+  }
+
+  /** Forgets a key; written out with the batch. */
+  async remove(key: string): Promise<void> {
+    this.#puts.delete(key);
+    this.#removes.set(key, this.#now());
+    if (this.#puts.size + this.#removes.size >= this.#batch) await this.flush();
+  }
+
+  /** Every record (pending changes included). */
+  async *all(): AsyncIterable<CatalogRecord> {
+    const doc = await this.#loaded();
+    const seen = new Set<string>();
+    for (const record of [...this.#puts.values()]) {
+      seen.add(record.key);
+      yield record;
+    }
+    for (const [key, record] of Object.entries(doc.records)) {
+      if (!seen.has(key) && !this.#removes.has(key)) yield record;
+    }
+  }
+
+  /** Claims a name in the stored document: only one owner's claim is live at a time. */
+  claim(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    return this.#swap((doc) => {
+      const held = doc.claims[key];
+      if (held && held.owner !== owner && held.until > this.#now()) return false;
+      doc.claims[key] = { owner, until: this.#now() + ttlMs };
+      return true;
+    });
+  }
+
+  /** The alert state of the last pass. */
+  async loadAlerts(): Promise<AlertState | undefined> {
+    return this.#alerts ?? (await this.#loaded()).alerts;
+  }
+
+  /** Keeps the alert state; written out with the batch. */
+  saveAlerts(state: AlertState): Promise<void> {
+    this.#alerts = state;
+    return Promise.resolve();
+  }
+
+  /** Writes out the pending changes. */
+  async flush(): Promise<void> {
+    if (this.#puts.size === 0 && this.#removes.size === 0 && !this.#alerts) return;
+    await this.#swap(() => {});
+  }
+}
