@@ -63,6 +63,9 @@ async function writeTemp(dir: string, name: string, bytes: Uint8Array): Promise<
   return path;
 }
 
+/** tus-js-client's retries, for the uploads that must succeed (a real client has them). */
+const RETRIES = [0, 500, 1500];
+
 const TUS_HEADERS = { authorization: `Bearer ${TOKEN}`, "tus-resumable": "1.0.0" };
 
 const idOf = (url: string) => new URL(url).pathname.split("/").pop()!;
@@ -236,8 +239,12 @@ Deno.test({
           file,
           token: TOKEN,
           chunkSize: 95_000_000,
+          retryDelays: RETRIES,
         });
-        assert.deepEqual(run.statuses, [201, 204, 200]);
+        // (workerd sometimes resets the kept-alive connection after a long PATCH; the client
+        // then asks HEAD and resumes, as it is configured to.)
+        assert.equal(run.statuses.at(-1), 200, JSON.stringify(run.statuses));
+        assert.ok(run.statuses.includes(204), JSON.stringify(run.statuses));
         await expectStored(run, archive, "95 MB");
         await Deno.remove(file);
       });
