@@ -431,7 +431,7 @@ if (!skip.has("tus")) {
     const example = await startExample(main, capped);
     try {
       const patches: number[] = [];
-      let rebuilt: { ms: number; at: number } | undefined;
+      let rebuilt: { ms: number; at: number; bytes: number } | undefined;
       const { ms } = await timed(async () => {
         const created = await fetch(`${example.url}uploads/`, {
           method: "POST",
@@ -472,7 +472,7 @@ if (!skip.has("tus")) {
               evict ? " (after an eviction)" : ""
             }`,
           );
-          if (evict) rebuilt = { ms: took, at };
+          if (evict) rebuilt = { ms: took, at, bytes: end - at };
           else patches.push(took);
         }
       });
@@ -548,10 +548,12 @@ if (!skip.has("tus")) {
     `Worker example, tus, the DO evicted at 90%, ${cap}`,
     archiveBytes,
     evicted.ms,
-    `the PATCH at ${(rebuild.at / MIB).toFixed(0)} MiB took ${(rebuild.ms / 1000).toFixed(2)} s ` +
+    `the ${(rebuild.bytes / 1e6).toFixed(1)} MB PATCH at ${
+      (rebuild.at / MIB).toFixed(0)
+    } MiB took ${(rebuild.ms / 1000).toFixed(2)} s ` +
       `against ${(typical / 1000).toFixed(2)} s for a full PATCH without a rebuild: ` +
       `replaying ${(rebuild.at / MIB).toFixed(0)} MiB cost ~${
-        ((rebuild.ms - typical * (Math.min(PATCH, archiveBytes - rebuild.at) / PATCH)) / 1000)
+        ((rebuild.ms - typical * (rebuild.bytes / PATCH)) / 1000)
           .toFixed(2)
       } s; peak RSS ${evicted.rss.toFixed(0)} MiB`,
   );
