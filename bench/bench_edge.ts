@@ -1,6 +1,6 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 //
-// deno task bench:edge [--size 1GiB] [--skip workerd,edge,s3,cli]
+// deno task bench:edge [--size 1GiB] [--skip workerd,edge,s3,cli,tus] [--patch 50MB] [--uncapped]
 //
 // The edge figures of issue 14, all on one mixed archive (the bench's JSON-like state,
 // ~3.9x under gzip), in one run:
@@ -11,7 +11,12 @@
 // - edge: uploads through the Deno edge server (serveEdge, folder store, no fsync),
 //   whole body (Content-Length) against chunked (a stream body in 64 KiB pieces);
 // - s3: the same server with an S3Store on Miniflare's S3 API (loopback) against the
-//   folder store.
+//   folder store;
+// - tus: examples/cloudflare-worker in workerd (its Durable Object per upload, R2 in
+//   Miniflare, the V8 heap capped as in an isolate): the archive as one request against
+//   resumable in 50 MB PATCHes (time, workerd's peak RSS, each in a fresh workerd), and
+//   the cost of rebuilding a lost verifier at 90% (the Durable Object evicted, the next
+//   PATCH replays the staged parts).
 // Progress to stderr, a Markdown table to stdout.
 
 import { Miniflare } from "miniflare";
@@ -87,21 +92,32 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }>
   return { ms: performance.now() - started, value };
 }
 
-/** The peak RSS (VmHWM) of the workerd processes under this one, in MiB. */
+/**
+ * The peak RSS (VmHWM) of the workerd processes under this one, in MiB (other workerd
+ * processes on the machine, such as tests running beside the bench, are not counted).
+ */
 async function workerdPeakMiB(): Promise<number> {
-  let peak = 0;
+  const parents = new Map<number, number>();
+  const workerd: { pid: number; hwm: number }[] = [];
   for await (const entry of Deno.readDir("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
     try {
       const status = await Deno.readTextFile(`/proc/${entry.name}/status`);
+      const pid = Number(entry.name);
+      parents.set(pid, Number(/^PPid:\s*(\d+)/m.exec(status)?.[1] ?? 0));
       if (!/^Name:\s*workerd/m.test(status)) continue;
-      const hwm = Number(/^VmHWM:\s*(\d+) kB/m.exec(status)?.[1] ?? 0);
-      peak = Math.max(peak, hwm / 1024);
+      workerd.push({ pid, hwm: Number(/^VmHWM:\s*(\d+) kB/m.exec(status)?.[1] ?? 0) / 1024 });
     } catch {
       // gone
     }
   }
-  return peak;
+  const mine = (pid: number) => {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; p = parents.get(p) ?? 0, hops++) {
+      if (p === Deno.pid) return true;
+    }
+    return false;
+  };
+  return Math.max(0, ...workerd.filter((w) => mine(w.pid)).map((w) => w.hwm));
 }
 
 const WORKER = `
@@ -328,6 +344,220 @@ if (!skip.has("s3")) {
     await server.shutdown();
     await mf.dispose();
   }
+}
+
+/** Bytes [from, to) of a file, as a stream. */
+async function slice(file: string, from: number, to: number): Promise<ReadableStream<Uint8Array>> {
+  const handle = await Deno.open(file);
+  await handle.seek(from, Deno.SeekMode.Start);
+  let left = to - from;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (left === 0) {
+        handle.close();
+        return controller.close();
+      }
+      const buffer = new Uint8Array(Math.min(left, 1024 * 1024));
+      const n = await handle.read(buffer);
+      if (n === null) {
+        handle.close();
+        return controller.error(new Error("the file is shorter"));
+      }
+      left -= n;
+      controller.enqueue(buffer.subarray(0, n));
+    },
+    cancel() {
+      handle.close();
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** examples/cloudflare-worker in a fresh workerd, as `wrangler dev` runs it. */
+async function startExample(bundle: string, capped: boolean) {
+  if (capped) Deno.env.set("MINIFLARE_WORKERD_V8_FLAGS", ISOLATE_HEAP);
+  else Deno.env.delete("MINIFLARE_WORKERD_V8_FLAGS");
+  const root = await Deno.makeTempDir({ prefix: "raftsnap-bench-tus-" });
+  const main = `${root}/examples/cloudflare-worker/src/worker.js`;
+  await Deno.mkdir(`${root}/examples/cloudflare-worker/src`, { recursive: true });
+  await Deno.mkdir(`${root}/dist/lib`, { recursive: true });
+  await Deno.copyFile(new URL("examples/cloudflare-worker/src/worker.js", ROOT), main);
+  await Deno.copyFile(bundle, `${root}/dist/lib/raftsnap.mjs`);
+  const mf = new Miniflare({
+    modulesRoot: root,
+    modules: [
+      { type: "ESModule", path: main },
+      { type: "ESModule", path: `${root}/dist/lib/raftsnap.mjs` },
+    ],
+    compatibilityDate: "2025-09-01",
+    r2Buckets: { SNAPSHOTS: "raft-snapshots" },
+    r2Persist: `${root}/r2`,
+    durableObjects: {
+      TUS_UPLOADS: { className: "TusUpload", useSQLite: true },
+      TUS_OWNERS: { className: "TusOwner", useSQLite: true },
+    },
+    durableObjectsPersist: `${root}/do`,
+    bindings: {
+      UPLOAD_TOKEN: "bench",
+      PREFIX: "snapshots/",
+      MAX_BYTES: String(4 * 1024 * MIB),
+      TIMEOUT_MS: "3600000",
+    },
+  } as never);
+  const url = String(await mf.ready);
+  return {
+    url,
+    evict: (id: string) => mf.unsafeEvictDurableObject("", "TusUpload", { name: id }),
+    async dispose() {
+      await mf.dispose();
+      Deno.env.delete("MINIFLARE_WORKERD_V8_FLAGS");
+      await Deno.remove(root, { recursive: true });
+    },
+  };
+}
+
+if (!skip.has("tus")) {
+  log("tus in workerd: one request against 50 MB PATCHes...");
+  const libDir = await Deno.makeTempDir({ prefix: "raftsnap-bench-lib-" });
+  const { main } = await buildLibrary(libDir);
+  const auth = { authorization: "Bearer bench" };
+  const tus = { ...auth, "tus-resumable": "1.0.0" };
+  const PATCH = flag("patch") ? parseSize(flag("patch")!) : 50_000_000;
+  const expect = async (response: Response, status: number, what: string) => {
+    const text = await response.text();
+    if (response.status !== status) throw new Error(`${what}: ${response.status} ${text}`);
+  };
+  /** Sends the archive in PATCHes; `evictAt`: evict before the PATCH that starts past it. */
+  const resumable = async (capped: boolean, evictAt?: number) => {
+    const example = await startExample(main, capped);
+    try {
+      const patches: number[] = [];
+      let rebuilt: { ms: number; at: number; bytes: number } | undefined;
+      const { ms } = await timed(async () => {
+        const created = await fetch(`${example.url}uploads/`, {
+          method: "POST",
+          headers: { ...tus, "upload-length": String(archiveBytes) },
+        });
+        await expect(created, 201, "POST");
+        const location = new URL(created.headers.get("location")!, example.url);
+        const id = location.pathname.split("/").pop()!;
+        // PATCHes of PATCH bytes; with evictAt, one also ends exactly there.
+        const ends: number[] = [];
+        for (let end = PATCH; end < archiveBytes; end += PATCH) ends.push(end);
+        if (evictAt !== undefined) ends.push(evictAt);
+        ends.push(archiveBytes);
+        const cuts = [...new Set(ends)].sort((a, b) => a - b);
+        for (let i = 0, at = 0; i < cuts.length; at = cuts[i++]!) {
+          const end = cuts[i]!;
+          const evict = at === evictAt;
+          // An object not running has lost its memory already: the same for the bench.
+          if (evict) await example.evict(id).catch(() => {});
+          const started = performance.now();
+          // A connection of its own per PATCH (one reused after a long PATCH was reset).
+          using client = Deno.createHttpClient({});
+          const response = await fetch(location, {
+            client,
+            method: "PATCH",
+            headers: {
+              ...tus,
+              "content-type": "application/offset+octet-stream",
+              "upload-offset": String(at),
+              "content-length": String(end - at),
+            },
+            body: await slice(path, at, end),
+          });
+          await expect(response, end === archiveBytes ? 200 : 204, `PATCH at ${at}`);
+          const took = performance.now() - started;
+          log(
+            `    PATCH ${at}-${end}: ${(took / 1000).toFixed(2)} s${
+              evict ? " (after an eviction)" : ""
+            }`,
+          );
+          if (evict) rebuilt = { ms: took, at, bytes: end - at };
+          else patches.push(took);
+        }
+      });
+      return { ms, rss: await workerdPeakMiB(), patches, rebuilt };
+    } finally {
+      await example.dispose();
+    }
+  };
+  const oneRequest = async (capped: boolean) => {
+    const example = await startExample(main, capped);
+    try {
+      const { ms } = await timed(async () => {
+        const response = await fetch(example.url, {
+          method: "PUT",
+          headers: auth,
+          body: await slice(path, 0, archiveBytes),
+        });
+        await expect(response, 201, "PUT");
+      });
+      return { ms, rss: await workerdPeakMiB() };
+    } finally {
+      await example.dispose();
+    }
+  };
+  const cap = `heap capped (${ISOLATE_HEAP})`;
+  const single = await oneRequest(true);
+  const singleMbs = row(
+    `Worker example, one request (R2), ${cap}`,
+    archiveBytes,
+    single.ms,
+    `peak RSS ${single.rss.toFixed(0)} MiB`,
+  );
+  try {
+    const patched = await resumable(true);
+    const tusMbs = row(
+      `Worker example, tus in ${PATCH / 1e6} MB PATCHes (DO + R2 multipart), ${cap}`,
+      archiveBytes,
+      patched.ms,
+      `peak RSS ${patched.rss.toFixed(0)} MiB`,
+    );
+    log(`  tus / one request time, heap capped: ${(singleMbs / tusMbs).toFixed(2)}x`);
+  } catch (error) {
+    rows.push([`Worker example, tus, ${cap}`, "", "failed", "", String(error).split("\n")[0]!]);
+    log(`  tus with the heap capped failed: ${error}`);
+  }
+  if (Deno.args.includes("--uncapped")) {
+    const free = await oneRequest(false);
+    const freeMbs = row(
+      "Worker example, one request (R2), heap not capped",
+      archiveBytes,
+      free.ms,
+      `peak RSS ${free.rss.toFixed(0)} MiB`,
+    );
+    const uncapped = await resumable(false);
+    const uncappedMbs = row(
+      `Worker example, tus in ${PATCH / 1e6} MB PATCHes, heap not capped`,
+      archiveBytes,
+      uncapped.ms,
+      `peak RSS ${uncapped.rss.toFixed(0)} MiB`,
+    );
+    log(
+      `  tus / one request time, heap not capped: ${
+        (freeMbs / uncappedMbs).toFixed(2)
+      }x (target ≤ 1.2x)`,
+    );
+  }
+  const evicted = await resumable(true, Math.floor(0.9 * archiveBytes));
+  if (!evicted.rebuilt) throw new Error("the archive is under two PATCHes: no rebuild at 90%");
+  const usual = evicted.patches.slice(1, -1);
+  const typical = usual.reduce((a, b) => a + b, 0) / Math.max(1, usual.length);
+  const rebuild = evicted.rebuilt!;
+  row(
+    `Worker example, tus, the DO evicted at 90%, ${cap}`,
+    archiveBytes,
+    evicted.ms,
+    `the ${(rebuild.bytes / 1e6).toFixed(1)} MB PATCH at ${
+      (rebuild.at / MIB).toFixed(0)
+    } MiB took ${(rebuild.ms / 1000).toFixed(2)} s ` +
+      `against ${(typical / 1000).toFixed(2)} s for a full PATCH without a rebuild: ` +
+      `replaying ${(rebuild.at / MIB).toFixed(0)} MiB cost ~${
+        ((rebuild.ms - typical * (rebuild.bytes / PATCH)) / 1000)
+          .toFixed(2)
+      } s; peak RSS ${evicted.rss.toFixed(0)} MiB`,
+  );
+  await Deno.remove(libDir, { recursive: true });
 }
 
 console.log("| what | archive | time | MB/s | |\n| --- | --- | --- | --- | --- |");

@@ -1,13 +1,16 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
+import { DEFAULT_PART_SIZE, MIN_PART_SIZE, stageMultipart } from "./_multipart.ts";
 import {
-  DEFAULT_PART_SIZE,
-  MIN_PART_SIZE,
-  type ObjectBackend,
-  stageMultipart,
-} from "./_multipart.ts";
+  multipartResumableStore,
+  type ResumableBackend,
+  type ResumableRecords,
+} from "./_resumable_multipart.ts";
 import type { SnapshotStore, StagedUpload } from "./store.ts";
+import type { ResumableStore } from "./tus/resumable_store.ts";
+
+export type { ResumableRecords, ResumableState } from "./_resumable_multipart.ts";
 
 /** The part of a Workers R2 bucket binding's multipart upload that {@linkcode R2Store} uses. */
 export interface R2MultipartUploadLike {
@@ -38,8 +41,11 @@ export interface R2ObjectLike {
 export interface R2BucketLike {
   /** An object's metadata, or null. */
   head(key: string): Promise<R2ObjectLike | null>;
-  /** An object with its body, or null. */
-  get(key: string): Promise<(R2ObjectLike & { body: ReadableStream<Uint8Array> }) | null>;
+  /** An object with its body (or a range of it), or null. */
+  get(
+    key: string,
+    options?: { range?: { offset: number; length?: number } },
+  ): Promise<(R2ObjectLike & { body: ReadableStream<Uint8Array> }) | null>;
   /** Stores an object. */
   put(
     key: string,
@@ -56,6 +62,24 @@ export interface R2BucketLike {
     key: string,
     options?: { httpMetadata?: { contentType?: string } },
   ): Promise<R2MultipartUploadLike>;
+  /** A multipart upload started before (for {@linkcode R2Store.resumable}). */
+  resumeMultipartUpload?(key: string, uploadId: string): R2MultipartUploadLike;
+  /** Lists keys (for {@linkcode R2Store.resumable}). */
+  list?(options: { prefix?: string; cursor?: string }): Promise<{
+    objects: { key: string }[];
+    truncated: boolean;
+    cursor?: string;
+  }>;
+}
+
+/** Options of {@linkcode R2Store.resumable}. */
+export interface ResumableOptions {
+  /**
+   * Where each upload's record and multipart state is kept: by default a JSON object
+   * beside the staging, `<prefix>.tus-records/<id>.json`; a Durable Object passes its
+   * own storage.
+   */
+  records?: ResumableRecords;
 }
 
 /** Options of {@linkcode R2Store}. */
@@ -140,8 +164,66 @@ export class R2Store implements SnapshotStore {
    * @returns The staged upload.
    */
   begin(): StagedUpload {
+    return stageMultipart(this.#backend(), {
+      partSize: this.partSize,
+      keyFor: (name) => this.prefix + name,
+    });
+  }
+
+  /**
+   * Resumable (tus) uploads staged in this bucket: parts of `partSize` in an R2
+   * multipart upload under `<prefix>.tus-staging/<id>/`, each also kept as a readable
+   * object (a lost verifier is rebuilt by reading them back), the bytes after the last
+   * part as a readable `tail` object rewritten at each `flush`; everything staged is
+   * deleted when the upload is committed, refused, terminated or expired. A verified
+   * upload is stored under its key as {@linkcode R2Store.begin}'s are.
+   *
+   * @example Resumable uploads in R2 behind the tus handler
+   * ```ts ignore
+   * import { R2Store } from "@raftsnap/raftsnap/r2-store";
+   *
+   * declare const env: { SNAPSHOTS: R2Bucket };
+   * const store = new R2Store(env.SNAPSHOTS).resumable();
+   * const staged = await store.open("0123abcd");
+   * console.log(staged?.record.offset);
+   * ```
+   *
+   * @param options Where the records are kept.
+   * @returns The store.
+   * @throws {TypeError} when the binding lacks `list` or `resumeMultipartUpload`.
+   */
+  resumable(options: ResumableOptions = {}): ResumableStore {
     const bucket = this.bucket;
-    const backend: ObjectBackend<R2MultipartUploadLike> = {
+    if (!bucket.list || !bucket.resumeMultipartUpload) {
+      throw new TypeError("resumable uploads need the bucket's list and resumeMultipartUpload");
+    }
+    return multipartResumableStore(this.#backend(), {
+      partSize: this.partSize,
+      prefix: this.prefix,
+      records: options.records,
+    });
+  }
+
+  #backend(): ResumableBackend<R2MultipartUploadLike> {
+    const bucket = this.bucket;
+    return {
+      async get(key, length) {
+        const object = await bucket.get(
+          key,
+          length === undefined ? undefined : { range: { offset: 0, length } },
+        );
+        return object?.body;
+      },
+      async *list(prefix) {
+        let cursor: string | undefined;
+        do {
+          const page = await bucket.list!({ prefix, cursor });
+          for (const object of page.objects) yield object.key;
+          cursor = page.truncated ? page.cursor : undefined;
+        } while (cursor);
+      },
+      resume: (key, uploadId) => bucket.resumeMultipartUpload!(key, uploadId),
+      uploadIdOf: (upload) => upload.uploadId,
       async head(key) {
         const object = await bucket.head(key);
         if (!object) return undefined;
@@ -171,9 +253,5 @@ export class R2Store implements SnapshotStore {
       },
       delete: (key) => bucket.delete(key),
     };
-    return stageMultipart(backend, {
-      partSize: this.partSize,
-      keyFor: (name) => this.prefix + name,
-    });
   }
 }

@@ -6,11 +6,16 @@ import { toHex } from "../_bytes.ts";
 import {
   DEFAULT_PART_SIZE,
   MIN_PART_SIZE,
-  type ObjectBackend,
   stageMultipart,
   type UploadedPart,
 } from "./_multipart.ts";
+import {
+  multipartResumableStore,
+  type ResumableBackend,
+  type ResumableRecords,
+} from "./_resumable_multipart.ts";
 import type { SnapshotStore, StagedUpload } from "./store.ts";
+import type { ResumableRecord, ResumableStore, StagedResumable } from "./tus/resumable_store.ts";
 
 /** Options of {@linkcode S3Store}. */
 export interface S3StoreOptions {
@@ -163,7 +168,7 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
  * export const handler = createVerifyHandler({ store });
  * ```
  */
-export class S3Store implements SnapshotStore {
+export class S3Store implements SnapshotStore, ResumableStore {
   /** The bucket. */
   readonly bucket: string;
   /** The key prefix. */
@@ -175,6 +180,7 @@ export class S3Store implements SnapshotStore {
   readonly #fetch: typeof fetch;
   readonly #retries: number;
   readonly #timeout: number;
+  #resumable: ResumableStore | undefined;
 
   /**
    * Makes a store on a bucket.
@@ -345,7 +351,101 @@ export class S3Store implements SnapshotStore {
    * @returns The staged upload.
    */
   begin(): StagedUpload {
-    const backend: ObjectBackend<{ key: string; uploadId: string }> = {
+    return stageMultipart(this.#backend(), {
+      partSize: this.partSize,
+      keyFor: (name) => this.prefix + name,
+    });
+  }
+
+  /**
+   * Resumable (tus) uploads staged in this bucket: parts of `partSize` in a multipart
+   * upload under `<prefix>.tus-staging/<id>/`, each also kept as a readable object (a
+   * lost verifier is rebuilt by reading them back), the bytes after the last part as a
+   * readable `tail` object rewritten at each `flush`, and each upload's record as
+   * `<prefix>.tus-records/<id>.json`; a server restarted between two requests carries
+   * on from them. Everything staged is deleted when the upload is committed, refused,
+   * terminated or expired. A verified upload is stored under its key as
+   * {@linkcode S3Store.begin}'s are.
+   *
+   * @example Resumable uploads in S3
+   * ```ts
+   * import { S3Store } from "@raftsnap/raftsnap";
+   *
+   * const store = S3Store.fromEnv("s3://backups/consul/", {
+   *   AWS_ENDPOINT_URL: "http://127.0.0.1:9000",
+   *   AWS_ACCESS_KEY_ID: "id",
+   *   AWS_SECRET_ACCESS_KEY: "secret",
+   * }).resumable();
+   * if (typeof store.open !== "function") throw new Error("not a store");
+   * ```
+   *
+   * @param options Where the records are kept.
+   * @returns The store.
+   */
+  resumable(options: { records?: ResumableRecords } = {}): ResumableStore {
+    if (!options.records) return this.#resumable ??= this.#makeResumable({});
+    return this.#makeResumable(options);
+  }
+
+  /**
+   * Starts staging a resumable upload ({@linkcode S3Store.resumable}'s, with records in
+   * the bucket): the store itself is a `ResumableStore`, so `createTusHandler({ store })`
+   * and `serve:edge --store s3://...` take it as it is.
+   *
+   * @param record The new upload's record.
+   * @returns The staged upload.
+   */
+  create(record: ResumableRecord): Promise<StagedResumable> {
+    return this.resumable().create(record);
+  }
+
+  /**
+   * A resumable upload staged in the bucket, after any restart; undefined when unknown.
+   *
+   * @param id The upload's id.
+   * @returns The staged upload, or undefined.
+   */
+  open(id: string): Promise<StagedResumable | undefined> {
+    return this.resumable().open(id);
+  }
+
+  /**
+   * The ids of the resumable uploads whose records say they expired before `now`.
+   *
+   * @param now Milliseconds since the epoch.
+   * @returns The ids.
+   */
+  expired(now: number): AsyncIterable<string> {
+    return this.resumable().expired!(now);
+  }
+
+  #makeResumable(options: { records?: ResumableRecords }): ResumableStore {
+    return multipartResumableStore(this.#backend(), {
+      partSize: this.partSize,
+      prefix: this.prefix,
+      records: options.records,
+    });
+  }
+
+  #backend(): ResumableBackend<{ key: string; uploadId: string }> {
+    return {
+      get: async (key, length) => {
+        const headers: Record<string, string> = length === undefined
+          ? {}
+          : { range: `bytes=0-${length - 1}` };
+        const response = await this.#send("GetObject", key, { method: "GET", headers }, {
+          retries: this.#retries,
+          ok: (s) => (s >= 200 && s < 300) || s === 404,
+        });
+        if (response.status === 404) {
+          await response.body?.cancel();
+          return undefined;
+        }
+        return response.body ?? new Response(new Uint8Array(0)).body!;
+      },
+      list: (prefix) => this.#list(prefix),
+      resume: (key, uploadId) => ({ key, uploadId }),
+      uploadIdOf: (upload) => upload.uploadId,
       head: async (key) => {
         const response = await this.#send("HeadObject", key, { method: "HEAD" }, {
           ok: (s) => (s >= 200 && s < 300) || s === 404,
@@ -428,9 +528,42 @@ export class S3Store implements SnapshotStore {
         await response.body?.cancel();
       },
     };
-    return stageMultipart(backend, {
-      partSize: this.partSize,
-      keyFor: (name) => this.prefix + name,
-    });
   }
+
+  /** The keys under `prefix` (ListObjectsV2, page by page). */
+  async *#list(prefix: string): AsyncIterable<string> {
+    let token: string | undefined;
+    do {
+      const query = `list-type=2&prefix=${encodeURIComponent(prefix)}` +
+        (token ? `&continuation-token=${encodeURIComponent(token)}` : "");
+      const response = await this.#send("ListObjectsV2", "", { method: "GET", query }, {
+        retries: this.#retries,
+      });
+      const xml = await this.#xml("ListObjectsV2", response);
+      for (const [, key] of xml.matchAll(/<Key>([^<]*)<\/Key>/g)) yield unescapeXml(key!);
+      token = xmlField(xml, "IsTruncated") === "true"
+        ? xmlField(xml, "NextContinuationToken")
+        : undefined;
+    } while (token);
+  }
+}
+
+function unescapeXml(text: string): string {
+  return text.replace(
+    /&(#x?[0-9a-fA-F]+|amp|lt|gt|quot|apos);/g,
+    (_, e: string) =>
+      e === "amp"
+        ? "&"
+        : e === "lt"
+        ? "<"
+        : e === "gt"
+        ? ">"
+        : e === "quot"
+        ? '"'
+        : e === "apos"
+        ? "'"
+        : String.fromCodePoint(
+          e[1] === "x" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10),
+        ),
+  );
 }

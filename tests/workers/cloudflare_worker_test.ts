@@ -16,30 +16,10 @@ import {
   stallingBody,
 } from "./_r2.ts";
 import { libraryBundle } from "./_workerd.ts";
+import { EXAMPLE, wranglerConfig } from "./_example.ts";
 
-const EXAMPLE = new URL("../../examples/cloudflare-worker/", import.meta.url);
 const TOKEN = "test-upload-token";
 const MIB = 1024 * 1024;
-
-/** What the tests read of Miniflare's R2 bucket (its own types are Node's). */
-/** The few wrangler.toml settings the example uses (a full TOML parser is not needed). */
-async function wranglerConfig() {
-  const toml = await Deno.readTextFile(new URL("wrangler.toml", EXAMPLE));
-  const value = (name: string, text = toml) =>
-    new RegExp(`^${name}\\s*=\\s*"([^"]*)"`, "m").exec(text)?.[1];
-  const r2 = toml.split("[[r2_buckets]]")[1]!.split(/^\[/m)[0]!;
-  const vars: Record<string, string> = {};
-  for (const [, name, v] of (toml.split("[vars]")[1] ?? "").matchAll(/^(\w+)\s*=\s*"([^"]*)"/gm)) {
-    vars[name!] = v!;
-  }
-  return {
-    main: value("main")!,
-    compatibilityDate: value("compatibility_date")!,
-    binding: value("binding", r2)!,
-    bucketName: value("bucket_name", r2)!,
-    vars,
-  };
-}
 
 /** The status of an answer, or "no answer" if none came in `ms` (then the client gives up). */
 async function answer(
@@ -82,6 +62,11 @@ Deno.test({
       compatibilityDate: config.compatibilityDate,
       r2Buckets: { [config.binding]: config.bucketName },
       r2Persist: persist,
+      durableObjects: Object.fromEntries(
+        Object.entries(config.durableObjects).map((
+          [name, className],
+        ) => [name, { className, useSQLite: config.sqlite.includes(className) }]),
+      ),
       // The vars, the secret (.dev.vars), and `wrangler dev --var` overrides that make the
       // failure cases quick: 5 MiB parts, a 24 MiB bound, a 3 s timeout.
       bindings: {

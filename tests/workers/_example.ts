@@ -1,0 +1,116 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+// examples/cloudflare-worker in workerd through Miniflare, as `wrangler dev` runs it: its
+// wrangler.toml's main module, compatibility date, R2 binding, Durable Object bindings
+// (SQLite-backed, as its migration says), vars, the token as a secret (.dev.vars), and
+// the library bundle it imports from dist/lib. R2 and the Durable Objects persist to a
+// folder, so the runtime can be stopped and started again over the same state (a deploy),
+// or one Durable Object evicted (it loses its memory, keeps its storage).
+
+import { Miniflare } from "miniflare";
+import { assert } from "../_helpers.ts";
+import { libraryBundle } from "./_workerd.ts";
+
+export const EXAMPLE = new URL("../../examples/cloudflare-worker/", import.meta.url);
+
+/** The few wrangler.toml settings the example uses (a full TOML parser is not needed). */
+export async function wranglerConfig() {
+  const toml = await Deno.readTextFile(new URL("wrangler.toml", EXAMPLE));
+  const value = (name: string, text = toml) =>
+    new RegExp(`^${name}\\s*=\\s*"([^"]*)"`, "m").exec(text)?.[1];
+  const section = (text: string) => text.split(/^\[/m)[0]!;
+  const r2 = section(toml.split("[[r2_buckets]]")[1]!);
+  const durableObjects: Record<string, string> = {};
+  for (const block of toml.split("[[durable_objects.bindings]]").slice(1)) {
+    durableObjects[value("name", section(block))!] = value("class_name", section(block))!;
+  }
+  const migration = section(toml.split("[[migrations]]")[1] ?? "");
+  const sqlite = [...(/new_sqlite_classes\s*=\s*\[([^\]]*)\]/.exec(migration)?.[1] ?? "")
+    .matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
+  const vars: Record<string, string> = {};
+  for (const [, name, v] of (toml.split("[vars]")[1] ?? "").matchAll(/^(\w+)\s*=\s*"([^"]*)"/gm)) {
+    vars[name!] = v!;
+  }
+  return {
+    main: value("main")!,
+    compatibilityDate: value("compatibility_date")!,
+    binding: value("binding", r2)!,
+    bucketName: value("bucket_name", r2)!,
+    durableObjects,
+    sqlite,
+    vars,
+  };
+}
+
+/** A running example and the folder it persists to. */
+export interface Example {
+  mf: Miniflare;
+  url: string;
+  root: string;
+  persist: string;
+  config: Awaited<ReturnType<typeof wranglerConfig>>;
+  /** Stops workerd and starts it again over the same storage (and port). */
+  restart(): Promise<void>;
+  /** Evicts one upload's Durable Object: its memory is lost, its storage kept. */
+  evict(id: string): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** Starts the example with `bindings` overriding its vars (`wrangler dev --var`). */
+export async function startExample(bindings: Record<string, string>): Promise<Example> {
+  const config = await wranglerConfig();
+  const root = await Deno.makeTempDir({ prefix: "raftsnap-cf-example-" });
+  const persist = `${root}/persist`;
+  // The example's folder as it sits in the repository, with dist/lib built.
+  const main = `${root}/examples/cloudflare-worker/${config.main}`;
+  await Deno.mkdir(main.replace(/\/[^/]+$/, ""), { recursive: true });
+  await Deno.mkdir(`${root}/dist/lib`, { recursive: true });
+  await Deno.copyFile(new URL(config.main, EXAMPLE), main);
+  await Deno.copyFile(await libraryBundle(), `${root}/dist/lib/raftsnap.mjs`);
+  const durableObjects = Object.fromEntries(
+    Object.entries(config.durableObjects).map((
+      [name, className],
+    ) => [name, { className, useSQLite: config.sqlite.includes(className) }]),
+  );
+  let port = 0;
+  const start = async () => {
+    const mf = new Miniflare({
+      modulesRoot: root,
+      modules: [
+        { type: "ESModule", path: main },
+        { type: "ESModule", path: `${root}/dist/lib/raftsnap.mjs` },
+      ],
+      compatibilityDate: config.compatibilityDate,
+      r2Buckets: { [config.binding]: config.bucketName },
+      r2Persist: `${persist}/r2`,
+      durableObjects,
+      durableObjectsPersist: `${persist}/do`,
+      bindings: { ...config.vars, ...bindings },
+      host: "127.0.0.1",
+      port,
+    } as never);
+    const url = String(await mf.ready);
+    port = Number(new URL(url).port);
+    return { mf, url };
+  };
+  const example: Example = {
+    ...(await start()),
+    root,
+    persist: `${persist}/r2`,
+    config,
+    async restart() {
+      await example.mf.dispose();
+      Object.assign(example, await start());
+    },
+    async evict(id) {
+      await example.mf.unsafeEvictDurableObject("", config.durableObjects.TUS_UPLOADS!, {
+        name: id,
+      });
+    },
+    async dispose() {
+      await example.mf.dispose();
+      await Deno.remove(root, { recursive: true });
+    },
+  };
+  assert.ok(config.durableObjects.TUS_UPLOADS, "wrangler.toml binds TUS_UPLOADS");
+  return example;
+}
