@@ -626,6 +626,11 @@ class NativeMembers {
     return undefined;
   }
 
+  /** Whether the piece being fed holds the stream's last bytes (see `close`). */
+  get #atEnd(): boolean {
+    return this.#finalBytes > 0 && this.#carry.length === 0;
+  }
+
   /** Whether a new native member is paid for; see {@linkcode NATIVE_MEMBER_BYTES}. */
   get #canStartMember(): boolean {
     return !this.#budgeted || this.members <= Math.floor(this.offset / NATIVE_MEMBER_BYTES);
@@ -669,7 +674,7 @@ class NativeMembers {
       // comes first, as Go reports the tar's errors before the gzip layer's.
       await current.done.catch(() => {});
       if (current.sinkError !== undefined) throw current.sinkError;
-      throw await this.#replay(current, this.#writeError(current, piece, error), false);
+      throw await this.#replay(current, this.#writeError(current, piece, error), this.#atEnd);
     }
     await this.#closeEnded(current);
     // The member ended exactly where this piece starts: the piece opens the next one.
@@ -688,7 +693,7 @@ class NativeMembers {
       if (!next.headerDone) throw error;
       await next.done.catch(() => {});
       if (next.sinkError !== undefined) throw next.sinkError;
-      throw await this.#replay(next, this.#writeError(next, piece, error), false);
+      throw await this.#replay(next, this.#writeError(next, piece, error), this.#atEnd);
     }
   }
 
