@@ -58,6 +58,8 @@ export * from "./src/edge/tus/tus_options.ts";
 export * from "./src/edge/tus/tus_session.ts";
 export * from "./src/edge/tus/tus_handler.ts";
 export * from "./src/edge/tus_client.ts";
+export * from "./src/edge/r2_source.ts";
+export * from "./src/edge/d1_catalog.ts";
 export * from "./src/watch/source.ts";
 export * from "./src/watch/catalog.ts";
 export * from "./src/watch/verify_object.ts";

@@ -51,7 +51,7 @@ export async function timed(
   }, 20);
   const output = await child.output();
   clearInterval(poll);
-  if (output.code > 1) console.error(new TextDecoder().decode(output.stderr));
+  if (output.code !== 0) console.error(new TextDecoder().decode(output.stderr).slice(-2000));
   return { seconds: (performance.now() - start) / 1000, peak, code: output.code };
 }
 
@@ -77,7 +77,11 @@ if (import.meta.main) {
     console.error("a shell loop of raftsnap verify...");
     const loop = await timed("bash", [
       "-c",
-      `for f in "$1"/*/*.snap; do "$2" ${cli.join(" ")} verify -q "$f" >/dev/null || exit 1; done`,
+      // Every file, even after a failure; the failures (and the first one's message) are reported.
+      `failed=0; for f in "$1"/*/*.snap; do "$2" ${
+        cli.join(" ")
+      } verify -q "$f" >/dev/null 2>"$1.err" || { failed=$((failed+1)); cat "$1.err" >&2; }; done; ` +
+      `[ "$failed" -eq 0 ] || { echo "$failed verify runs failed" >&2; exit 1; }`,
       "bash",
       dir,
       deno,
@@ -115,5 +119,6 @@ if (import.meta.main) {
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
+    await Deno.remove(`${dir}.err`).catch(() => {});
   }
 }

@@ -31,6 +31,9 @@ import {
 } from "../mod.ts";
 import { h } from "./_dom.ts";
 import { explain } from "./explain.ts";
+import { renderCompare } from "./explorer/compare.ts";
+import { Explorer } from "./explorer/explorer.ts";
+import { renderTimeline, type TimelinePoint } from "./explorer/timeline.ts";
 import { formatBytes, formatCount, formatDuration, formatRate } from "./format.ts";
 import { type Progress, ProgressMeter } from "./progress.ts";
 import { renderInspect } from "./render_inspect.ts";
@@ -48,6 +51,8 @@ interface Source {
   size: number | undefined;
   /** A fresh stream of its bytes (a download reads the source a second time). */
   open(signal: AbortSignal): Promise<ReadableStream<Uint8Array>>;
+  /** A local file, which the explorer reads while it is verified (a URL: once verified). */
+  local?: boolean;
 }
 
 /** What a check found. */
@@ -76,6 +81,9 @@ const resultSection = $<HTMLElement>("result");
 const verdict = $<HTMLDivElement>("verdict");
 const actions = $<HTMLDivElement>("actions");
 const details = $<HTMLDivElement>("details");
+
+/** What the verified snapshot's state holds, browsable (web/explorer/). */
+const explorer = new Explorer($<HTMLElement>("explorer"));
 
 /** The job in progress (a verification or a download), to cancel. */
 let current: AbortController | undefined;
@@ -185,6 +193,12 @@ async function verify(source: Source) {
   details.replaceChildren();
   resultSection.hidden = true;
   showWork("Verifying", source.name, source.size);
+  // The explorer verifies what it reads too, hashing on this thread: the worker is the
+  // verdict's.
+  const explore = () =>
+    explorer.open(source, { sealer, hasher: () => hashWasmSha256(), signal: job.signal });
+  if (source.local) explore();
+  else explorer.close();
   const meter = new ProgressMeter(source.size, drawProgress);
   const started = performance.now();
   try {
@@ -200,6 +214,7 @@ async function verify(source: Source) {
     );
     const { done } = meter.finish();
     showVerified(source, result, performance.now() - started, done, sealer);
+    if (!source.local) explore();
     details.replaceChildren(renderVerify(result));
     if (inspect) details.append(renderInspect(inspect));
     if (inspectError !== undefined) {
@@ -310,6 +325,7 @@ async function compare(older: Source, newer: Source) {
   current = job;
   const sealer = await keyedSealer()?.catch(() => undefined);
   showWork("Comparing", `${older.name} and ${newer.name}`, undefined);
+  explorer.close();
   const started = performance.now();
   try {
     const diff = await diffSnapshots(await older.open(job.signal), await newer.open(job.signal), {
@@ -326,7 +342,10 @@ async function compare(older: Source, newer: Source) {
       h("p", {}, `OLD ${older.name}, NEW ${newer.name}; both verified in full.`),
     );
     actions.replaceChildren();
-    details.replaceChildren(h("pre", { class: "diff", "data-testid": "diff" }, formatDiff(diff)));
+    details.replaceChildren(
+      h("pre", { class: "diff", "data-testid": "diff" }, formatDiff(diff)),
+      renderCompare(diff, older, newer, { sealer, hasher: () => hashWasmSha256() }),
+    );
   } catch (error) {
     if (job.signal.aborted) showCancelled(0, undefined);
     else if (error instanceof SnapshotError) {
@@ -336,6 +355,47 @@ async function compare(older: Source, newer: Source) {
         performance.now() - started,
       );
     } else showBroken(`${older.name} and ${newer.name}`, error);
+  } finally {
+    if (current === job) current = undefined;
+    work.hidden = true;
+  }
+}
+
+/**
+ * Inspects several snapshots of one cluster, one after the other, and charts what their
+ * states hold by raft Index (web/explorer/timeline.ts).
+ */
+async function timeline(sources: Source[]) {
+  current?.abort();
+  explorer.close();
+  const job = new AbortController();
+  current = job;
+  const sealer = await keyedSealer()?.catch(() => undefined);
+  const points: TimelinePoint[] = [];
+  try {
+    for (const [i, source] of sources.entries()) {
+      showWork(`Inspecting ${i + 1} of ${sources.length}:`, source.name, source.size);
+      const meter = new ProgressMeter(source.size, drawProgress);
+      const result = await inspectSnapshot(
+        (await source.open(job.signal)).pipeThrough(meter.counter()),
+        { sealer, hasher, signal: job.signal },
+      );
+      meter.finish();
+      points.push({ name: source.name, index: Number(result.verify!.meta.index), result });
+    }
+    showVerdict(
+      "ok",
+      "timeline",
+      h("h2", {}, `✓ ${sources.length} snapshots verified`),
+      h("p", {}, "Each was verified in full; their states are charted below by raft Index."),
+    );
+    actions.replaceChildren();
+    details.replaceChildren(renderTimeline(points));
+  } catch (error) {
+    if (job.signal.aborted) showCancelled(0, undefined);
+    else if (error instanceof SnapshotError) {
+      showFailed(sources[points.length]!, error, 0);
+    } else showBroken(sources[points.length]?.name ?? "a snapshot", error);
   } finally {
     if (current === job) current = undefined;
     work.hidden = true;
@@ -481,7 +541,12 @@ async function downloadState(source: Source, sealer: Sealer | undefined, result:
 }
 
 function fileSource(file: File): Source {
-  return { name: file.name, size: file.size, open: () => Promise.resolve(file.stream()) };
+  return {
+    name: file.name,
+    size: file.size,
+    open: () => Promise.resolve(file.stream()),
+    local: true,
+  };
 }
 
 function urlSource(text: string): Source | string {
@@ -513,6 +578,11 @@ function urlSource(text: string): Source | string {
 }
 
 function pickFile(files: FileList | null | undefined) {
+  // Three or more: a timeline of what they hold.
+  if (files && files.length > 2) {
+    timeline(Array.from(files, fileSource));
+    return;
+  }
   // Two files dropped or picked together are compared, the first as OLD.
   if (files && files.length === 2) {
     compare(fileSource(files[0]!), fileSource(files[1]!));

@@ -132,8 +132,26 @@ export async function buildLibrary(dir = new URL("dist/lib", ROOT).pathname): Pr
   return out;
 }
 
+/**
+ * The page's bundle as a classic script, for a file:// copy (`boot.js` picks it there):
+ * browsers load no module script from a file, since a file has no origin to allow it.
+ * The bundle has no top-level `await` and no imports; its `export` goes, and
+ * `import.meta.url` becomes the script's own URL (the workers it names then fail to
+ * start from a file, and the library hashes on the page's thread instead).
+ */
+export function classicScript(module: string): string {
+  const body = module
+    .replace(/^export \{[^}]*\};?\s*$/m, "")
+    .replaceAll("import.meta.url", "__raftsnapScriptUrl");
+  if (/^\s*(?:import|export)\b|import\.meta|^await\b/m.test(body)) {
+    throw new Error("app.mjs has module syntax a classic script cannot hold");
+  }
+  return '"use strict";\n(() => {\nconst __raftsnapScriptUrl = document.currentScript.src;\n' +
+    body + "\n})();\n";
+}
+
 /** The static files of the page, copied as they are. */
-const STATIC = ["index.html", "style.css"];
+const STATIC = ["index.html", "style.css", "boot.js"];
 
 /**
  * Builds the inspector page into `DIR`: `index.html`, `style.css`, `app.mjs` (the page
@@ -150,6 +168,7 @@ export async function buildWeb(dir = new URL("dist/web", ROOT).pathname): Promis
   for (const file of STATIC) {
     await Deno.copyFile(new URL(`web/${file}`, ROOT), `${dir}/${file}`);
   }
+  await Deno.writeTextFile(`${dir}/app.js`, classicScript(await Deno.readTextFile(out.main)));
   return out;
 }
 

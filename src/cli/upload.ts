@@ -204,10 +204,17 @@ export async function uploadCommand(ctx: Context, args: ParsedArgs): Promise<num
       uploadUrl: at,
       created: new Date().toISOString(),
     };
-    await withIo(`cannot write the state file ${statePath}`, async () => {
-      await rt.mkdirAll(dir!);
-      await rt.writeFile(statePath!, new TextEncoder().encode(JSON.stringify(state) + "\n"));
-    });
+    try {
+      await withIo(`cannot write the state file ${statePath}`, async () => {
+        await rt.mkdirAll(dir!);
+        await rt.writeFile(statePath!, new TextEncoder().encode(JSON.stringify(state) + "\n"));
+      });
+    } catch (error) {
+      // The upload goes on; only a later run cannot resume it.
+      if (!(error instanceof IoError)) throw error;
+      ctx.err(`raftsnap: upload ${file}: ${error.message} (a later run starts over)\n`);
+      statePath = undefined;
+    }
   };
 
   const progress = progressFor(ctx, args, `upload ${file}`, info.size);
@@ -290,8 +297,10 @@ async function failed(
     }
     const what = bad
       ? `refused as a bad snapshot: ${error.error!.message} [${error.error!.code}]`
+      : error.kind === "source"
+      ? `${error.message} (did the file change while it was sent?)`
       : `${error.message}${
-        error.error?.hint && !bad ? `; ${error.error.hint}` : ""
+        error.error?.hint ? `; ${error.error.hint}` : ""
       } (not the archive's fault)`;
     ctx.err(`raftsnap: upload ${file}: ${what}\n`);
     if (bad && error.error?.hint) ctx.err(`  ${error.error.hint}\n`);
@@ -300,7 +309,7 @@ async function failed(
   }
   if (error instanceof Error && /NotCapable|PermissionDenied/.test(error.name)) {
     ctx.err(
-      `raftsnap: upload ${file}: ${error.message} (run Deno with --allow-net; see the docs)\n`,
+      `raftsnap: upload ${file}: ${error.message} (upload needs --allow-net)\n`,
     );
     return EXIT.io;
   }

@@ -4,8 +4,10 @@
 
 import {
   type AlertMessage,
+  type CatalogStorage,
   FileCatalogStorage,
   FolderSource,
+  formatDuration,
   JsonCatalog,
   metricsText,
   parseDuration,
@@ -137,7 +139,7 @@ const S3_ENV = [
   "AWS_DEFAULT_REGION",
 ];
 
-function openSource(path: string): SnapshotSource & { catalogStorage(key?: string): unknown } {
+function openSource(path: string): SnapshotSource & { catalogStorage(): CatalogStorage } {
   if (path.startsWith("s3://")) {
     const env = Object.fromEntries(S3_ENV.map((name) => [name, runtime().env(name)]));
     return S3Source.fromEnv(path, env);
@@ -151,8 +153,8 @@ function summary(report: WatchReport): string {
     const name = c.cluster || "(top level)";
     const newest = c.newest
       ? `newest good ${c.newest.key} (Index ${c.newest.meta?.index ?? "?"}), ${
-        Math.round((c.ageMs ?? 0) / 3_600_000)
-      }h old`
+        formatDuration(c.ageMs ?? 0)
+      } old`
       : "no good backup";
     lines.push(`${name}: ${c.good}/${c.backups} good, ${newest}`);
     for (const w of c.warnings) lines.push(`  warning (${w.code}): ${w.message}`);
@@ -236,7 +238,7 @@ export async function watchCommand(ctx: Context, args: ParsedArgs): Promise<numb
     const catalogFile = str("catalog");
     const storage = catalogFile
       ? new FileCatalogStorage(catalogFile, runtime())
-      : source.catalogStorage() as FileCatalogStorage;
+      : source.catalogStorage();
     const catalog = new JsonCatalog(storage);
     counters.passes++;
     let report: WatchReport;
@@ -252,6 +254,7 @@ export async function watchCommand(ctx: Context, args: ParsedArgs): Promise<numb
         concurrency: int("concurrency"),
         retention,
         log: (line) => ctx.err(`raftsnap watch: ${line}\n`),
+        deliverAlerts: str("webhook") ? (alerts) => sendAlerts(str("webhook")!, alerts) : undefined,
         signal: ctx.signal,
       });
     } catch (error) {
@@ -272,7 +275,6 @@ export async function watchCommand(ctx: Context, args: ParsedArgs): Promise<numb
       await runtime().writeFile(temp, new TextEncoder().encode(statusHtml(report)));
       await runtime().rename(temp, path);
     }
-    if (str("webhook")) await sendAlerts(ctx, str("webhook")!, report.alerts);
     return report.ok ? EXIT.ok : EXIT.bad;
   };
 
@@ -291,14 +293,17 @@ export async function watchCommand(ctx: Context, args: ParsedArgs): Promise<numb
   }
 }
 
-async function sendAlerts(ctx: Context, url: string, alerts: AlertMessage[]): Promise<void> {
+/** Posts each alert; rejects after trying them all if any failed (they are sent again next pass). */
+async function sendAlerts(url: string, alerts: AlertMessage[]): Promise<void> {
+  const failed: string[] = [];
   for (const alert of alerts) {
     try {
       await postAlert(url, alert, { signal: AbortSignal.timeout(30_000) });
     } catch (error) {
-      ctx.err(`raftsnap watch: alert not delivered (${(error as Error).message}): ${alert.text}\n`);
+      failed.push(`${alert.event} ${alert.subject}: ${(error as Error).message}`);
     }
   }
+  if (failed.length > 0) throw new Error(`the webhook refused ${failed.join("; ")}`);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

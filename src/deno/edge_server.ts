@@ -133,9 +133,13 @@ export async function serveEdge(options: EdgeServerOptions): Promise<EdgeServer>
   }
   const stop = new AbortController();
   const stopping = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  // One count of uploads being received, for both kinds: --max-concurrent-uploads holds
+  // for single-request uploads and PATCHes together.
+  const slots = handlerOptions.slots ?? { active: 0 };
   const handler = createVerifyHandler({
     hasher: nativeSha256,
     ...handlerOptions,
+    slots,
     store,
     signal: stopping,
   });
@@ -144,6 +148,7 @@ export async function serveEdge(options: EdgeServerOptions): Promise<EdgeServer>
     createTusHandler({
       hasher: nativeSha256,
       ...handlerOptions,
+      slots,
       store: resumable,
       signal: stopping,
       expiresAfter,

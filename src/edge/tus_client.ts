@@ -108,8 +108,9 @@ export interface UploadSnapshotOptions {
  * | `refused` | the server refused the upload for another reason: credentials, size, a bound, a server fault (its error JSON says which) |
  * | `unreachable` | the server could not be reached, or kept failing, through every retry |
  * | `protocol` | the server does not answer as a tus 1.0.0 server does |
+ * | `source` | the bytes to send could not be read: the source ended early or failed (a file that shrank or changed) |
  */
-export type UploadFailureKind = "bad-snapshot" | "refused" | "unreachable" | "protocol";
+export type UploadFailureKind = "bad-snapshot" | "refused" | "unreachable" | "protocol" | "source";
 
 /**
  * The error {@linkcode uploadSnapshot} rejects with (besides a signal's reason when it
@@ -199,9 +200,13 @@ function take(
   stream: ReadableStream<Uint8Array>,
   length: number,
   counted: (n: number) => void,
+  failed: (error: unknown) => void,
 ): ReadableStream<Uint8Array> {
   const reader = stream.getReader();
   let left = length;
+  // Cancelled by the request (its connection went away): a read that then ends or fails
+  // says nothing about the source.
+  let cancelled = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (left === 0) {
@@ -209,9 +214,19 @@ function take(
         await reader.cancel().catch(() => {});
         return;
       }
-      const { done, value } = await reader.read();
+      let read: ReadableStreamReadResult<Uint8Array>;
+      try {
+        read = await reader.read();
+      } catch (error) {
+        if (!cancelled) failed(error);
+        throw error;
+      }
+      const { done, value } = read;
+      if (done && cancelled) return;
       if (done) {
-        controller.error(new Error(`the source ended ${left} bytes early`));
+        const error = new Error(`the source ended ${left} bytes before the size it announced`);
+        failed(error);
+        controller.error(error);
         return;
       }
       const chunk = value.length > left ? value.subarray(0, left) : value;
@@ -219,7 +234,10 @@ function take(
       counted(chunk.length);
       controller.enqueue(chunk);
     },
-    cancel: (reason) => reader.cancel(reason),
+    cancel(reason) {
+      cancelled = true;
+      return reader.cancel(reason);
+    },
   }, { highWaterMark: 0 });
 }
 
@@ -338,6 +356,7 @@ export async function uploadSnapshot(
   let failingSince: number | undefined;
   let lastError: unknown;
 
+  let sourceError: unknown; // why the last request's body failed, if it did
   const report = (sent: number) =>
     options.onProgress?.({ acknowledged: offset, sent: Math.min(sent, total), total });
 
@@ -346,6 +365,13 @@ export async function uploadSnapshot(
       return await doFetch(target, { ...init, method, signal, redirect: "follow" });
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
+      if (sourceError !== undefined) {
+        throw new UploadFailedError(
+          "source",
+          `${method} ${target}: cannot read the bytes to send: ${describe(sourceError)}`,
+          { uploadUrl, cause: sourceError },
+        );
+      }
       // A permission error (Deno without --allow-net) is no network failure: no retry.
       if (error instanceof Error && /NotCapable|PermissionDenied/.test(error.name)) throw error;
       throw new Retryable(`${method} ${target}: ${describe(error)}`, undefined, { cause: error });
@@ -412,10 +438,11 @@ export async function uploadSnapshot(
     if (isBlob(source)) return { body: source.slice(from, from + length) };
     let sent = from;
     report(sent);
+    sourceError = undefined;
     const stream = take(await bytes.read(from), length, (n) => {
       sent += n;
       report(sent);
-    });
+    }, (error) => sourceError = error);
     return { body: stream, duplex: "half", length };
   };
 
@@ -458,6 +485,11 @@ export async function uploadSnapshot(
   /** Asks the server where the upload stands. */
   const head = async (): Promise<StoredUploadJson | undefined> => {
     const response = await send("HEAD", uploadUrl!, { headers: base });
+    if (response.status === 410) {
+      // Ended without being stored (its refusal's answer was lost, say): GET tells why.
+      const answer = await send("GET", uploadUrl!, { headers: base });
+      return await fail(answer.ok ? response : answer, `GET ${uploadUrl}`);
+    }
     if (!response.ok) return await fail(response, `HEAD ${uploadUrl}`);
     const serverOffset = offsetOf(response);
     const length = response.headers.get("upload-length");

@@ -119,6 +119,12 @@ export interface VerifyHandlerOptions {
    */
   maxConcurrentUploads?: number;
   /**
+   * The count of uploads in progress that `maxConcurrentUploads` bounds. Pass the same
+   * object to several handlers (a single-request and a resumable one, say) to make them
+   * share the bound; each handler counts on its own by default.
+   */
+  slots?: { active: number };
+  /**
    * Seconds a `busy` answer asks the client to wait, in its `Retry-After` header.
    *
    * @default {2}
@@ -229,7 +235,7 @@ export function createVerifyHandler(
     ...options,
     ...bounds,
     verifier: verifierSettings(options, bounds),
-    slots: { active: 0 },
+    slots: options.slots ?? { active: 0 },
     contentTypes: new Set((options.contentTypes ?? SNAPSHOT_CONTENT_TYPES).map(lower)),
   };
   return async (request) => {

@@ -4,7 +4,7 @@
 import type { ReadOptions } from "../archive/verify.ts";
 import { type AlertMessage, alertsBetween, alertStateOf } from "./alerts.ts";
 import type { Catalog, CatalogRecord } from "./catalog.ts";
-import { type ClusterStatus, clusterStatus } from "./cluster.ts";
+import { clusterOf, type ClusterStatus, clusterStatus } from "./cluster.ts";
 import { planRetention } from "./retention.ts";
 import type { SnapshotSource, SourceObject } from "./source.ts";
 import { needsVerification, verifyObject } from "./verify_object.ts";
@@ -40,6 +40,12 @@ export interface WatchOptions
   prefix?: string;
   /** Retention; none without it. */
   retention?: WatchRetention;
+  /**
+   * Delivers the alerts of the pass (to a webhook, say) before the alert state is kept: if
+   * it rejects, the state is not kept, so the next pass alerts again (at least once rather
+   * than at most once).
+   */
+  deliverAlerts?: (alerts: AlertMessage[]) => Promise<void>;
   /** Receives a line for each action (verified, deleted, would delete, moved). */
   log?: (line: string) => void;
   /** The clock. @default {Date.now} */
@@ -180,6 +186,7 @@ export async function watchOnce(
   const entries = new Map<string, ReportEntry>();
   const running = new Set<Promise<void>>();
 
+  let failure: { error: unknown } | undefined; // a task's own failure (the catalog's, an abort)
   const verify = async (object: SourceObject) => {
     const record = await verifyObject(source, object, {
       ...options,
@@ -187,7 +194,10 @@ export async function watchOnce(
       now,
       signal,
     });
-    if (record.code === "missing") return; // deleted between listing and reading
+    if (record.code === "missing") {
+      entries.delete(object.key); // deleted between listing and reading: not a backup now
+      return;
+    }
     await catalog.put(record);
     totals.verified++;
     totals.bytesVerified += object.size;
@@ -201,17 +211,23 @@ export async function watchOnce(
       signal?.throwIfAborted();
       const record = await catalog.get(object.key);
       if (!needsVerification(object, record, { reverifyAfterMs, now: now() })) {
-        entries.set(object.key, { ...record!, verifiedNow: false });
+        // The cluster as named now (the pattern may have changed since it was verified).
+        const cluster = clusterOf(object.key, options.clusterPattern);
+        entries.set(object.key, { ...record!, cluster, verifiedNow: false });
         continue;
       }
       entries.set(object.key, { ...placeholder(object), verifiedNow: true });
-      const task = verify(object).finally(() => running.delete(task));
+      const task: Promise<void> = verify(object)
+        .catch((error) => void (failure ??= { error }))
+        .finally(() => running.delete(task));
       running.add(task);
       if (running.size >= concurrency) await Promise.race(running);
+      if (failure) break;
     }
   } catch (error) {
     await Promise.allSettled(running);
     signal?.throwIfAborted();
+    if (failure) throw failure.error;
     throw new SourceError(
       `cannot list ${source.name ?? "the source"}: ${
         error instanceof Error ? error.message : error
@@ -220,6 +236,7 @@ export async function watchOnce(
     );
   }
   await Promise.all(running);
+  if (failure) throw failure.error;
 
   // Catalogued backups that are no longer listed vanished: report them once, then forget.
   const prefix = options.prefix ?? "";
@@ -259,7 +276,20 @@ export async function watchOnce(
   const current = alertStateOf(clusters, present());
   const previous = (await catalog.loadAlerts?.()) ?? {};
   const alerts = alertsBetween(previous, current);
-  await catalog.saveAlerts?.(current);
+  let delivered = true;
+  if (alerts.length > 0 && options.deliverAlerts) {
+    try {
+      await options.deliverAlerts(alerts);
+    } catch (error) {
+      delivered = false;
+      log(
+        `alerts not delivered, sent again next pass: ${
+          error instanceof Error ? error.message : error
+        }`,
+      );
+    }
+  }
+  if (delivered) await catalog.saveAlerts?.(current);
   await catalog.flush?.();
   const objects = [...entries.values()].sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
   return {

@@ -288,3 +288,39 @@ Deno.test("raftsnap upload: a progress bar with --progress, plain lines without 
     await server.close();
   }
 });
+
+Deno.test({
+  name: "raftsnap upload under Deno without --allow-net: exit 3, saying so",
+  // Node has no permissions to lack.
+  ignore: Deno.env.get("RAFTSNAP_CLI_NODE_BIN") !== undefined,
+  async fn() {
+    const run = await raftsnap([
+      "upload",
+      "--no-resume",
+      goFixture("small.snap"),
+      "http://127.0.0.1:8788/uploads/",
+    ]);
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(run.stderr, /net access.*\(upload needs --allow-net\)/);
+  },
+});
+
+Deno.test("raftsnap upload: a state folder that cannot be written is a warning, not a failure", async () => {
+  const server = startTusTestServer();
+  await using dir = await tempDir();
+  try {
+    const blocked = `${dir.path}/file`;
+    await Deno.writeTextFile(blocked, "a file, not a folder");
+    const run = await upload([
+      "--state-dir",
+      `${blocked}/state`,
+      goFixture("small.snap"),
+      server.url,
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /cannot write the state file .* \(a later run starts over\)/);
+    assert.match(run.stdout, /stored as/);
+  } finally {
+    await server.close();
+  }
+});

@@ -164,10 +164,13 @@ Deno.test("raftsnap watch --metrics-port serves metrics promtool accepts", async
 Deno.test("raftsnap watch --webhook posts once per change of state", async () => {
   const dir = await folderOf({ "consul/a.snap": "go-reference/small.snap" });
   const received: { text: string; event: string; key?: string }[] = [];
+  let refuse = false;
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen: () => {} },
     async (request) => {
-      received.push(await request.json());
+      const body = await request.json();
+      if (refuse) return new Response("down", { status: 503 });
+      received.push(body);
       return new Response("ok");
     },
   );
@@ -190,6 +193,23 @@ Deno.test("raftsnap watch --webhook posts once per change of state", async () =>
     await Deno.remove(path);
     await run(["--once", "--webhook", hook, dir]);
     assert.deepEqual(received.map((r) => r.event), ["backup-failed", "backup-recovered"]);
+    // A webhook that refuses: the alert is sent again on the next pass.
+    await Deno.copyFile(
+      new URL("go-reference/bad-sha-line.snap", FIXTURES),
+      `${dir}/consul/c.snap`,
+    );
+    refuse = true;
+    const refused = await run(["--once", "--webhook", hook, dir]);
+    assert.match(refused.stderr, /alerts not delivered/);
+    assert.equal(received.length, 2);
+    refuse = false;
+    await run(["--once", "--webhook", hook, dir]);
+    assert.deepEqual(received.slice(2).map((r) => [r.event, r.key]), [[
+      "backup-failed",
+      "consul/c.snap",
+    ]]);
+    await run(["--once", "--webhook", hook, dir]);
+    assert.equal(received.length, 3, "and then not again");
   } finally {
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });

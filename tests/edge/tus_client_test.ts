@@ -292,3 +292,49 @@ for (const [where, start] of SERVERS) {
     }
   });
 }
+
+Deno.test("uploadSnapshot() learns a refusal whose answer was lost (HEAD 410, then GET)", async () => {
+  const server = startTusTestServer();
+  try {
+    const bytes = await readFixture("go-reference/bad-state-bitflip.snap");
+    server.dropFinalAnswer = true;
+    const error = await uploadSnapshot(new Blob([bytes]), server.url, { chunkSize: 200, ...FAST })
+      .then(() => undefined, (e) => e);
+    assert.ok(error instanceof UploadFailedError, String(error));
+    assert.equal(error.kind, "bad-snapshot");
+    assert.equal(error.status, 410);
+    assert.equal(error.error?.code, "hash-mismatch");
+    assert.deepEqual(server.seen.map((r) => r.split(" ")[0]), [
+      "POST",
+      "PATCH",
+      "PATCH",
+      "HEAD",
+      "GET",
+    ]);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("uploadSnapshot() fails as source, without retrying, when the source ends early", async () => {
+  const server = startTusTestServer();
+  try {
+    const bytes = await readFixture("go-reference/one-mib.snap");
+    // Announces the whole file, then gives 300 000 bytes from any offset: a file that shrank.
+    const short: UploadSource = {
+      size: bytes.length,
+      read: (offset) => streamSource(bytes.subarray(0, 300_000)).read(Math.min(offset, 300_000)),
+    };
+    const error = await uploadSnapshot(short, server.url, { chunkSize: 200_000, ...FAST })
+      .then(() => undefined, (e) => e);
+    assert.ok(error instanceof UploadFailedError, String(error));
+    assert.equal(error.kind, "source");
+    assert.match(error.message, /the source ended 100000 bytes before the size it announced/);
+    // No retry: the POST, and the PATCH if its head reached the server before the cut.
+    const methods = server.seen.map((r) => r.split(" ")[0]);
+    assert.equal(methods[0], "POST");
+    assert.ok(methods.slice(1).every((m) => m === "PATCH") && methods.length <= 2, methods.join());
+  } finally {
+    await server.close();
+  }
+});

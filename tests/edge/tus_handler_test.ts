@@ -9,6 +9,7 @@ import {
   createAesGcmSealer,
   createStoreSessions,
   createTusHandler,
+  createVerifyHandler,
   MemoryStore,
   type TusHandlerOptions,
   TusSession,
@@ -673,4 +674,37 @@ Deno.test("tus: idle sessions leave memory; a flood of abandoned uploads holds n
   }
   await handler.close();
   await sessions.close();
+});
+
+Deno.test("tus: slots shared with the single-request handler bound both together", async () => {
+  const store = new MemoryStore();
+  const slots = { active: 0 };
+  const single = createVerifyHandler({ store, maxConcurrentUploads: 1, slots });
+  const { handler, send } = setup({ maxConcurrentUploads: 1, slots }, store);
+  const { url } = await tusCreate(send, BASE, oneMib.length);
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => release = resolve);
+  const whole = single(
+    new Request(BASE, {
+      method: "POST",
+      body: new ReadableStream({
+        async pull(controller) {
+          controller.enqueue(oneMib.slice(0, 10));
+          await held;
+          controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const busy = await tusPatch(send, url, 0, oneMib.slice(0, 10));
+  assert.equal(busy.status, 503);
+  assert.equal((await busy.json()).error.code, "busy");
+  release();
+  await (await whole).body?.cancel();
+  assert.equal(slots.active, 0);
+  const patched = await tusPatch(send, url, 0, oneMib.slice(0, 10));
+  assert.equal(patched.status, 204);
+  await handler.close();
 });

@@ -266,3 +266,29 @@ async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+Deno.test("watchOnce(): a catalog that fails is that failure (not the source's); a changed pattern renames clusters", async () => {
+  const { MemoryCatalog } = await import("../../mod.ts");
+  const bytes = await Deno.readFile(new URL("go-reference/small.snap", FIXTURES));
+  const source: SnapshotSource = {
+    async *list() {
+      for (let i = 0; i < 6; i++) {
+        yield { key: `eu-prod-${i}.snap`, size: bytes.length, etag: "e", modified: i };
+      }
+    },
+    open: () => Promise.resolve(new Blob([bytes]).stream()),
+    delete: () => Promise.resolve(),
+  };
+  const broken = new MemoryCatalog();
+  broken.put = () => Promise.reject(new Error("disk full"));
+  await watchOnce(source, broken).then(
+    () => assert.fail("resolved"),
+    (error) => assert.equal(error.message, "disk full"),
+  );
+  const catalog = new MemoryCatalog();
+  const first = await watchOnce(source, catalog);
+  assert.deepEqual(first.clusters.map((c) => c.cluster), [""]);
+  const second = await watchOnce(source, catalog, { clusterPattern: "^([a-z]+)-" });
+  assert.equal(second.totals.verified, 0);
+  assert.deepEqual(second.clusters.map((c) => [c.cluster, c.good]), [["eu", 6]]);
+});

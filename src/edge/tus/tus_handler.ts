@@ -132,7 +132,7 @@ class LocalSessions implements StoreSessions {
   readonly #store: ResumableStore;
   readonly #options: TusSessionOptions;
   readonly #idleTimeout: number;
-  readonly #slots = { active: 0 };
+  readonly #slots: { active: number };
   readonly #sessions = new Map<
     string,
     {
@@ -149,6 +149,7 @@ class LocalSessions implements StoreSessions {
     this.#store = store;
     this.#options = options;
     this.#idleTimeout = idleTimeout;
+    this.#slots = options.slots ?? { active: 0 };
   }
 
   /** Live sessions (in memory), for tests and metrics. */

@@ -19,6 +19,7 @@ export interface TusSessionOptions extends
     | "maxInflateRatio"
     | "maxInflatedBytes"
     | "maxConcurrentUploads"
+    | "slots"
     | "retryAfter"
     | "sealer"
     | "allowZeroPadding"

@@ -216,7 +216,7 @@ export class TusSession {
     this.#staged = staged;
     this.#id = staged.record.id;
     this.#settings = sessionSettings(options);
-    this.#slots = slots;
+    this.#slots = options.slots ?? slots;
   }
 
   /**
@@ -518,8 +518,9 @@ export class TusSession {
   }
 
   /**
-   * The verifier, live or rebuilt by replaying the staged bytes; `undefined` when the
-   * replay found a fault (the upload has then ended, refused).
+   * The verifier, live or rebuilt by replaying the staged bytes; or the error that
+   * stopped the replay: a fault in the staged archive (the caller ends the upload,
+   * refused), or `store-error` when the store could not replay what its record counts.
    */
   async #verifier(): Promise<LiveVerifier | UploadError | SnapshotError> {
     if (this.#live) return this.#live;

@@ -58,6 +58,11 @@ export interface DecodeOptions {
   maxRecordBytes?: number;
   /** Stops the decoding; the stream errors with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Called once the product is known (detected from the first bytes, or `product`), before
+   * the first record: what {@linkcode decodeRecord} needs to decode a record again.
+   */
+  onProduct?: (product: Product, reason: string) => void;
 }
 
 /**
@@ -105,6 +110,7 @@ export function decodeRecords(
       if (product === "unknown") {
         throw unknownStateError("decode", reason);
       }
+      options.onProduct?.(product, reason);
     },
     record(product, record) {
       queue.push(decode(product, record, redact, maxRecordBytes));
@@ -139,6 +145,95 @@ export function decodeRecords(
       await reader?.cancel(reason);
     },
   }, { highWaterMark: 0 });
+}
+
+/** Options of {@linkcode decodeRecord}. */
+export interface DecodeRecordOptions {
+  /**
+   * Replace secret-bearing fields by a size marker, as {@linkcode decodeRecords} does.
+   *
+   * @default {true}
+   */
+  redact?: boolean;
+  /** The record's number, as `decodeRecords` gave it. @default {1} */
+  number?: number;
+  /** The record's offset in `state.bin`, as `decodeRecords` gave it. @default {0} */
+  offset?: number;
+  /** The record's size as the product's inspect counts it. @default {bytes.length} */
+  size?: number;
+}
+
+/**
+ * Decodes one record again from its bytes: `state.bin` from the record's `offset` (as
+ * {@linkcode decodeRecords} reported it) to the next record's (or the state's end). The
+ * result is what `decodeRecords` emitted for it, redacted or not, so a reader that kept
+ * only offsets (a page browsing a large state, say) can show a record, or reveal its
+ * secrets, without decoding the state again.
+ *
+ * @example A Nomad Index record, decoded on its own
+ * ```ts
+ * import { decodeRecord } from "@raftsnap/raftsnap";
+ *
+ * // type 2 (Index), then {"Key": "jobs", "Value": 7}
+ * const bytes = new Uint8Array([
+ *   0x02, 0x82, 0xa3, 0x4b, 0x65, 0x79, 0xa4, 0x6a, 0x6f, 0x62, 0x73,
+ *   0xa5, 0x56, 0x61, 0x6c, 0x75, 0x65, 0x07,
+ * ]);
+ * const record = decodeRecord("nomad", bytes);
+ * if (record.name !== "Index" || JSON.stringify(record.value) !== '{"Key":"jobs","Value":7}') {
+ *   throw new Error("unexpected");
+ * }
+ * ```
+ *
+ * @param product Whose state the record is from (`decodeRecords` detected it).
+ * @param bytes The record: its type byte and msgpack value (Consul, Nomad), or its
+ * length prefix and `StorageEntry` message (Vault), exactly.
+ * @param options Redaction, and the number, offset and size to report.
+ * @returns The decoded record.
+ * @throws {SnapshotError} `record-invalid` when the bytes are not exactly one record.
+ */
+export function decodeRecord(
+  product: Product,
+  bytes: Uint8Array,
+  options: DecodeRecordOptions = {},
+): DecodedRecord {
+  const number = options.number ?? 1;
+  const offset = options.offset ?? 0;
+  let type: number | undefined;
+  let start = 1;
+  if (product === "vault") {
+    let length = 0;
+    let shift = 1;
+    start = 0;
+    while (start < bytes.length && start < 10) {
+      const byte = bytes[start++]!;
+      length += (byte & 0x7f) * shift;
+      shift *= 128;
+      if (byte < 0x80) break;
+    }
+    if (length !== bytes.length - start) start = -1;
+  } else {
+    type = bytes[0];
+    if (type === undefined) start = -1;
+  }
+  if (start < 0) {
+    throw new SnapshotError(
+      "record-invalid",
+      `record ${number} at offset ${offset} cannot be decoded: its ${bytes.length} bytes ` +
+        "are not one whole record",
+      { layer: "state", entry: "state.bin", offset, found: `${bytes.length} bytes` },
+    );
+  }
+  const record: FramedRecord = {
+    number,
+    type,
+    offset,
+    valueOffset: offset + start,
+    size: options.size ?? bytes.length,
+    bytes: bytes.subarray(start),
+    complete: true,
+  };
+  return decode(product, record, options.redact ?? true, Infinity);
 }
 
 function decode(

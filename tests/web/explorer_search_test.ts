@@ -1,0 +1,73 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+// The explorer's search (web/explorer/search.ts) against a plain filter: prefix matches
+// first, then the others, each in key order, across its 65,536-key segments and the keys
+// after them, with hits that would span two keys refused.
+
+import { search } from "../../web/explorer/search.ts";
+import { StateIndex } from "../../web/explorer/state_index.ts";
+import type { DecodedRecord } from "../../mod.ts";
+import { assert } from "../_helpers.ts";
+
+function indexOf(keys: string[]): StateIndex {
+  const index = new StateIndex();
+  index.product = "consul";
+  keys.forEach((Key, i) => {
+    const record: DecodedRecord = {
+      number: i + 1,
+      type: 2,
+      name: "KVS",
+      offset: i * 10,
+      size: 10,
+      value: { Key, Value: "[redacted: 5 bytes]" },
+    };
+    index.add(record);
+  });
+  return index;
+}
+
+function expected(keys: string[], text: string): number[] {
+  const prefix = keys.flatMap((k, i) => k.startsWith(text) ? [i] : []);
+  const inside = keys.flatMap((k, i) => !k.startsWith(text) && k.includes(text) ? [i] : []);
+  return [...prefix, ...inside];
+}
+
+Deno.test("explorer search: the same keys as a plain filter, prefixes first, over segments and the tail", () => {
+  const keys: string[] = [];
+  for (let i = 0; i < 140_000; i++) {
+    keys.push(`app/${i % 7}/key-${String(i).padStart(6, "0")}${i % 13 === 0 ? "/ab" : ""}`);
+  }
+  keys.push("ab", "b\nab", "xa", "bx");
+  const index = indexOf(keys);
+  for (
+    const text of [
+      "app/3/",
+      "key-0001",
+      "ab",
+      "/ab",
+      "a",
+      "b",
+      "xab",
+      "6/key",
+      "none",
+      "\n",
+      "5\napp",
+    ]
+  ) {
+    const found = search(index, text);
+    assert.deepEqual([...found.keys], expected(keys, text), text);
+    assert.equal(found.prefixed, keys.filter((k) => k.startsWith(text)).length, text);
+  }
+  // Keys arrive later: the next search sees them, and a new segment is built.
+  for (let i = 0; i < 70_000; i++) {
+    index.add({
+      number: 0,
+      type: 2,
+      name: "KVS",
+      offset: 0,
+      size: 1,
+      value: { Key: `z/${i}ab`, Value: "" },
+    });
+  }
+  const all = [...keys, ...Array.from({ length: 70_000 }, (_, i) => `z/${i}ab`)];
+  assert.deepEqual([...search(index, "9ab").keys], expected(all, "9ab"));
+});

@@ -1,0 +1,558 @@
+// Copyright 2026 the raftsnap authors. Apache-2.0 license.
+// The explorer (web/explorer/) in Debian's Chromium, driven by playwright-core, on the
+// product fixtures and a generated 20,000-key state: the sections and their counts, each
+// record as `raftsnap decode` prints it (the CLI runs in the test), masked secrets absent
+// from the DOM until their own reveal, search while typing, the tree by keyboard, the KV
+// export, and screenshots in $RAFTSNAP_ARTIFACTS. (The 1,000,000-key run is the
+// benchmark: bench/browser_explorer.ts.)
+//
+// One browser and one server for the file; the last test closes them. Without
+// /usr/bin/chromium the tests are ignored locally and fail under CI=true.
+/// <reference lib="dom" />
+
+import type { Browser, Page } from "playwright-core";
+import { diffSnapshots, inspectSnapshot, writeSnapshot } from "../../mod.ts";
+import { formatBytes } from "../../web/format.ts";
+import { expected, writeSide } from "../../bench/_gen_diff_state.ts";
+import {
+  browserTest,
+  checkFile,
+  launchChromium,
+  openPage,
+  type Session,
+  type Site,
+  startSite,
+} from "../_browser.ts";
+import { productFixture, raftsnap } from "../_cli_helpers.ts";
+import { assert } from "../_helpers.ts";
+
+const options = browserTest();
+const ARTIFACTS = Deno.env.get("RAFTSNAP_ARTIFACTS") ??
+  new URL("../../dist/artifacts/", import.meta.url).pathname;
+
+let shared: Promise<{ site: Site; browser: Browser; all: Session[] }> | undefined;
+
+function setup() {
+  return shared ??= (async () => {
+    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    const site = await startSite();
+    const browser = await launchChromium();
+    return { site, browser, all: [] };
+  })();
+}
+
+/** A fresh page (its own context) that may use the clipboard. */
+async function freshPage(): Promise<Page> {
+  const { site, browser, all } = await setup();
+  const session = await openPage(browser, site, { viewport: { width: 1280, height: 1200 } });
+  await session.context.grantPermissions(["clipboard-read", "clipboard-write"], {
+    origin: site.origin,
+  });
+  all.push(session);
+  return session.page;
+}
+
+type Line = { Data: Record<string, unknown>; Type: string };
+
+/** `raftsnap decode` of a file: its JSON lines (the header first), as printed. */
+async function decode(path: string, redact = true): Promise<string[]> {
+  const run = await raftsnap(["decode", `--redact=${redact}`, path]);
+  assert.equal(run.code, 0, run.stderr);
+  return run.stdout.split("\n").filter((line) => line !== "");
+}
+
+/** Opens a snapshot in the page and waits until the explorer has read it. */
+async function explore(page: Page, path: string): Promise<void> {
+  const shown = await checkFile(page, path);
+  assert.equal(shown.verdict, "verified", shown.text);
+  await page.locator("[data-testid=explorer-status][data-state=ready]").waitFor({
+    timeout: 60_000,
+  });
+}
+
+/** The record panel's record number and its JSON, once record `number` shows. */
+async function panelRecord(page: Page): Promise<{ number: number; json: string }> {
+  const panel = page.locator("[data-testid=record-panel]");
+  await panel.locator("[data-testid=record-json]").waitFor();
+  const number = Number(await panel.getAttribute("data-record")) + 1;
+  return { number, json: await panel.locator("[data-testid=record-json]").innerText() };
+}
+
+/** Every record listed in a section, opened one by one with the keyboard. */
+async function walkSection(page: Page, section: string, listId: string, seen: Set<number>) {
+  await page.locator(`button[data-section="${section}"]`).click();
+  const list = page.locator(`[data-testid="${listId}"]`);
+  const count = Number(
+    await page.locator(`button[data-section="${section}"]`).getAttribute("data-count"),
+  );
+  await list.focus();
+  for (let i = 0; i < count; i++) {
+    if (i > 0) await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(
+      (row) => {
+        const panel = document.querySelector<HTMLElement>("[data-testid=record-panel]");
+        return panel?.querySelector("[data-testid=record-json]") !== null &&
+          panel?.dataset.record !== row;
+      },
+      String([...seen].at(-1)),
+    );
+    const { number } = await panelRecord(page);
+    seen.add(number - 1);
+  }
+  return count;
+}
+
+/** Strings of at least 8 characters that `decode --redact=false` shows and `decode` hides. */
+function secretsOf(open: string[], redacted: string[]): string[] {
+  const secrets = new Set<string>();
+  const walk = (a: unknown, b: unknown) => {
+    if (typeof a === "string" && typeof b === "string") {
+      if (a !== b && /^\[redacted: /.test(b) && a.length >= 8) {
+        secrets.add(a);
+        try {
+          const text = new TextDecoder("utf-8", { fatal: true }).decode(
+            Uint8Array.from(atob(a), (c) => c.charCodeAt(0)),
+          );
+          if (text.length >= 8 && /^[\x20-\x7e]+$/.test(text)) secrets.add(text);
+        } catch {
+          // not base64 of text
+        }
+      }
+    } else if (a && typeof a === "object" && b && typeof b === "object") {
+      for (const key of Object.keys(a)) {
+        walk((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]);
+      }
+    }
+  };
+  open.forEach((line, i) => walk(JSON.parse(line), JSON.parse(redacted[i]!)));
+  return [...secrets];
+}
+
+Deno.test({
+  name:
+    "explorer: Consul: sections, each record as raftsnap decode prints it, secrets masked until revealed",
+  ...options,
+  async fn() {
+    const path = productFixture("consul-small.snap");
+    const lines = await decode(path);
+    const open = await decode(path, false);
+    const secrets = secretsOf(open, lines);
+    assert.ok(secrets.length >= 30, `only ${secrets.length} secrets found`); // KV values, keys, tokens
+    const page = await freshPage();
+    await explore(page, path);
+    const records = lines.slice(1).map((line) => JSON.parse(line) as Line);
+    const count = (type: string) => records.filter((r) => r.Type === type).length;
+    const section = async (id: string) =>
+      Number(await page.locator(`button[data-section="${id}"]`).getAttribute("data-count"));
+    assert.equal(await section("kv"), count("KVS"));
+    assert.equal(await section("acl-tokens"), count("ACLToken"));
+    assert.equal(await section("acl-policies"), count("ACLPolicy"));
+    assert.equal(await section("sessions"), count("Session"));
+    assert.equal(await section("config-entries"), count("ConfigEntry"));
+    const registers = records.filter((r) => r.Type === "Register");
+    assert.equal(
+      await section("services"),
+      registers.filter((r) => r.Data.Service && !r.Data.Check).length,
+    );
+    assert.equal(
+      await section("nodes"),
+      registers.filter((r) => !r.Data.Service && !r.Data.Check).length,
+    );
+
+    // Open every record of every section; each shows what decode printed for it.
+    const seen = new Set<number>();
+    for (
+      const id of [
+        "nodes",
+        "services",
+        "checks",
+        "acl-tokens",
+        "acl-policies",
+        "sessions",
+        "config-entries",
+        "other",
+      ]
+    ) {
+      if (await section(id) === 0) continue;
+      await walkSection(page, id, `section-${id}`, seen);
+      const { number, json } = await panelRecord(page);
+      assert.deepEqual(JSON.parse(json), JSON.parse(lines[number]!).Data, `record ${number}`);
+    }
+    // Every KV key, through a search that lists them all ("/" is in every key).
+    await page.fill("#explorer-search", "/");
+    const found = Number(
+      await page.locator("[data-testid=search-count]").getAttribute("data-found"),
+    );
+    assert.ok(found >= count("KVS"), `${found} found`);
+    await page.locator("[data-testid=search-results]").focus();
+    for (let i = 0; i < count("KVS"); i++) {
+      if (i > 0) await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("Enter");
+      await page.waitForTimeout(30);
+      const { number, json } = await panelRecord(page);
+      seen.add(number - 1);
+      assert.deepEqual(JSON.parse(json), JSON.parse(lines[number]!).Data, `record ${number}`);
+    }
+    assert.ok(seen.size >= records.length - 2, `${seen.size} of ${records.length} records opened`);
+
+    // Nothing hidden reached the DOM while every record was shown.
+    const html = await page.content();
+    for (const secret of secrets) {
+      assert.ok(!html.includes(secret), `a secret is in the DOM: ${secret.slice(0, 12)}…`);
+    }
+
+    // One reveal shows that value only, and it is decode --redact=false's.
+    await page.fill("#explorer-search", "vault/core/lock");
+    await page.locator("[data-testid=search-results] [role=option]").first().click();
+    const { number } = await panelRecord(page);
+    const openValue = (JSON.parse(open[number]!) as Line).Data.Value as string;
+    assert.ok(!(await page.content()).includes(openValue));
+    await page.locator("[data-testid=reveal-value]").click();
+    const text = await page.locator("[data-testid=value]").innerText();
+    assert.equal(text, atob(openValue));
+    await page.locator("[data-testid=record-json] [data-testid=reveal]").click();
+    const revealed = await page.locator("[data-testid=revealed]").innerText();
+    assert.equal(revealed, JSON.stringify(openValue));
+    const stillHidden = secrets.filter((s) => s !== openValue && s !== atob(openValue));
+    const after = await page.content();
+    for (const secret of stillHidden) {
+      assert.ok(!after.includes(secret), "a reveal showed more than its value");
+    }
+
+    // Copy as JSON gives decode's line exactly.
+    await page.locator("[data-testid=copy-json]").click();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.equal(copied, lines[number]);
+    await page.locator("#explorer").screenshot({ path: `${ARTIFACTS}/explorer-consul.png` });
+  },
+});
+
+Deno.test({
+  name:
+    "explorer: the KV tree by keyboard (tree/treeitem, arrows, Enter) and a folder's consul kv import JSON",
+  ...options,
+  async fn() {
+    const path = productFixture("consul-small.snap");
+    const page = await freshPage();
+    await explore(page, path);
+    await page.locator('button[data-section="kv"]').click();
+    const tree = page.locator("[data-testid=kv-tree]");
+    assert.equal(await tree.getAttribute("role"), "tree");
+    await tree.focus();
+    const active = async () => {
+      const id = await tree.getAttribute("aria-activedescendant");
+      return page.locator(`#${id}`);
+    };
+    // The top folders, collapsed.
+    const top = await tree.locator("[role=treeitem][aria-level='1']").allInnerTexts();
+    assert.deepEqual(top.map((t) => t.split("\n")[1]), ["consul-alerts/", "vault/"]);
+    await page.keyboard.press("ArrowDown"); // vault/
+    assert.equal(await (await active()).getAttribute("data-path"), "vault/");
+    assert.equal(await (await active()).getAttribute("aria-expanded"), "false");
+    await page.keyboard.press("ArrowRight"); // opens it
+    assert.equal(await (await active()).getAttribute("aria-expanded"), "true");
+    await page.keyboard.press("ArrowRight"); // to its first child
+    assert.equal(await (await active()).getAttribute("data-path"), "vault/core/");
+    assert.equal(await (await active()).getAttribute("aria-level"), "2");
+    await page.keyboard.press("Enter"); // opens vault/core/
+    await page.keyboard.press("ArrowDown");
+    const key = await (await active()).getAttribute("data-path");
+    assert.ok(key?.startsWith("vault/core/") && !key.endsWith("/"), key ?? "");
+    await page.keyboard.press("Enter"); // shows the key
+    await page.locator("[data-testid=record-title]").filter({ hasText: key! }).waitFor();
+    await page.keyboard.press("ArrowLeft"); // to the parent
+    assert.equal(await (await active()).getAttribute("data-path"), "vault/core/");
+    await page.keyboard.press("ArrowLeft"); // closes it
+    assert.equal(await (await active()).getAttribute("aria-expanded"), "false");
+
+    // The selected folder as consul kv import JSON: what raftsnap kv export prints.
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.locator("[data-testid=export-kv]").click(),
+    ]);
+    const saved = await Deno.readTextFile(await download.path());
+    const cli = await raftsnap(["kv", "export", "--prefix", "vault/core/", path]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.equal(saved, cli.stdout);
+    assert.equal(JSON.parse(saved).length, 17);
+  },
+});
+
+Deno.test({
+  name:
+    "explorer: Nomad jobs, allocations, nodes, variables; Vault paths with sizes, said to be encrypted",
+  ...options,
+  async fn() {
+    const page = await freshPage();
+    const nomad = productFixture("nomad-dev.snap");
+    const lines = (await decode(nomad)).slice(1).map((l) => JSON.parse(l) as Line);
+    await explore(page, nomad);
+    const ids = lines.filter((r) => r.Type === "Job").map((r) => String(r.Data.ID));
+    assert.ok(ids.length > 0);
+    await page.locator('button[data-section="jobs"]').click();
+    const jobs = await page.locator("[data-testid=section-jobs] [role=option] .name")
+      .allInnerTexts();
+    assert.deepEqual(jobs, ids);
+    const detail = await page.locator("[data-testid=section-jobs] [role=option] .facts").first()
+      .innerText();
+    assert.match(detail, /groups: /);
+    for (
+      const [id, type] of [["allocations", "Alloc"], ["nodes", "Node"], ["variables", "Variables"]]
+    ) {
+      const n = Number(
+        await page.locator(`button[data-section="${id}"]`).getAttribute("data-count"),
+      );
+      assert.equal(n, lines.filter((r) => r.Type === type).length, id);
+    }
+    // A job ID found by typing its start.
+    await page.fill("#explorer-search", ids[0]!.slice(0, 3));
+    const results = await page.locator("[data-testid=search-results] [role=option] .name")
+      .allInnerTexts();
+    assert.ok(results.includes(ids[0]!), results.join(", "));
+    await page.locator("#explorer").screenshot({ path: `${ARTIFACTS}/explorer-nomad.png` });
+
+    const vault = productFixture("vault-small.snap");
+    const entries = (await decode(vault)).slice(1).map((l) => JSON.parse(l) as Line);
+    await explore(page, vault);
+    assert.equal(
+      Number(await page.locator('button[data-section="kv"]').getAttribute("data-count")),
+      entries.length,
+    );
+    assert.match(await page.locator("[data-testid=explorer-note]").innerText(), /barrier key/);
+    const rows = await page.locator("[data-testid=kv-tree] [role=treeitem]").allInnerTexts();
+    assert.ok(
+      rows.length > 0 && rows.every((r) => /keys · [\d.]+ (B|KiB)$/.test(r.replaceAll("\n", " "))),
+      rows.join("|"),
+    );
+    await page.locator("#explorer").screenshot({ path: `${ARTIFACTS}/explorer-vault.png` });
+  },
+});
+
+Deno.test({
+  name:
+    "explorer: a generated 20,000-key state: first records before the end, search while typing, a value read back",
+  ...options,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "raftsnap-explorer-" });
+    try {
+      const state = `${dir}/state.bin`;
+      const size = await writeSide(state, "old", 20_000, 400);
+      const path = `${dir}/kv.snap`;
+      const file = await Deno.open(path, { write: true, create: true });
+      await writeSnapshot(
+        { id: "2-9-1", index: 9, term: 2, size },
+        (await Deno.open(state)).readable,
+      )
+        .pipeTo(file.writable);
+      const page = await freshPage();
+      await explore(page, path);
+      const status = page.locator("[data-testid=explorer-status]");
+      const first = Number(await status.getAttribute("data-first"));
+      const all = Number(await status.getAttribute("data-ms"));
+      assert.ok(first < all, `first records at ${first} ms, all at ${all} ms`);
+      assert.equal(
+        Number(await page.locator('button[data-section="kv"]').getAttribute("data-count")),
+        20_000,
+      );
+      // Typing narrows: "key-0001" is in 10 keys' names of 20,000 (key-00010000 to -00019999 too).
+      await page.locator("#explorer-search").pressSequentially("key-0000123");
+      const found = Number(
+        await page.locator("[data-testid=search-count]").getAttribute("data-found"),
+      );
+      assert.equal(found, 10); // key-00001230 … key-00001239
+      // Only the visible rows are in the DOM.
+      await page.fill("#explorer-search", "service/");
+      assert.equal(
+        Number(await page.locator("[data-testid=search-count]").getAttribute("data-found")),
+        20_000,
+      );
+      const rows = await page.locator("[data-testid=search-results] [role=option]").count();
+      assert.ok(rows > 5 && rows < 100, `${rows} rows in the DOM`);
+      await page.fill("#explorer-search", "key-00019999");
+      await page.locator("[data-testid=search-results] [role=option]").first().click();
+      await page.locator("[data-testid=reveal-value]").click();
+      await page.locator("[data-view=hex]").click();
+      const hex = await page.locator("[data-testid=value]").innerText();
+      const shown = hex.split("\n").flatMap((line) => line.slice(10).split(" ")).join("");
+      // The value read back from the spool is the one decode --redact=false prints.
+      const open = (await decode(path, false)).map((l) => JSON.parse(l) as Line);
+      const record = open.find((r) => r.Data.Key === "service/059/key-00019999")!;
+      const expected = Array.from(
+        atob(record.Data.Value as string),
+        (c) => c.charCodeAt(0).toString(16).padStart(2, "0"),
+      ).join("");
+      assert.equal(shown.length, 800);
+      assert.equal(shown, expected);
+      await page.locator("#explorer").screenshot({ path: `${ARTIFACTS}/explorer-20k.png` });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "explorer: works from a file:// copy of the build, offline (app.js, the classic script)",
+  ...options,
+  async fn() {
+    const { site, browser } = await setup();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    try {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(error.message));
+      await page.goto(`file://${site.dir}/index.html`);
+      await page.waitForSelector("body[data-ready=true]");
+      await context.setOffline(true);
+      await explore(page, productFixture("consul-small.snap"));
+      await page.fill("#explorer-search", "vault/core/lock");
+      await page.locator("[data-testid=search-results] [role=option]").first().click();
+      assert.match(
+        await page.locator("[data-testid=record-title]").innerText(),
+        /vault\/core\/lock/,
+      );
+      await page.locator("[data-testid=reveal-value]").click();
+      assert.ok((await page.locator("[data-testid=value]").innerText()).length > 0);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "explorer: two snapshots compared: counts by prefix, the changed keys, OLD and NEW side by side, masked",
+  ...options,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "raftsnap-compare-" });
+    try {
+      const paths: string[] = [];
+      for (const side of ["old", "new"] as const) {
+        const state = `${dir}/${side}.bin`;
+        const size = await writeSide(state, side, 3000, 64);
+        const path = `${dir}/${side}.snap`;
+        const file = await Deno.open(path, { write: true, create: true });
+        await writeSnapshot(
+          { id: `2-${side}-1`, index: side === "old" ? 10 : 20, term: 2, size },
+          (await Deno.open(state)).readable,
+        ).pipeTo(file.writable);
+        paths.push(path);
+      }
+      const want = expected(3000);
+      const page = await freshPage();
+      await page.setInputFiles("#file", paths);
+      await page.locator("[data-testid=compare]").waitFor({ timeout: 60_000 });
+      const counts = await page.locator("[data-testid=compare-counts]").innerText();
+      assert.match(
+        counts,
+        new RegExp(`^${want.added} keys added, ${want.removed} removed, ${want.changed} changed`),
+      );
+      const diff = await diffSnapshots(
+        await Deno.readFile(paths[0]!),
+        await Deno.readFile(paths[1]!),
+        { maxKeys: 200 },
+      );
+      const rows = await page.locator("[data-testid=diff-prefixes] tbody tr").allInnerTexts();
+      assert.deepEqual(
+        rows.map((r) => r.split("\t")),
+        diff.keys!.prefixes.map((
+          p,
+        ) => [p.name, String(p.added), String(p.removed), String(p.changed)]),
+      );
+      // The first changed key, in both.
+      const first = diff.keys!.list.findIndex((k) => k.change === "changed");
+      const key = diff.keys!.list[first]!.key;
+      const list = page.locator("[data-testid=diff-keys]");
+      await list.focus();
+      for (let i = 0; i < first; i++) await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("Enter");
+      const old = page.locator("[data-testid=compare-old] [data-testid=record-json]");
+      const neu = page.locator("[data-testid=compare-new] [data-testid=record-json]");
+      await old.waitFor({ timeout: 60_000 });
+      await neu.waitFor();
+      const openOld = (await decode(paths[0]!, false)).map((l) => JSON.parse(l) as Line);
+      const openNew = (await decode(paths[1]!, false)).map((l) => JSON.parse(l) as Line);
+      const valueOf = (lines: Line[]) =>
+        lines.find((l) => l.Data.Key === key)!.Data.Value as string;
+      const html = await page.content();
+      assert.ok(
+        !html.includes(valueOf(openOld)) && !html.includes(valueOf(openNew)),
+        "a value before its reveal",
+      );
+      assert.equal(JSON.parse(await old.innerText()).Key, key);
+      await old.locator("[data-testid=reveal]").click();
+      await neu.locator("[data-testid=reveal]").click();
+      assert.equal(
+        await old.locator("[data-testid=revealed]").innerText(),
+        JSON.stringify(valueOf(openOld)),
+      );
+      assert.equal(
+        await neu.locator("[data-testid=revealed]").innerText(),
+        JSON.stringify(valueOf(openNew)),
+      );
+      assert.notEqual(valueOf(openOld), valueOf(openNew));
+      await page.locator("[data-testid=compare]").screenshot({
+        path: `${ARTIFACTS}/explorer-compare.png`,
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "explorer: three snapshots give a timeline by raft Index (inline SVG), its numbers inspect's",
+  ...options,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "raftsnap-timeline-" });
+    try {
+      const paths: string[] = [];
+      for (const [i, keys] of [3000, 1000, 2000].entries()) {
+        const state = `${dir}/${i}.bin`;
+        const size = await writeSide(state, "old", keys, 32);
+        const path = `${dir}/${i}.snap`;
+        const file = await Deno.open(path, { write: true, create: true });
+        await writeSnapshot(
+          { id: `2-${keys}-1`, index: keys, term: 2, size },
+          (await Deno.open(state)).readable,
+        )
+          .pipeTo(file.writable);
+        paths.push(path);
+      }
+      const page = await freshPage();
+      await page.setInputFiles("#file", paths);
+      await page.locator("[data-testid=timeline]").waitFor({ timeout: 60_000 });
+      for (const id of ["timeline-bytes", "timeline-records", "timeline-prefixes"]) {
+        assert.equal(await page.locator(`[data-testid=${id}]`).getAttribute("role"), "img");
+      }
+      // KVS bytes by index, in index order: inspect's numbers for each file.
+      const kvs = page.locator('[data-testid=timeline-bytes] polyline[data-series="KVS"]');
+      assert.equal((await kvs.getAttribute("points"))!.split(" ").length, 3);
+      const records = await page.locator("[data-testid=timeline-records] ~ details tbody tr")
+        .filter({ hasText: "KVS" }).locator("th, td").allTextContents();
+      assert.deepEqual(records, ["KVS", "1,000", "2,000", "3,000"]);
+      const inspected = await inspectSnapshot(await Deno.readFile(paths[1]!));
+      const bytes = await page.locator("[data-testid=timeline-bytes] ~ details tbody tr")
+        .filter({ hasText: "KVS" }).locator("th, td").allTextContents();
+      const kvsBytes = inspected.types.find((t) => t.name === "KVS")!.bytes;
+      assert.equal(bytes[1], formatBytes(kvsBytes));
+      await page.locator("[data-testid=timeline]").screenshot({
+        path: `${ARTIFACTS}/explorer-timeline.png`,
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "explorer: the browser closes (last test of the file)",
+  ...options,
+  async fn() {
+    const { site, browser } = await setup();
+    await browser.close();
+    await site.close();
+  },
+});
