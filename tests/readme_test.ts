@@ -107,7 +107,11 @@ Deno.test("brokenLinks() finds a missing file, a missing anchor and a link out o
 
 // Pages other engineers wrote in the same round (tus uploads, backup watch, the page's explorer):
 // the README must link them too.
-const OTHER_PAGES = new Set(["docs/resumable-uploads.md", "docs/watch.md", "docs/browser.md#explorer"]);
+const OTHER_PAGES = new Set([
+  "docs/resumable-uploads.md",
+  "docs/watch.md",
+  "docs/browser.md#explorer",
+]);
 
 Deno.test("README.md, ARCHITECTURE.md, docs/: every relative link and #anchor leads somewhere", async () => {
   const broken = [];
