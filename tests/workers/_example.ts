@@ -102,9 +102,18 @@ export async function startExample(bindings: Record<string, string>): Promise<Ex
       Object.assign(example, await start());
     },
     async evict(id) {
-      await example.mf.unsafeEvictDurableObject("", config.durableObjects.TUS_UPLOADS!, {
-        name: id,
-      });
+      // Miniflare asks workerd over a kept-alive connection, which workerd sometimes resets
+      // after a long request ("other side closed"): an eviction is idempotent, so ask again.
+      for (let attempt = 1;; attempt++) {
+        try {
+          await example.mf.unsafeEvictDurableObject("", config.durableObjects.TUS_UPLOADS!, {
+            name: id,
+          });
+          return;
+        } catch (error) {
+          if (attempt === 3 || !(error instanceof TypeError)) throw error;
+        }
+      }
     },
     async dispose() {
       await example.mf.dispose();
