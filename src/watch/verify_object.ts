@@ -5,7 +5,7 @@ import { readArchive } from "../archive/read_archive.ts";
 import type { ReadOptions } from "../archive/verify.ts";
 import { SnapshotError } from "../errors.ts";
 import type { SnapshotMeta } from "../format/meta.ts";
-import { DETECT_BYTES, detectProduct } from "../inspect/products/_detect_product.ts";
+import { DETECT_BYTES, detectProduct } from "../inspect/products/detect_product.ts";
 import type { CatalogRecord } from "./catalog.ts";
 import { clusterOf } from "./cluster.ts";
 

@@ -3,7 +3,7 @@
 
 import { concatBytes } from "../../_bytes.ts";
 import { type RecordPosition, SnapshotError } from "../../errors.ts";
-import { DETECT_BYTES, type Detection, detectProduct } from "../products/_detect_product.ts";
+import { DETECT_BYTES, type Detection, detectProduct } from "../products/detect_product.ts";
 import { MsgpackFramer } from "./_msgpack_framer.ts";
 import type { CapturePolicy, FramedRecord, StateFramer } from "./_state_framer.ts";
 import { recordTypeName } from "../products/_type_names.ts";
