@@ -8,7 +8,7 @@
 // object and no open multipart upload; a part that fails fails flush and leaves nothing
 // open once the upload is ended.
 
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
 import { S3Store, snapshotKey, verifySnapshot } from "../../mod.ts";
 import type { ResumableRecord, ResumableStore } from "../../src/edge/tus/resumable_store.ts";
 import { assert, collect, hex, prng } from "../_helpers.ts";
@@ -18,12 +18,14 @@ import {
   expectObject,
   type LocalBucket,
   openMultipartUploads,
+  S3_CREDENTIALS,
+  startLocalS3,
 } from "../workers/_r2.ts";
 import { type FaultProxy, startFaultProxy } from "./_fault_proxy.ts";
 
 const MIB = 1024 * 1024;
 const PART = 5 * MIB;
-const CREDENTIALS = { accessKeyId: "AKIDRAFTSNAPTEST", secretAccessKey: "raftsnap-test-secret" };
+const CREDENTIALS = S3_CREDENTIALS;
 const BUCKET = "raft-snapshots";
 const PREFIX = "tus/";
 
@@ -38,16 +40,10 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    persist = await Deno.makeTempDir({ prefix: "raftsnap-tus-s3-" });
-    mf = new Miniflare({
-      modules: true,
-      script: "export default { fetch() { return new Response(null, { status: 404 }) } }",
-      compatibilityDate: "2025-09-01",
-      r2Buckets: { BUCKET: { id: BUCKET, s3Credentials: CREDENTIALS } },
-      r2Persist: persist,
-    } as never);
-    const url = new URL(String(await mf.ready));
-    bucket = (await mf.getR2Bucket("BUCKET")) as unknown as LocalBucket;
+    const s3 = await startLocalS3(BUCKET, "raftsnap-tus-s3-");
+    ({ mf, persist } = s3);
+    const url = s3.url;
+    bucket = s3.bucket;
     proxy = startFaultProxy({ hostname: url.hostname, port: Number(url.port) });
   },
 });

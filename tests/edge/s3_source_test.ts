@@ -5,11 +5,12 @@
 // If-None-Match, claims that only one watcher wins, two watchers applying retention at
 // once deleting each object once, and bad backups moved aside.
 
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
 import { JsonCatalog, S3Source, watchOnce } from "../../mod.ts";
 import { assert, readFixture } from "../_helpers.ts";
+import { S3_CREDENTIALS, startLocalS3 } from "../workers/_r2.ts";
 
-const CREDENTIALS = { accessKeyId: "AKIDRAFTSNAPTEST", secretAccessKey: "raftsnap-test-secret" };
+const CREDENTIALS = S3_CREDENTIALS;
 const BUCKET = "raft-snapshots";
 const DAY = 86_400_000;
 
@@ -29,16 +30,10 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    persist = await Deno.makeTempDir({ prefix: "raftsnap-s3-watch-" });
-    mf = new Miniflare({
-      modules: true,
-      script: "export default { fetch() { return new Response(null, { status: 404 }) } }",
-      compatibilityDate: "2025-09-01",
-      r2Buckets: { BUCKET: { id: BUCKET, s3Credentials: CREDENTIALS } },
-      r2Persist: persist,
-    } as never);
-    const url = new URL(String(await mf.ready));
-    bucket = (await mf.getR2Bucket("BUCKET")) as unknown as Bucket;
+    const s3 = await startLocalS3(BUCKET, "raftsnap-s3-watch-");
+    ({ mf, persist } = s3);
+    const url = s3.url;
+    bucket = s3.bucket as unknown as Bucket;
     endpoint = `${url.origin}/cdn-cgi/local/r2/s3`;
   },
 });

@@ -8,7 +8,7 @@
 // leaves no object and no open multipart upload; no response body or connection leaks
 // (these tests run with Deno's sanitizers on).
 
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
 import { createVerifyHandler, S3Store } from "../../mod.ts";
 import { assert, readFixture } from "../_helpers.ts";
 import {
@@ -17,11 +17,13 @@ import {
   expectObject,
   type LocalBucket,
   openMultipartUploads,
+  S3_CREDENTIALS,
+  startLocalS3,
 } from "../workers/_r2.ts";
 import { type FaultProxy, startFaultProxy } from "./_fault_proxy.ts";
 
 const MIB = 1024 * 1024;
-const CREDENTIALS = { accessKeyId: "AKIDRAFTSNAPTEST", secretAccessKey: "raftsnap-test-secret" };
+const CREDENTIALS = S3_CREDENTIALS;
 const BUCKET = "raft-snapshots";
 
 let mf: Miniflare;
@@ -36,16 +38,10 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    persist = await Deno.makeTempDir({ prefix: "raftsnap-s3-" });
-    mf = new Miniflare({
-      modules: true,
-      script: "export default { fetch() { return new Response(null, { status: 404 }) } }",
-      compatibilityDate: "2025-09-01",
-      r2Buckets: { BUCKET: { id: BUCKET, s3Credentials: CREDENTIALS } },
-      r2Persist: persist,
-    } as never);
-    const url = new URL(String(await mf.ready));
-    bucket = (await mf.getR2Bucket("BUCKET")) as unknown as LocalBucket;
+    const s3 = await startLocalS3(BUCKET, "raftsnap-s3-");
+    ({ mf, persist } = s3);
+    const url = s3.url;
+    bucket = s3.bucket;
     proxy = startFaultProxy({ hostname: url.hostname, port: Number(url.port) });
     endpoint = `${proxy.url}/cdn-cgi/local/r2/s3`;
   },

@@ -4,6 +4,7 @@
 // as neither the binding nor its S3 API lists them).
 
 import { DatabaseSync } from "node:sqlite";
+import { Miniflare } from "miniflare";
 import { snapshotKey, verifySnapshot, writeSnapshot } from "../../mod.ts";
 import { assert, collect, hex } from "../_helpers.ts";
 
@@ -108,4 +109,39 @@ export function stallingBody(bytes: Uint8Array, fail?: AbortSignal): ReadableStr
       });
     },
   });
+}
+
+/** The credentials every local S3 API of the tests accepts. */
+export const S3_CREDENTIALS = {
+  accessKeyId: "AKIDRAFTSNAPTEST",
+  secretAccessKey: "raftsnap-test-secret",
+};
+
+/** Miniflare's local R2, bucket `bucket` bound as `BUCKET`, served on its S3 API too. */
+export interface LocalS3 {
+  mf: Miniflare;
+  /** Miniflare's storage folder (a fresh temporary one). */
+  persist: string;
+  /** Where Miniflare listens (the S3 API is under `/cdn-cgi/local/r2/s3`). */
+  url: URL;
+  bucket: LocalBucket;
+}
+
+/** Starts {@linkcode LocalS3} with a bucket named `bucket`, storing in a fresh folder. */
+export async function startLocalS3(bucket: string, prefix: string): Promise<LocalS3> {
+  const persist = await Deno.makeTempDir({ prefix });
+  const mf = new Miniflare({
+    modules: true,
+    script: "export default { fetch() { return new Response(null, { status: 404 }) } }",
+    compatibilityDate: "2025-09-01",
+    r2Buckets: { BUCKET: { id: bucket, s3Credentials: S3_CREDENTIALS } },
+    r2Persist: persist,
+  } as never);
+  const url = new URL(String(await mf.ready));
+  return {
+    mf,
+    persist,
+    url,
+    bucket: (await mf.getR2Bucket("BUCKET")) as unknown as LocalBucket,
+  };
 }
