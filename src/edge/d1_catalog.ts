@@ -222,6 +222,20 @@ export class D1Catalog implements Catalog {
   }
 
   /**
+   * Whether anyone holds a live claim on a key.
+   *
+   * @param key What may be claimed (such as `delete:KEY`).
+   * @returns Whether a claim on it has not run out.
+   */
+  async isClaimed(key: string): Promise<boolean> {
+    const row = await this.db.prepare(
+      "SELECT 1 AS held FROM raftsnap_claims WHERE key = ? AND until > ?",
+    )
+      .bind(key, this.#now()).first<{ held: number }>();
+    return row !== null;
+  }
+
+  /**
    * A named value kept with the records (the last retention report, say).
    *
    * @param name The value's name.

@@ -62,6 +62,12 @@ export interface Catalog {
    * @returns Whether this claim won.
    */
   claim?(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Whether anyone holds a live claim on a key now, as stored (not as this catalog last
+   * read it): a watcher claims before it deletes, so a backup another watcher deleted
+   * during this pass is not reported missing.
+   */
+  isClaimed?(key: string): Promise<boolean>;
   /** The alert state of the last pass (so alerts go out once per change, across runs). */
   loadAlerts?(): Promise<AlertState | undefined>;
   /** Keeps the alert state of this pass. */
@@ -133,6 +139,11 @@ export class MemoryCatalog implements Catalog {
     if (held && held.until > now && held.owner !== owner) return Promise.resolve(false);
     this.#claims.set(key, { owner, until: now + ttlMs });
     return Promise.resolve(true);
+  }
+
+  /** Whether anyone holds a live claim on a key. */
+  isClaimed(key: string): Promise<boolean> {
+    return Promise.resolve((this.#claims.get(key)?.until ?? 0) > Date.now());
   }
 
   /** The alert state kept last. */

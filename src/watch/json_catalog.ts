@@ -99,6 +99,8 @@ export class JsonCatalog implements Catalog {
   #removes = new Map<string, number>();
   #alerts: AlertState | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  /** The stored document as `isClaimed` last read it. */
+  #fresh: { version: string; doc: CatalogDocument } | undefined;
 
   /**
    * A catalog on a storage.
@@ -130,18 +132,7 @@ export class JsonCatalog implements Catalog {
     if (this.#doc && stored.version === this.#version) {
       return { doc: this.#doc, version: stored.version };
     }
-    let doc: CatalogDocument;
-    try {
-      doc = JSON.parse(stored.text);
-    } catch (error) {
-      throw new TypeError(`the watch catalog is not JSON: ${(error as Error).message}`);
-    }
-    if (doc?.raftsnapWatchCatalog !== 1 || typeof doc.records !== "object") {
-      throw new TypeError("the watch catalog is not a raftsnap watch catalog (version 1)");
-    }
-    doc.removed ??= {};
-    doc.claims ??= {};
-    return { doc, version: stored.version };
+    return { doc: parse(stored.text), version: stored.version };
   }
 
   /** Merges pending changes into `doc`. */
@@ -246,6 +237,17 @@ export class JsonCatalog implements Catalog {
     });
   }
 
+  /** Whether anyone holds a live claim on a key, in the document as stored now. */
+  async isClaimed(key: string): Promise<boolean> {
+    const stored = await this.#storage.read();
+    if (!stored) return false;
+    // Parsed once per stored version: a pass may ask for many keys.
+    if (this.#fresh?.version !== stored.version) {
+      this.#fresh = { version: stored.version, doc: parse(stored.text) };
+    }
+    return (this.#fresh.doc.claims[key]?.until ?? 0) > this.#now();
+  }
+
   /** The alert state of the last pass. */
   async loadAlerts(): Promise<AlertState | undefined> {
     return this.#alerts ?? (await this.#loaded()).alerts;
@@ -262,4 +264,20 @@ export class JsonCatalog implements Catalog {
     if (this.#puts.size === 0 && this.#removes.size === 0 && !this.#alerts) return;
     await this.#swap(() => {});
   }
+}
+
+/** The stored text as a catalog document, or a `TypeError` saying why it is not one. */
+function parse(text: string): CatalogDocument {
+  let doc: CatalogDocument;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new TypeError(`the watch catalog is not JSON: ${(error as Error).message}`);
+  }
+  if (doc?.raftsnapWatchCatalog !== 1 || typeof doc.records !== "object") {
+    throw new TypeError("the watch catalog is not a raftsnap watch catalog (version 1)");
+  }
+  doc.removed ??= {};
+  doc.claims ??= {};
+  return doc;
 }

@@ -243,6 +243,8 @@ export async function watchOnce(
   for await (const record of catalog.all()) {
     if (entries.has(record.key) || !record.key.startsWith(prefix)) continue;
     if (aside && record.key.startsWith(aside)) continue;
+    // Deleted by another watcher during this pass (it claims first): not a lost backup.
+    if (await catalog.isClaimed?.(`delete:${record.key}`)) continue;
     const gone: ReportEntry = {
       ...record,
       ok: false,

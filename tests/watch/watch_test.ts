@@ -220,6 +220,30 @@ Deno.test("watchOnce(): two watchers applying retention over one folder at once 
   }
 });
 
+Deno.test("watchOnce(): a backup another watcher is deleting is not missing; one that vanished is", async () => {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 4; i++) files[`c/0${i}.snap`] = "go-reference/small.snap";
+  const dir = await folderOf(files);
+  try {
+    assert.equal((await watch(dir)).totals.verified, 4);
+    // Another watcher, mid-way through its retention: it claimed c/00.snap, deleted it,
+    // and has not yet written the removal to the catalog.
+    const other = new JsonCatalog(new FolderSource(dir, denoFolderFileSystem).catalogStorage());
+    assert.ok(await other.claim("delete:c/00.snap", "other", 60_000));
+    await Deno.remove(`${dir}/c/00.snap`);
+    await Deno.remove(`${dir}/c/01.snap`); // gone, and no watcher says why
+    const report = await watch(dir, { reverifyAfterMs: 0 });
+    assert.deepEqual(
+      report.objects.filter((o) => o.code === "missing").map((o) => o.key),
+      ["c/01.snap"],
+    );
+    assert.equal(report.totals.missing, 1);
+    assert.deepEqual(report.objects.map((o) => o.key), ["c/01.snap", "c/02.snap", "c/03.snap"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("watchOnce() throws SourceError for a source it cannot list, and verifies at most `concurrency` at once", async () => {
   const dir = await folderOf({});
   try {

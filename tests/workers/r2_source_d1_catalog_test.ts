@@ -168,6 +168,7 @@ Deno.test({
       await t.step("D1Catalog: of many claims at once, one wins until it runs out", async () => {
         let now = 1_000_000;
         const catalog = new D1Catalog(db, { now: () => now });
+        assert.equal(await catalog.isClaimed("delete:x.snap"), false);
         const won = await Promise.all(
           Array.from({ length: 8 }, (_, i) => catalog.claim("delete:x.snap", `w${i}`, 60_000)),
         );
@@ -175,7 +176,9 @@ Deno.test({
         const winner = `w${won.indexOf(true)}`;
         assert.equal(await catalog.claim("delete:x.snap", winner, 60_000), true, "its own again");
         assert.equal(await catalog.claim("delete:x.snap", "other", 60_000), false);
+        assert.equal(await catalog.isClaimed("delete:x.snap"), true);
         now += 60_001;
+        assert.equal(await catalog.isClaimed("delete:x.snap"), false, "ran out");
         assert.equal(await catalog.claim("delete:x.snap", "other", 60_000), true, "ran out");
         assert.equal(await catalog.claim("delete:x.snap", winner, 60_000), false);
       });
