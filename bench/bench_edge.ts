@@ -1,6 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 //
-// deno task bench:edge [--size 1GiB] [--skip workerd,edge,s3,cli,tus] [--patch 50MB] [--uncapped]
+// deno task bench:edge [--size 1GiB] [--skip workerd,edge,s3,cli,tus,tus-memory,tus-rebuild]
+//   [--patch 50MB] [--uncapped]
 //
 // The edge figures of issue 14, all on one mixed archive (the bench's JSON-like state,
 // ~3.9x under gzip), in one run:
@@ -14,9 +15,11 @@
 //   folder store;
 // - tus: examples/cloudflare-worker in workerd (its Durable Object per upload, R2 in
 //   Miniflare, the V8 heap capped as in an isolate): the archive as one request against
-//   resumable in 50 MB PATCHes (time, workerd's peak RSS, each in a fresh workerd), and
-//   the cost of rebuilding a lost verifier at 90% (the Durable Object evicted, the next
-//   PATCH replays the staged parts).
+//   resumable in 50 MB PATCHes (time, workerd's peak RSS, each in a fresh workerd); what
+//   the Worker's isolate holds during the upload, ArrayBuffers included (the V8 inspector's
+//   Runtime.getHeapUsage, sampled: see tests/workers/_isolate_memory.ts), against an
+//   isolate's 128 MB; and the cost of rebuilding a lost verifier at 90% (workerd restarted
+//   over the same storage, as a deploy does: the next PATCH replays the staged parts).
 // Progress to stderr, a Markdown table to stdout.
 
 import { Miniflare } from "miniflare";
@@ -24,6 +27,14 @@ import { S3Store, writeSnapshot } from "../mod.ts";
 import { serveEdge } from "../src/deno/edge_server.ts";
 import { buildLibrary } from "../web/build.ts";
 import { calibrateShare, mixedFiller, writeState } from "./_gen.ts";
+import {
+  freePort,
+  held,
+  type IsolateMemory,
+  type IsolateProbe,
+  mib,
+  probeIsolate,
+} from "../tests/workers/_isolate_memory.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const MIB = 1024 * 1024;
@@ -347,7 +358,12 @@ if (!skip.has("s3")) {
 }
 
 /** Bytes [from, to) of a file, as a stream. */
-async function slice(file: string, from: number, to: number): Promise<ReadableStream<Uint8Array>> {
+async function slice(
+  file: string,
+  from: number,
+  to: number,
+  before?: () => Promise<void>,
+): Promise<ReadableStream<Uint8Array>> {
   const handle = await Deno.open(file);
   await handle.seek(from, Deno.SeekMode.Start);
   let left = to - from;
@@ -357,6 +373,7 @@ async function slice(file: string, from: number, to: number): Promise<ReadableSt
         handle.close();
         return controller.close();
       }
+      await before?.();
       const buffer = new Uint8Array(Math.min(left, 1024 * 1024));
       const n = await handle.read(buffer);
       if (n === null) {
@@ -374,45 +391,79 @@ async function slice(file: string, from: number, to: number): Promise<ReadableSt
 
 /** examples/cloudflare-worker in a fresh workerd, as `wrangler dev` runs it. */
 async function startExample(bundle: string, capped: boolean) {
-  if (capped) Deno.env.set("MINIFLARE_WORKERD_V8_FLAGS", ISOLATE_HEAP);
-  else Deno.env.delete("MINIFLARE_WORKERD_V8_FLAGS");
   const root = await Deno.makeTempDir({ prefix: "raftsnap-bench-tus-" });
   const main = `${root}/examples/cloudflare-worker/src/worker.js`;
   await Deno.mkdir(`${root}/examples/cloudflare-worker/src`, { recursive: true });
   await Deno.mkdir(`${root}/dist/lib`, { recursive: true });
   await Deno.copyFile(new URL("examples/cloudflare-worker/src/worker.js", ROOT), main);
   await Deno.copyFile(bundle, `${root}/dist/lib/raftsnap.mjs`);
-  const mf = new Miniflare({
-    modulesRoot: root,
-    modules: [
-      { type: "ESModule", path: main },
-      { type: "ESModule", path: `${root}/dist/lib/raftsnap.mjs` },
-    ],
-    compatibilityDate: "2025-09-01",
-    r2Buckets: { SNAPSHOTS: "raft-snapshots" },
-    r2Persist: `${root}/r2`,
-    durableObjects: {
-      TUS_UPLOADS: { className: "TusUpload", useSQLite: true },
-      TUS_OWNERS: { className: "TusOwner", useSQLite: true },
-    },
-    durableObjectsPersist: `${root}/do`,
-    bindings: {
-      UPLOAD_TOKEN: "bench",
-      PREFIX: "snapshots/",
-      MAX_BYTES: String(4 * 1024 * MIB),
-      TIMEOUT_MS: "3600000",
-    },
-  } as never);
-  const url = String(await mf.ready);
+  // workerd's inspector, to ask the Worker's isolate what it holds.
+  const inspectorPort = freePort();
+  let port = 0;
+  const start = async () => {
+    if (capped) Deno.env.set("MINIFLARE_WORKERD_V8_FLAGS", ISOLATE_HEAP);
+    else Deno.env.delete("MINIFLARE_WORKERD_V8_FLAGS");
+    const mf = new Miniflare({
+      modulesRoot: root,
+      modules: [
+        { type: "ESModule", path: main },
+        { type: "ESModule", path: `${root}/dist/lib/raftsnap.mjs` },
+      ],
+      compatibilityDate: "2025-09-01",
+      r2Buckets: { SNAPSHOTS: "raft-snapshots" },
+      r2Persist: `${root}/r2`,
+      durableObjects: {
+        TUS_UPLOADS: { className: "TusUpload", useSQLite: true },
+        TUS_OWNERS: { className: "TusOwner", useSQLite: true },
+      },
+      durableObjectsPersist: `${root}/do`,
+      bindings: {
+        UPLOAD_TOKEN: "bench",
+        PREFIX: "snapshots/",
+        MAX_BYTES: String(4 * 1024 * MIB),
+        TIMEOUT_MS: "3600000",
+      },
+      host: "127.0.0.1",
+      port,
+      inspectorPort,
+    } as never);
+    const url = String(await mf.ready);
+    port = Number(new URL(url).port);
+    // The user's worker (and its Durable Objects) runs in the isolate Miniflare names
+    // `core:user:`; its R2 simulator and its proxies are isolates of their own.
+    const probe = await probeIsolate(inspectorPort, /^core:user:/);
+    return { mf, url, probe };
+  };
+  let running = await start();
   return {
-    url,
-    evict: (id: string) => mf.unsafeEvictDurableObject("", "TusUpload", { name: id }),
+    get url() {
+      return running.url;
+    },
+    get probe(): IsolateProbe {
+      return running.probe;
+    },
+    /** workerd stopped and started again over the same storage: every memory is lost. */
+    async restart() {
+      running.probe.close();
+      await running.mf.dispose();
+      running = await start();
+    },
     async dispose() {
-      await mf.dispose();
+      running.probe.close();
+      await running.mf.dispose();
       Deno.env.delete("MINIFLARE_WORKERD_V8_FLAGS");
       await Deno.remove(root, { recursive: true });
     },
   };
+}
+
+/** A memory sample as the table shows it. */
+function describeMemory(peak: IsolateMemory): string {
+  return `${mib(held(peak))} MiB (JS heap ${mib(peak.totalSize)} committed, ${
+    mib(peak.usedSize)
+  } used; C++ heap ${mib(peak.embedderHeapUsedSize)}; ArrayBuffers ${
+    mib(peak.backingStorageSize)
+  })`;
 }
 
 if (!skip.has("tus")) {
@@ -426,9 +477,22 @@ if (!skip.has("tus")) {
     const text = await response.text();
     if (response.status !== status) throw new Error(`${what}: ${response.status} ${text}`);
   };
-  /** Sends the archive in PATCHes; `evictAt`: evict before the PATCH that starts past it. */
-  const resumable = async (capped: boolean, evictAt?: number) => {
+  /**
+   * Sends the archive in PATCHes. `restartAt`: workerd restarted (every memory lost) before
+   * the PATCH that starts there. `paced`: the client waits for a sample of the isolate's
+   * memory before each MiB it sends (the isolate answers the inspector only between two
+   * turns of its JavaScript, rarely while bytes pour in): slower, so not timed.
+   */
+  const resumable = async (capped: boolean, options: { restartAt?: number; paced?: boolean }) => {
+    const { restartAt, paced } = options;
     const example = await startExample(main, capped);
+    let stop = example.probe.watch();
+    let peak: IsolateMemory | undefined;
+    let samples = 0;
+    const note = (sample: IsolateMemory) => {
+      samples++;
+      if (!peak || held(sample) > held(peak)) peak = sample;
+    };
     try {
       const patches: number[] = [];
       let rebuilt: { ms: number; at: number; bytes: number } | undefined;
@@ -438,23 +502,27 @@ if (!skip.has("tus")) {
           headers: { ...tus, "upload-length": String(archiveBytes) },
         });
         await expect(created, 201, "POST");
-        const location = new URL(created.headers.get("location")!, example.url);
-        const id = location.pathname.split("/").pop()!;
-        // PATCHes of PATCH bytes; with evictAt, one also ends exactly there.
+        const location = new URL(created.headers.get("location")!, example.url).pathname;
+        // PATCHes of PATCH bytes; with restartAt, one also ends exactly there.
         const ends: number[] = [];
         for (let end = PATCH; end < archiveBytes; end += PATCH) ends.push(end);
-        if (evictAt !== undefined) ends.push(evictAt);
+        if (restartAt !== undefined) ends.push(restartAt);
         ends.push(archiveBytes);
         const cuts = [...new Set(ends)].sort((a, b) => a - b);
         for (let i = 0, at = 0; i < cuts.length; at = cuts[i++]!) {
           const end = cuts[i]!;
-          const evict = at === evictAt;
-          // An object not running has lost its memory already: the same for the bench.
-          if (evict) await example.evict(id).catch(() => {});
+          const restart = at === restartAt;
+          if (restart) {
+            const before = await stop();
+            note(before.peak);
+            samples += before.samples - 1;
+            await example.restart();
+            stop = example.probe.watch();
+          }
           const started = performance.now();
           // A connection of its own per PATCH (one reused after a long PATCH was reset).
           using client = Deno.createHttpClient({});
-          const response = await fetch(location, {
+          const response = await fetch(new URL(location, example.url), {
             client,
             method: "PATCH",
             headers: {
@@ -463,26 +531,36 @@ if (!skip.has("tus")) {
               "upload-offset": String(at),
               "content-length": String(end - at),
             },
-            body: await slice(path, at, end),
+            body: await slice(
+              path,
+              at,
+              end,
+              paced ? async () => note(await example.probe.sample()) : undefined,
+            ),
           });
           await expect(response, end === archiveBytes ? 200 : 204, `PATCH at ${at}`);
           const took = performance.now() - started;
           log(
             `    PATCH ${at}-${end}: ${(took / 1000).toFixed(2)} s${
-              evict ? " (after an eviction)" : ""
+              restart ? " (after a restart)" : ""
             }`,
           );
-          if (evict) rebuilt = { ms: took, at, bytes: end - at };
+          if (restart) rebuilt = { ms: took, at, bytes: end - at };
           else patches.push(took);
         }
       });
-      return { ms, rss: await workerdPeakMiB(), patches, rebuilt };
+      const watched = await stop();
+      note(watched.peak);
+      samples += watched.samples - 1;
+      return { ms, rss: await workerdPeakMiB(), patches, rebuilt, peak: peak!, samples };
     } finally {
+      await stop().catch(() => {});
       await example.dispose();
     }
   };
   const oneRequest = async (capped: boolean) => {
     const example = await startExample(main, capped);
+    const stop = example.probe.watch();
     try {
       const { ms } = await timed(async () => {
         const response = await fetch(example.url, {
@@ -492,8 +570,10 @@ if (!skip.has("tus")) {
         });
         await expect(response, 201, "PUT");
       });
-      return { ms, rss: await workerdPeakMiB() };
+      const { peak, samples } = await stop();
+      return { ms, rss: await workerdPeakMiB(), peak, samples };
     } finally {
+      await stop().catch(() => {});
       await example.dispose();
     }
   };
@@ -503,15 +583,19 @@ if (!skip.has("tus")) {
     `Worker example, one request (R2), ${cap}`,
     archiveBytes,
     single.ms,
-    `peak RSS ${single.rss.toFixed(0)} MiB`,
+    `peak RSS ${single.rss.toFixed(0)} MiB; isolate (${single.samples} samples): ${
+      describeMemory(single.peak)
+    }`,
   );
   try {
-    const patched = await resumable(true);
+    const patched = await resumable(true, {});
     const tusMbs = row(
       `Worker example, tus in ${PATCH / 1e6} MB PATCHes (DO + R2 multipart), ${cap}`,
       archiveBytes,
       patched.ms,
-      `peak RSS ${patched.rss.toFixed(0)} MiB`,
+      `peak RSS ${patched.rss.toFixed(0)} MiB; isolate (${patched.samples} samples): ${
+        describeMemory(patched.peak)
+      }`,
     );
     log(`  tus / one request time, heap capped: ${(singleMbs / tusMbs).toFixed(2)}x`);
   } catch (error) {
@@ -526,7 +610,7 @@ if (!skip.has("tus")) {
       free.ms,
       `peak RSS ${free.rss.toFixed(0)} MiB`,
     );
-    const uncapped = await resumable(false);
+    const uncapped = await resumable(false, {});
     const uncappedMbs = row(
       `Worker example, tus in ${PATCH / 1e6} MB PATCHes, heap not capped`,
       archiveBytes,
@@ -539,24 +623,39 @@ if (!skip.has("tus")) {
       }x (target ≤ 1.2x)`,
     );
   }
-  const evicted = await resumable(true, Math.floor(0.9 * archiveBytes));
-  if (!evicted.rebuilt) throw new Error("the archive is under two PATCHes: no rebuild at 90%");
-  const usual = evicted.patches.slice(1, -1);
-  const typical = usual.reduce((a, b) => a + b, 0) / Math.max(1, usual.length);
-  const rebuild = evicted.rebuilt!;
-  row(
-    `Worker example, tus, the DO evicted at 90%, ${cap}`,
-    archiveBytes,
-    evicted.ms,
-    `the ${(rebuild.bytes / 1e6).toFixed(1)} MB PATCH at ${
-      (rebuild.at / MIB).toFixed(0)
-    } MiB took ${(rebuild.ms / 1000).toFixed(2)} s ` +
-      `against ${(typical / 1000).toFixed(2)} s for a full PATCH without a rebuild: ` +
-      `replaying ${(rebuild.at / MIB).toFixed(0)} MiB cost ~${
-        ((rebuild.ms - typical * (rebuild.bytes / PATCH)) / 1000)
-          .toFixed(2)
-      } s; peak RSS ${evicted.rss.toFixed(0)} MiB`,
-  );
+  if (!skip.has("tus-memory")) {
+    // The isolate sampled before every MiB the client sends: the peak of what it holds.
+    const measured = await resumable(true, { paced: true });
+    const limit = 128 * 1e6;
+    row(
+      `Worker example, tus in ${PATCH / 1e6} MB PATCHes, ${cap}, the isolate sampled every MiB`,
+      archiveBytes,
+      measured.ms,
+      `isolate peak (${measured.samples} samples) ${describeMemory(measured.peak)}: ${
+        held(measured.peak) < limit ? "under" : "OVER"
+      } an isolate's 128 MB`,
+    );
+  }
+  if (!skip.has("tus-rebuild")) {
+    const restarted = await resumable(true, { restartAt: Math.floor(0.9 * archiveBytes) });
+    if (!restarted.rebuilt) throw new Error("the archive is under two PATCHes: no rebuild at 90%");
+    const usual = restarted.patches.slice(1, -1);
+    const typical = usual.reduce((a, b) => a + b, 0) / Math.max(1, usual.length);
+    const rebuild = restarted.rebuilt!;
+    row(
+      `Worker example, tus, workerd restarted at 90%, ${cap}`,
+      archiveBytes,
+      restarted.ms,
+      `the ${(rebuild.bytes / 1e6).toFixed(1)} MB PATCH at ${
+        (rebuild.at / MIB).toFixed(0)
+      } MiB took ${(rebuild.ms / 1000).toFixed(2)} s ` +
+        `against ${(typical / 1000).toFixed(2)} s for a full PATCH without a rebuild: ` +
+        `replaying ${(rebuild.at / MIB).toFixed(0)} MiB cost ~${
+          ((rebuild.ms - typical * (rebuild.bytes / PATCH)) / 1000)
+            .toFixed(2)
+        } s; peak RSS ${restarted.rss.toFixed(0)} MiB`,
+    );
+  }
   await Deno.remove(libDir, { recursive: true });
 }
 

@@ -55,8 +55,14 @@ export interface Example {
   dispose(): Promise<void>;
 }
 
-/** Starts the example with `bindings` overriding its vars (`wrangler dev --var`). */
-export async function startExample(bindings: Record<string, string>): Promise<Example> {
+/**
+ * Starts the example with `bindings` overriding its vars (`wrangler dev --var`);
+ * `inspectorPort`: workerd's V8 inspector listens there (see `_isolate_memory.ts`).
+ */
+export async function startExample(
+  bindings: Record<string, string>,
+  options: { inspectorPort?: number } = {},
+): Promise<Example> {
   const config = await wranglerConfig();
   const root = await Deno.makeTempDir({ prefix: "raftsnap-cf-example-" });
   const persist = `${root}/persist`;
@@ -87,6 +93,7 @@ export async function startExample(bindings: Record<string, string>): Promise<Ex
       bindings: { ...config.vars, ...bindings },
       host: "127.0.0.1",
       port,
+      inspectorPort: options.inspectorPort,
     } as never);
     const url = String(await mf.ready);
     port = Number(new URL(url).port);
