@@ -69,6 +69,15 @@ export const NATIVE_MEMBER_BYTES = 256 * 1024;
 // Caps the bytes handed to the platform decompressor at once, which bounds how much it
 // can produce in one go: 16 KiB of deflate inflate to at most about 16.5 MiB.
 const MAX_PIECE = 16 * 1024;
+/**
+ * Compressed bytes of a native member kept for a replay. The platform drops the output of
+ * the write that fails (and what it decoded past its last handed-out chunk), where Go's
+ * flate hands out every byte decoded before the fault: so when a member fails, the script
+ * inflater replays it from its start, and the sink gets the output the platform dropped
+ * before the script inflater's error (Go's). A member's first REPLAY_BYTES are kept (a
+ * copy, bounded memory); a fault past them keeps the platform's answer (see `#replay`).
+ */
+export const REPLAY_BYTES = 4 * 1024 * 1024;
 /** Compressed bytes the `auto` engine probes before it picks an inflater. */
 const PROBE_BYTES = 64 * 1024;
 /** Output the probe inflates at most. */
@@ -438,6 +447,18 @@ class NativeMember {
     await this.writer.write(joinBytes(PLAIN_HEADER, bytes.subarray(end)));
   }
 
+  /** The member's input from its start while it is within REPLAY_BYTES, else `undefined`. */
+  kept: Uint8Array[] | undefined = [];
+  #keptBytes = 0;
+
+  /** Keeps a copy of `piece` for a replay, while the member is within REPLAY_BYTES. */
+  keep(piece: Uint8Array) {
+    if (this.kept === undefined) return;
+    this.#keptBytes += piece.length;
+    if (this.#keptBytes > REPLAY_BYTES) this.kept = undefined;
+    else this.kept.push(piece.slice());
+  }
+
   took(piece: Uint8Array) {
     if (this.bytesIn > 0 && this.headerDone && startsWithMagic(piece)) this.magicPieces++;
     this.bytesIn += piece.length;
@@ -572,7 +593,7 @@ class NativeMembers {
     } catch (error) {
       await last.done.catch(() => {});
       if (last.sinkError !== undefined) throw last.sinkError;
-      throw this.#closeError(last, error);
+      throw await this.#replay(last, this.#closeError(last, error), true);
     }
     await last.done;
     // Deno's and Chromium's decompressors refuse any byte after a member's trailer, so a
@@ -605,6 +626,11 @@ class NativeMembers {
     return undefined;
   }
 
+  /** Whether the piece being fed holds the stream's last bytes (see `close`). */
+  get #atEnd(): boolean {
+    return this.#finalBytes > 0 && this.#carry.length === 0;
+  }
+
   /** Whether a new native member is paid for; see {@linkcode NATIVE_MEMBER_BYTES}. */
   get #canStartMember(): boolean {
     return !this.#budgeted || this.members <= Math.floor(this.offset / NATIVE_MEMBER_BYTES);
@@ -635,6 +661,7 @@ class NativeMembers {
         ended = current.endsWithTrailer;
       }
       if (!ended) {
+        current.keep(piece);
         await current.write(piece);
         current.took(piece);
         this.offset += piece.length;
@@ -647,7 +674,7 @@ class NativeMembers {
       // comes first, as Go reports the tar's errors before the gzip layer's.
       await current.done.catch(() => {});
       if (current.sinkError !== undefined) throw current.sinkError;
-      throw this.#writeError(current, piece, error);
+      throw await this.#replay(current, this.#writeError(current, piece, error), this.#atEnd);
     }
     await this.#closeEnded(current);
     // The member ended exactly where this piece starts: the piece opens the next one.
@@ -656,6 +683,7 @@ class NativeMembers {
     if (!this.#canStartMember) return false;
     const next = this.#startMember();
     try {
+      next.keep(piece);
       await next.write(piece);
       next.took(piece);
       this.offset += piece.length;
@@ -665,7 +693,7 @@ class NativeMembers {
       if (!next.headerDone) throw error;
       await next.done.catch(() => {});
       if (next.sinkError !== undefined) throw next.sinkError;
-      throw this.#writeError(next, piece, error);
+      throw await this.#replay(next, this.#writeError(next, piece, error), this.#atEnd);
     }
   }
 
@@ -692,6 +720,62 @@ class NativeMembers {
         error,
       );
     }
+  }
+
+  /**
+   * The script inflater's answer for a member the platform refused: Go's flate hands out
+   * every byte it decoded before a fault, where the platform drops the output of the write
+   * that failed, and names some faults differently (a bad trailer after a stream whose
+   * length changed: Go's checksum error, Deno's bare failure). So the member is inflated
+   * again from its start; the sink gets the output past what the platform handed out (an
+   * error the sink then finds, a bad tar header, say, comes first, as in Go), and the
+   * script inflater's error is the verdict. Past REPLAY_BYTES of the member, or where the
+   * script inflater does not fail on the same bytes, the platform's error stands.
+   *
+   * @param atEnd Whether the member's input is the whole rest of the stream.
+   * @returns The error to throw.
+   */
+  async #replay(m: NativeMember, nativeError: SnapshotError, atEnd: boolean): Promise<unknown> {
+    const kept = m.kept;
+    m.kept = undefined;
+    if (kept === undefined) return nativeError;
+    const gunzip = new Gunzip(m.start);
+    let input = new Uint8Array(kept.reduce((n, piece) => n + piece.length, 0));
+    let at = 0;
+    for (const piece of kept) {
+      input.set(piece, at);
+      at += piece.length;
+    }
+    gunzip.push(input);
+    input = EMPTY;
+    // The first `m.bytesOut` bytes reached the sink already, from the platform.
+    let skip = m.bytesOut;
+    let extra = 0;
+    const hand = async () => {
+      let chunk = gunzip.take();
+      const skipped = Math.min(skip, chunk.length);
+      skip -= skipped;
+      chunk = chunk.subarray(skipped);
+      if (chunk.length === 0) return;
+      extra += chunk.length;
+      this.#gate.check(this.#gate.total + m.bytesOut + extra, gunzip.offset);
+      await this.#gate.sink(chunk);
+    };
+    for (;;) {
+      let status;
+      try {
+        status = gunzip.run();
+        if (status === "input" && atEnd) gunzip.finish();
+      } catch (error) {
+        await hand(); // the sink's error, if it finds one in what came before, wins
+        return error;
+      }
+      if (status === "input") break;
+      await hand();
+    }
+    // The script inflater found no fault in the bytes the platform refused: the two
+    // disagree, and the platform's error stands.
+    return nativeError;
   }
 
   #writeError(m: NativeMember, piece: Uint8Array, cause: unknown) {
