@@ -8,7 +8,16 @@
 
 import { SnapshotError, verifySnapshot, writeSnapshot } from "../../../mod.ts";
 import { inflate } from "../../../src/format/gzip/inflate.ts";
-import { assert, chunked, collect, prng, randomSizes } from "../../_helpers.ts";
+import {
+  assert,
+  chunked,
+  codeForGoError,
+  collect,
+  goManifest,
+  prng,
+  randomSizes,
+  readFixture,
+} from "../../_helpers.ts";
 
 /** A valid archive of a semi-compressible state (several 16 KiB native pieces). */
 async function archive(seed: number, size: number): Promise<Uint8Array<ArrayBuffer>> {
@@ -114,4 +123,77 @@ Deno.test("verifySnapshot() gives corrupt archives one verdict, alone, many at o
     const again = await Promise.all([0, 1, 2].map(() => verdict(verifySnapshot(mutant))));
     assert.deepEqual(again, [alone[i], alone[i], alone[i]], `mutant ${i}`);
   }
+});
+
+// Every go-reference fixture, at every chunking, alone and several at once: one code, and
+// the one Go's manifest records (codeForGoError maps its text; where Go's own answer
+// varies between runs, as with a map's order, the manifest lists each it gave).
+Deno.test("verifySnapshot() gives every go-reference fixture Go's code, whole, in 1-byte and random chunks, alone and at once", async () => {
+  const manifest = await goManifest();
+  const findings: string[] = [];
+  const runs: Promise<void>[] = [];
+  for (const fixture of manifest.fixtures) {
+    const go = fixture.checks.find((c) => c.function === "snapshot.Verify")!;
+    const allowed = go.ok ? ["ok"] : go.errors!.map(codeForGoError);
+    const bytes = await readFixture(`go-reference/${fixture.file}`);
+    const tiny = bytes.length > 100_000 ? [1, 3, 7, 2] : [1];
+    const sources: [string, () => ReadableStream<Uint8Array> | Uint8Array][] = [
+      ["whole", () => bytes],
+      ["1-byte chunks", () => chunked(bytes, tiny)],
+      ...[1, 2, 3, 4].map((seed) =>
+        [`random chunks ${seed}`, () => chunked(bytes, randomSizes(seed, 900))] as [
+          string,
+          () => ReadableStream<Uint8Array>,
+        ]
+      ),
+    ];
+    const codes = new Set<string>();
+    for (const [name, source] of sources) {
+      const code = await verdict(verifySnapshot(source()));
+      codes.add(code);
+      if (!allowed.includes(code)) {
+        findings.push(`${fixture.file}, ${name}: ${code}, Go: ${allowed}`);
+      }
+    }
+    if (codes.size > 1) findings.push(`${fixture.file}: ${[...codes]} by chunking`);
+    // Again with the others at once, so that the platform's streams interleave.
+    runs.push(
+      verdict(verifySnapshot(chunked(bytes, randomSizes(9, 500)))).then((code) => {
+        if (!codes.has(code)) {
+          findings.push(`${fixture.file}, at once: ${code}, alone: ${[...codes]}`);
+        }
+      }),
+    );
+  }
+  await Promise.all(runs);
+  assert.deepEqual(findings, []);
+});
+
+Deno.test("inflate() gives every go-reference fixture one output and verdict on every engine and chunking", async () => {
+  const manifest = await goManifest();
+  const findings: string[] = [];
+  for (const fixture of manifest.fixtures) {
+    const bytes = await readFixture(`go-reference/${fixture.file}`);
+    const script = await inflation(whole(bytes), "script");
+    const tiny = bytes.length > 100_000 ? [1, 3, 7, 2] : [1];
+    for (const engine of ["native", "auto", "script"] as const) {
+      for (
+        const [name, sizes] of [
+          ["1-byte", tiny],
+          ["random 1", randomSizes(1, 700)],
+          ["random 2", randomSizes(2, 5000)],
+        ] as const
+      ) {
+        const got = await inflation(chunked(bytes, sizes), engine);
+        if (got !== script) {
+          findings.push(`${fixture.file}, ${engine}, ${name}: ${got}; script: ${script}`);
+        }
+      }
+      const got = await inflation(whole(bytes), engine);
+      if (got !== script) {
+        findings.push(`${fixture.file}, ${engine}, whole: ${got}; script: ${script}`);
+      }
+    }
+  }
+  assert.deepEqual(findings, []);
 });
