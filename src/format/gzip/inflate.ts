@@ -19,7 +19,11 @@ import { RATIO_FLOOR } from "../../limits.ts";
  * bytes per native member; past that, every further member goes through the script
  * inflater ({@linkcode Gunzip}), which carries on across members in constant memory.
  * The script inflater also takes the whole stream where it is the faster one: a stream
- * whose start inflates very far (zeros), and any stream in workerd.
+ * whose start inflates very far (zeros), and any stream in workerd; and where the
+ * platform's stream cannot show where a member ends (Node's). And it takes over from the
+ * start of a native member the platform refused (within its first
+ * {@linkcode REPLAY_BYTES}), or from the end of a member that bytes follow at the end of
+ * the stream, so that what follows is decided as Go decides it, whatever the chunking.
  *
  * Stages: {@linkcode inflate} reads the source; {@linkcode StartCheck} checks the first
  * header and probes how far the start inflates; bytes go to {@linkcode NativeMembers}
