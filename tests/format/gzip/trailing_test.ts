@@ -42,6 +42,12 @@ async function inflated(
   }
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Chunkings of `bytes`, named; `end` is where the last member ends. */
 function chunkings(
   bytes: Uint8Array,
@@ -55,7 +61,7 @@ function chunkings(
     ["cut 3 bytes before the member ends", () => chunked(bytes, [end - 3, bytes.length])],
     ["the last 40 bytes one at a time", () => chunked(bytes, last(40))],
   ];
-  for (const seed of [1, 2, 3]) {
+  for (const seed of small ? [1, 2, 3] : [1]) {
     out.push([
       `random chunks, seed ${seed}`,
       () => chunked(bytes, randomSizes(seed, small ? 300 : 70_000)),
@@ -70,7 +76,8 @@ async function checkArchive(name: string, archive: Uint8Array, tar: Uint8Array, 
   for (const c of TRAILING_CASES) {
     const bytes = concatBytes([archive, c.tail]);
     for (const [chunking, source] of chunkings(bytes, archive.length, small)) {
-      for (const engine of ENGINES) {
+      // Past REPLAY_BYTES only the platform's path differs from the small cases.
+      for (const engine of small ? ENGINES : ["native", "auto"] as const) {
         const { verdict, out } = await inflated(source(), engine);
         const label = `${name} + ${c.name}, ${engine}, ${chunking}`;
         if (verdict !== c.go) findings.push(`${label}: ${verdict}, Go: ${c.go}`);
@@ -78,7 +85,7 @@ async function checkArchive(name: string, archive: Uint8Array, tar: Uint8Array, 
         // every path here (past REPLAY_BYTES, only where the member ends in the last
         // 17 bytes, which the native path feeds one at a time).
         const whole = small || c.tail.length < 10 || engine === "script";
-        if (whole && (out.length !== tar.length || !out.every((b, i) => b === tar[i]))) {
+        if (whole && !sameBytes(out, tar)) {
           findings.push(`${label}: ${out.length} bytes out, the tar has ${tar.length}`);
         }
       }
@@ -106,11 +113,11 @@ Deno.test("inflate(): bytes after the second of two members, as Go reads them", 
 
 Deno.test("inflate(): bytes after a member larger than REPLAY_BYTES, as Go reads them", async () => {
   const next = prng(41);
-  const size = REPLAY_BYTES + (1 << 20);
+  const size = REPLAY_BYTES + (256 << 10);
   const state = new Uint8Array(size).map(() => Math.floor(next() * 256));
   const archive = await collect(
     writeSnapshot({ id: "1-2-3", index: 2, term: 1, size }, state, { modTime: new Date(0) }),
   );
   assert.ok(archive.length > REPLAY_BYTES);
-  await checkArchive("a 5 MiB member", archive, await gunzipBytes(archive), false);
+  await checkArchive("a 4.25 MiB member", archive, await gunzipBytes(archive), false);
 });
