@@ -208,22 +208,52 @@ Deno.test({
     const { number } = await panelRecord(page);
     const openValue = (JSON.parse(open[number]!) as Line).Data.Value as string;
     assert.ok(!(await page.content()).includes(openValue));
+    // Copy as JSON before any reveal gives decode's line exactly (redacted).
+    await page.locator("[data-testid=copy-json]").click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), lines[number]);
     await page.locator("[data-testid=reveal-value]").click();
     const text = await page.locator("[data-testid=value]").innerText();
     assert.equal(text, atob(openValue));
-    await page.locator("[data-testid=record-json] [data-testid=reveal]").click();
+    // The value revealed above shows in the record's JSON too, in place of its marker.
     const revealed = await page.locator("[data-testid=revealed]").innerText();
     assert.equal(revealed, JSON.stringify(openValue));
+    assert.equal(await page.locator("[data-testid=record-json] [data-testid=reveal]").count(), 0);
     const stillHidden = secrets.filter((s) => s !== openValue && s !== atob(openValue));
     const after = await page.content();
     for (const secret of stillHidden) {
       assert.ok(!after.includes(secret), "a reveal showed more than its value");
     }
 
-    // Copy as JSON gives decode's line exactly.
+    // Copy as JSON copies what the page shows: with the value revealed, decode
+    // --redact=false's line exactly (the value was this record's only secret).
     await page.locator("[data-testid=copy-json]").click();
-    const copied = await page.evaluate(() => navigator.clipboard.readText());
-    assert.equal(copied, lines[number]);
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), open[number]);
+    assert.notEqual(open[number], lines[number]);
+
+    // A secret in a record's JSON (an ACL token's SecretID), revealed by its marker: the
+    // copy is decode --redact=false's line. (No fixture record has two secrets:
+    // withRevealed's unit test covers one of two revealed.)
+    const token = lines.findIndex((line, n) =>
+      n > 0 && JSON.parse(line).Type === "ACLToken" && line.includes('"SecretID":"[redacted: ')
+    );
+    assert.ok(token > 0, "no ACL token with a SecretID");
+    // Its row: the section lists the tokens in record order.
+    const row = lines.slice(1, token).filter((l) => JSON.parse(l).Type === "ACLToken").length;
+    await page.fill("#explorer-search", "");
+    await page.locator('button[data-section="acl-tokens"]').click();
+    await page.locator(`[data-testid=section-acl-tokens] [data-row="${row}"]`).click();
+    await page.locator(`[data-testid=record-panel][data-record="${token - 1}"]`).waitFor();
+    const secretId = (JSON.parse(open[token]!) as Line).Data.SecretID as string;
+    assert.ok(!(await page.content()).includes(secretId));
+    await page.locator("[data-testid=copy-json]").click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), lines[token]);
+    await page.locator(`[data-testid=record-json] [data-path='["SecretID"]']`).click();
+    assert.equal(
+      await page.locator("[data-testid=record-json] [data-testid=revealed]").innerText(),
+      JSON.stringify(secretId),
+    );
+    await page.locator("[data-testid=copy-json]").click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), open[token]);
     await page.locator("#explorer").screenshot({ path: `${ARTIFACTS}/explorer-consul.png` });
   },
 });

@@ -45,6 +45,7 @@ export class Explorer {
   #root: HTMLElement;
   #job: AbortController | undefined;
   #loading: LoadingState | undefined;
+  #searchBox: SearchBox | undefined;
 
   /** @param root The (empty, hidden) section it fills. */
   constructor(root: HTMLElement) {
@@ -61,6 +62,8 @@ export class Explorer {
   close(): void {
     this.#job?.abort(new DOMException("Another snapshot was opened", "AbortError"));
     this.#job = undefined;
+    this.#searchBox?.stop();
+    this.#searchBox = undefined;
     const old = this.#loading;
     this.#loading = undefined;
     old?.done.then(() => old.spool.dispose(), () => {});
@@ -138,6 +141,7 @@ export class Explorer {
         else choose(current);
       },
     });
+    this.#searchBox = searchBox;
     const sectionButtons = new Map<string, HTMLButtonElement>();
     const choose = (id: string) => {
       current = id;

@@ -52,6 +52,28 @@ export async function readRecord(
 
 type Path = (string | number)[];
 
+/**
+ * The record as the panel shows it: redacted, but with each value the user revealed in
+ * place of its marker (what Copy as JSON copies).
+ */
+export function withRevealed(
+  record: DecodedRecord,
+  revealed: Iterable<{ path: Path; value: DecodedValue }>,
+): DecodedRecord {
+  const list = [...revealed];
+  if (list.length === 0) return record;
+  let value: DecodedValue = structuredClone(record.value);
+  for (const { path, value: shown } of list) {
+    if (path.length === 0) {
+      value = shown;
+      continue;
+    }
+    const parent = at(value, path.slice(0, -1)) as Record<string | number, DecodedValue>;
+    parent[path.at(-1)!] = shown;
+  }
+  return { ...record, value };
+}
+
 function at(value: DecodedValue, path: Path): DecodedValue {
   let v: DecodedValue = value;
   for (const step of path) {
@@ -66,7 +88,8 @@ function at(value: DecodedValue, path: Path): DecodedValue {
  */
 function jsonNodes(
   value: DecodedValue,
-  reveal: (path: Path) => Promise<DecodedValue>,
+  reveal: (path: Path) => Promise<void>,
+  markers: Map<string, HTMLElement>,
 ): (Node | string)[] {
   const out: (Node | string)[] = [];
   let text = "";
@@ -89,16 +112,8 @@ function jsonNodes(
         },
         JSON.stringify(v),
       );
-      button.addEventListener("click", async () => {
-        button.disabled = true;
-        const revealed = await reveal(path);
-        const span = h(
-          "span",
-          { class: "revealed", "data-testid": "revealed" },
-          stringifyDecoded(revealed),
-        );
-        button.replaceWith(span);
-      });
+      button.addEventListener("click", () => reveal(path));
+      markers.set(JSON.stringify(path), button);
       out.push(button);
       return;
     }
@@ -242,9 +257,24 @@ export async function showRecord(
   }
   if (panel.dataset.record !== String(i)) return; // another record was asked for meanwhile
   let unredacted: Promise<DecodedRecord> | undefined;
-  const reveal = async (path: Path) => {
+  /** The values revealed so far, by their path (as JSON): what Copy as JSON puts back. */
+  const revealed = new Map<string, { path: Path; value: DecodedValue }>();
+  /** The JSON's marker buttons, by path. */
+  const markers = new Map<string, HTMLElement>();
+  /** Reads the value at `path` unredacted, and shows it in place of its marker. */
+  const reveal = async (path: Path): Promise<DecodedValue> => {
+    const id = JSON.stringify(path);
+    const done = revealed.get(id);
+    if (done) return done.value;
+    const marker = markers.get(id) as HTMLButtonElement | undefined;
+    if (marker) marker.disabled = true;
     unredacted ??= readRecord(index, spool, i, false);
-    return at((await unredacted).value, path);
+    const value = at((await unredacted).value, path);
+    revealed.set(id, { path, value });
+    marker?.replaceWith(
+      h("span", { class: "revealed", "data-testid": "revealed" }, stringifyDecoded(value)),
+    );
+    return value;
   };
   const value = record.value as Record<string, DecodedValue>;
   const isKey = product === "vault" || record.name === "KVS";
@@ -314,15 +344,23 @@ export async function showRecord(
   const copied = h("span", { role: "status", class: "muted" });
   copy.addEventListener("click", async () => {
     try {
-      await navigator.clipboard.writeText(decodeLine(record));
-      copied.textContent = " Copied (secrets redacted).";
+      await navigator.clipboard.writeText(decodeLine(withRevealed(record, revealed.values())));
+      const n = revealed.size;
+      copied.textContent = n === 0
+        ? " Copied (secrets redacted)."
+        : ` Copied, with the ${n === 1 ? "value" : `${n} values`} you revealed; any other ` +
+          "secret redacted.";
     } catch (error) {
       copied.textContent = ` Cannot copy: ${error instanceof Error ? error.message : error}`;
     }
   });
   parts.push(
     h("h4", {}, "As raftsnap decode prints it"),
-    h("pre", { class: "json", "data-testid": "record-json" }, ...jsonNodes(record.value, reveal)),
+    h(
+      "pre",
+      { class: "json", "data-testid": "record-json" },
+      ...jsonNodes(record.value, (path) => reveal(path).then(() => {}), markers),
+    ),
     h("p", {}, copy, copied),
   );
   panel.replaceChildren(...parts);

@@ -4,8 +4,10 @@
 /**
  * The search field: keys (KV, Vault paths), service and node names, job IDs, ACL
  * names, anything a section lists, matched by substring, keys that start with the text
- * first. Results come while typing (a scan of 1,000,000 keys takes tens of
- * milliseconds), in a virtualised list.
+ * first. Keys that start with it are one range of the sorted keys (a binary search);
+ * those that contain it further on are found by `indexOf` over the keys joined into
+ * long strings, which stops once it found the first screens of results and counts the
+ * rest in slices between frames. Results come while typing, in a virtualised list.
  *
  * Matching is case-sensitive, as the keys are.
  *
@@ -17,40 +19,45 @@ import { formatBytes, formatCount } from "../format.ts";
 import type { Listed, StateIndex } from "./state_index.ts";
 import { VirtualList } from "./virtual_list.ts";
 
-/** What one search found. */
-export interface Found {
-  /** Key indexes: those starting with the text, then those containing it. */
-  keys: Int32Array;
-  /** How many of `keys` start with the text. */
-  prefixed: number;
-  /** Listed records whose label contains the text (those starting with it first). */
-  records: Listed[];
-  /** How long the scan took, in milliseconds. */
-  ms: number;
-}
-
-let scratch = new Int32Array(0);
-
 /** Keys joined by newlines, 65,536 at a time: `indexOf` over one long string is fast. */
 interface Segment {
-  /** The first key's index. */
+  /** The first key's position. */
   from: number;
-  /** The keys `from` to `from + starts.length - 1`, joined by "\n". */
+  /** The keys at positions `from` to `from + starts.length - 2`, joined by "\n". */
   text: string;
   /** Where each key starts in `text`, and the text's length plus one at the end. */
   starts: Int32Array;
 }
 
 const SEGMENT = 65_536;
-const segments = new WeakMap<StateIndex, Segment[]>();
+
+/** The segments of one key order (the sorted order once known, else arrival order). */
+interface Segments {
+  order: Int32Array | undefined;
+  list: Segment[];
+}
+
+const segments = new WeakMap<StateIndex, Segments>();
+
+/**
+ * The key at position `p` of the scan's order: the sorted order when the tree is ready
+ * (the same as arrival order when the keys arrived sorted, as the products write them),
+ * else arrival order.
+ */
+function scanKey(index: StateIndex, p: number): number {
+  return index.treeReady ? index.keyAt(p) : p;
+}
 
 /** The index's complete segments, built on first use. */
 function segmentsOf(index: StateIndex): Segment[] {
-  let list = segments.get(index);
-  if (!list) segments.set(index, list = []);
+  const order = index.treeReady ? index.order : undefined;
+  let cached = segments.get(index);
+  if (!cached || cached.order !== order) segments.set(index, cached = { order, list: [] });
+  const list = cached.list;
   while ((list.length + 1) * SEGMENT <= index.keys.length) {
     const from = list.length * SEGMENT;
-    const keys = index.keys.slice(from, from + SEGMENT);
+    const keys = new Array<string>(SEGMENT);
+    for (let i = 0; i < SEGMENT; i++) keys[i] = index.keys[scanKey(index, from + i)]!;
     const starts = new Int32Array(keys.length + 1);
     let at = 0;
     keys.forEach((key, i) => {
@@ -68,55 +75,164 @@ export function prepareSearch(index: StateIndex): void {
   segmentsOf(index);
 }
 
-/** Finds `text` in the index's keys and labels. */
-export function search(index: StateIndex, text: string): Found {
-  const started = performance.now();
-  const keys = index.keys;
-  const n = keys.length;
-  if (scratch.length < n) scratch = new Int32Array(Math.max(n, 1024));
-  // Prefix matches fill the scratch from the front, the others from the back.
-  let front = 0;
-  let back = n;
-  let scanned = 0;
-  if (!text.includes("\n")) {
-    for (const segment of segmentsOf(index)) {
-      const { text: joined, starts, from } = segment;
-      let k = 0;
-      let pos = joined.indexOf(text);
+/** A growing list of key indexes. */
+class Hits {
+  array = new Int32Array(256);
+  length = 0;
+  push(key: number) {
+    if (this.length === this.array.length) {
+      const next = new Int32Array(this.array.length * 2);
+      next.set(this.array);
+      this.array = next;
+    }
+    this.array[this.length++] = key;
+  }
+}
+
+/**
+ * One search, answered in steps: the keys that start with the text are one range of the
+ * sorted keys (a binary search, whatever their number); the keys that contain it further
+ * on are found by a scan that can stop once it found enough to show (the first screen of
+ * a virtualised list) and go on later, so a text that is in every key answers at once
+ * and counts the rest in slices.
+ */
+export class Search {
+  /** The text searched for. */
+  readonly text: string;
+  /** Listed records whose label contains the text (those starting with it first). */
+  readonly records: Listed[];
+  #index: StateIndex;
+  /** The sorted range of keys starting with the text, when the tree is ready. */
+  #range: [number, number] | undefined;
+  /** Prefix hits found by the scan (when there is no sorted range). */
+  #prefixed = new Hits();
+  #inside = new Hits();
+  /** The next position the scan looks at. */
+  #position = 0;
+  #done = false;
+
+  constructor(index: StateIndex, text: string) {
+    this.#index = index;
+    this.text = text;
+    if (index.treeReady && text !== "") this.#range = index.range(text);
+    const first: Listed[] = [];
+    const rest: Listed[] = [];
+    for (const entry of index.listed) {
+      const at = entry.label.indexOf(text);
+      if (at === 0) first.push(entry);
+      else if (at > 0) rest.push(entry);
+    }
+    this.records = [...first, ...rest];
+  }
+
+  /** Whether every key was looked at. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** Keys found so far that start with the text (all of them once the scan is done). */
+  get prefixed(): number {
+    return this.#range ? this.#range[1] - this.#range[0] : this.#prefixed.length;
+  }
+
+  /** Keys found so far. */
+  get keys(): number {
+    return this.prefixed + this.#inside.length;
+  }
+
+  /** The key index of hit `i`: those that start with the text, then the others. */
+  key(i: number): number {
+    const prefixed = this.prefixed;
+    if (i < prefixed) {
+      return this.#range ? this.#index.keyAt(this.#range[0] + i) : this.#prefixed.array[i]!;
+    }
+    return this.#inside.array[i - prefixed]!;
+  }
+
+  /** Every key found so far, in order. */
+  found(): Int32Array {
+    const out = new Int32Array(this.keys);
+    for (let i = 0; i < out.length; i++) out[i] = this.key(i);
+    return out;
+  }
+
+  /**
+   * Scans on until `enough` keys are found, `until` (a `performance.now()` time) has
+   * passed, or every key was looked at (without the range: the scan finds every key).
+   * @returns whether the scan is done.
+   */
+  step(enough = Infinity, until = Infinity): boolean {
+    if (this.#done) return true;
+    const index = this.#index;
+    const text = this.text;
+    const inRange = this.#range !== undefined;
+    // Without a sorted range the prefix hits come first, so the scan must see every key.
+    if (!inRange) enough = until = Infinity;
+    const list = text.includes("\n") ? [] : segmentsOf(index);
+    const order = index.treeReady ? index.order : undefined;
+    const inside = this.#inside;
+    const prefixed = this.#prefixed;
+    let s = Math.floor(this.#position / SEGMENT);
+    let hits = 0;
+    while (s < list.length) {
+      const { text: joined, starts, from } = list[s]!;
+      const last = starts.length - 1;
+      let k = this.#position - from;
+      let pos = joined.indexOf(text, starts[k]!);
       while (pos >= 0) {
         while (starts[k + 1]! <= pos) k++;
         // A hit that runs past the key's end spans two keys: look again from the next key.
         if (pos + text.length < starts[k + 1]!) {
-          if (pos === starts[k]) scratch[front++] = from + k;
-          else scratch[--back] = from + k;
+          const p = from + k;
+          if (pos !== starts[k]) inside.push(order ? order[p]! : p);
+          else if (!inRange) prefixed.push(order ? order[p]! : p);
         }
-        pos = joined.indexOf(text, starts[k + 1]!);
-        k++;
+        if (++k >= last) break;
+        if (inside.length >= enough || ((++hits & 1023) === 0 && performance.now() > until)) {
+          this.#position = from + k;
+          return false;
+        }
+        pos = joined.indexOf(text, starts[k]!);
       }
-      scanned = from + starts.length - 1;
+      this.#position = from + last;
+      s++;
+      if (performance.now() > until && s < list.length) return false;
     }
+    // The keys after the last complete segment (fewer than 65,536), one by one.
+    const n = index.keys.length;
+    for (let p = this.#position; p < n; p++) {
+      const key = order ? order[p]! : p;
+      const at = index.keys[key]!.indexOf(text);
+      if (at > 0) inside.push(key);
+      else if (at === 0 && !inRange) prefixed.push(key);
+    }
+    this.#position = n;
+    this.#done = true;
+    return true;
   }
-  for (let i = scanned; i < n; i++) {
-    const at = keys[i]!.indexOf(text);
-    if (at === 0) scratch[front++] = i;
-    else if (at > 0) scratch[--back] = i;
-  }
-  const found = new Int32Array(front + (n - back));
-  found.set(scratch.subarray(0, front));
-  // The back part was filled from the end: reverse it into key order.
-  let j = front;
-  for (let i = n - 1; i >= back; i--) found[j++] = scratch[i]!;
-  const first: Listed[] = [];
-  const rest: Listed[] = [];
-  for (const entry of index.listed) {
-    const at = entry.label.indexOf(text);
-    if (at === 0) first.push(entry);
-    else if (at > 0) rest.push(entry);
-  }
+}
+
+/** What one complete search found. */
+export interface Found {
+  /** Key indexes: those starting with the text, then those containing it. */
+  keys: Int32Array;
+  /** How many of `keys` start with the text. */
+  prefixed: number;
+  /** Listed records whose label contains the text (those starting with it first). */
+  records: Listed[];
+  /** How long the search took, in milliseconds. */
+  ms: number;
+}
+
+/** Finds `text` in the index's keys and labels, every key looked at. */
+export function search(index: StateIndex, text: string): Found {
+  const started = performance.now();
+  const job = new Search(index, text);
+  job.step();
   return {
-    keys: found,
-    prefixed: front,
-    records: [...first, ...rest],
+    keys: job.found(),
+    prefixed: job.prefixed,
+    records: job.records,
     ms: performance.now() - started,
   };
 }
@@ -131,6 +247,11 @@ export interface SearchBoxOptions {
   active(searching: boolean): void;
 }
 
+/** Keys found before the first answer shows: a few screens of the list. */
+const FIRST = 500;
+/** How long one slice of the counting after the first answer runs, in milliseconds. */
+const SLICE = 12;
+
 /** The search field and its results. */
 export class SearchBox {
   /** The field with its label and count. */
@@ -139,10 +260,11 @@ export class SearchBox {
   readonly results: HTMLElement;
   #input: HTMLInputElement;
   #count: HTMLElement;
-  #found: Found | undefined;
+  #search: Search | undefined;
   #list: VirtualList;
   #index: StateIndex;
   #version = -1;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(index: StateIndex, options: SearchBoxOptions) {
     this.#index = index;
@@ -169,12 +291,10 @@ export class SearchBox {
       this.#input,
       this.#count,
     );
-    const total = () => this.#found ? this.#found.keys.length + this.#found.records.length : 0;
+    const total = () => this.#search ? this.#search.keys + this.#search.records.length : 0;
     const item = (i: number): { key?: number; entry?: Listed } => {
-      const found = this.#found!;
-      return i < found.keys.length
-        ? { key: found.keys[i] }
-        : { entry: found.records[i - found.keys.length] };
+      const found = this.#search!;
+      return i < found.keys ? { key: found.key(i) } : { entry: found.records[i - found.keys] };
     };
     this.#list = new VirtualList({
       role: "listbox",
@@ -211,7 +331,7 @@ export class SearchBox {
       this.run();
     });
     this.#input.addEventListener("keydown", (event) => {
-      if (event.key === "ArrowDown" && this.#found) {
+      if (event.key === "ArrowDown" && this.#search) {
         event.preventDefault();
         this.results.focus();
         this.#list.setActive(0);
@@ -219,31 +339,62 @@ export class SearchBox {
     });
   }
 
-  /** Runs the search again (the text changed, or records arrived). */
+  /**
+   * Runs the search again (the text changed, or records arrived): the first keys found
+   * show at once, and the rest are counted in slices between frames.
+   */
   run(): void {
+    clearTimeout(this.#timer);
     const text = this.#input.value;
     this.#version = this.#index.version;
+    const count = this.#count;
+    delete count.dataset.ms;
+    delete count.dataset.msAll;
+    delete count.dataset.found;
     if (text === "") {
-      this.#found = undefined;
-      this.#count.textContent = "";
-      delete this.#count.dataset.ms;
+      this.#search = undefined;
+      count.textContent = "";
       this.#list.render();
       return;
     }
-    const found = search(this.#index, text);
-    this.#found = found;
-    const keys = found.keys.length;
-    this.#count.textContent = `${formatCount(keys + found.records.length)} found` +
-      (keys > 0 ? ` (${formatCount(found.prefixed)} keys start with it)` : "") +
-      ` in ${found.ms.toFixed(0)} ms`;
-    this.#count.dataset.ms = found.ms.toFixed(1);
-    this.#count.dataset.found = String(keys + found.records.length);
+    const started = performance.now();
+    const search = new Search(this.#index, text);
+    this.#search = search;
+    search.step(FIRST);
+    const ms = performance.now() - started;
+    count.dataset.ms = ms.toFixed(1);
     this.#list.element.scrollTop = 0;
-    this.#list.render();
+    const show = () => {
+      const keys = search.keys;
+      const found = keys + search.records.length;
+      count.textContent = `${formatCount(found)}${search.done ? "" : "+"} found` +
+        (keys > 0 ? ` (${formatCount(search.prefixed)} keys start with it)` : "") +
+        ` in ${ms.toFixed(0)} ms` + (search.done ? "" : ", counting…");
+      count.dataset.done = String(search.done);
+      if (search.done) {
+        count.dataset.found = String(found);
+        count.dataset.msAll = (performance.now() - started).toFixed(1);
+      }
+      this.#list.render();
+    };
+    show();
+    const more = () => {
+      if (this.#search !== search) return;
+      search.step(Infinity, performance.now() + SLICE);
+      show();
+      if (!search.done) this.#timer = setTimeout(more, 0);
+    };
+    if (!search.done) this.#timer = setTimeout(more, 0);
   }
 
   /** Runs again if records arrived since (while a state loads). */
   refresh(): void {
     if (this.#input.value !== "" && this.#version !== this.#index.version) this.run();
+  }
+
+  /** Stops counting (the explorer closed). */
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#search = undefined;
   }
 }
