@@ -17,7 +17,7 @@ import { downloadBlob } from "../save.ts";
 import { type ProductName, SECTIONS } from "./catalog.ts";
 import { KvTree, type TreeRow } from "./kv_tree.ts";
 import { type LoadingState, loadState } from "./load_state.ts";
-import { showRecord } from "./record_panel.ts";
+import { indexContext, showRecord } from "./record_panel.ts";
 import { prepareSearch, SearchBox } from "./search.ts";
 import { SectionList } from "./section_list.ts";
 import type { Listed } from "./state_index.ts";
@@ -103,7 +103,7 @@ export class Explorer {
       "data-testid": "record-panel",
       "aria-live": "polite",
     });
-    const context = { index, spool };
+    const context = indexContext(index, spool);
     const showKey = (key: number) => showRecord(panel, context, index.keyRecords[key]!);
     const showListed = (entry: Listed) => showRecord(panel, context, entry.record);
 

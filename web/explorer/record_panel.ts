@@ -33,21 +33,45 @@ export function decodeLine(record: DecodedRecord): string {
   return `{"Data":${stringifyDecoded(record.value)},"Type":${JSON.stringify(record.name)}}`;
 }
 
-/** Reads record `i` and decodes it, redacted or not. */
+/** Where a record is in a spooled `state.bin`. */
+export interface RecordPlace {
+  /** Its first byte. */
+  start: number;
+  /** The byte after its last. */
+  end: number;
+  /** Its size, as inspect counts it. */
+  size: number;
+  /** Its number, counted from 1 in the state. */
+  number: number;
+}
+
+/** Reads the record at `place` and decodes it, redacted or not. */
 export async function readRecord(
-  index: StateIndex,
-  spool: Spool,
-  i: number,
+  context: PanelContext,
+  place: RecordPlace,
   redact: boolean,
 ): Promise<DecodedRecord> {
-  const [start, end] = index.span(i);
-  const bytes = await spool.read(start, end);
-  return decodeRecord(index.product!, bytes, {
+  const bytes = await context.spool.read(place.start, place.end);
+  return decodeRecord(context.product, bytes, {
     redact,
-    number: i + 1,
-    offset: start,
-    size: index.sizes[i]!,
+    number: place.number,
+    offset: place.start,
+    size: place.size,
   });
+}
+
+/** A panel context over the explorer's index: record `i` is the index's record `i`. */
+export function indexContext(index: StateIndex, spool: Spool): PanelContext {
+  return {
+    get product() {
+      return index.product!;
+    },
+    spool,
+    locate(i) {
+      const [start, end] = index.span(i);
+      return { start, end, size: index.sizes[i]!, number: i + 1 };
+    },
+  };
 }
 
 type Path = (string | number)[];
@@ -223,10 +247,14 @@ function valueViews(bytes: Uint8Array): HTMLElement {
   );
 }
 
-/** What the panel needs. */
+/** What the panel needs: where the records are, and the spool they are read from. */
 export interface PanelContext {
-  index: StateIndex;
+  /** The product whose records they are. */
+  readonly product: ProductName;
+  /** The spooled `state.bin`. */
   spool: Spool;
+  /** Where record `i` is. */
+  locate(i: number): RecordPlace;
 }
 
 /**
@@ -238,19 +266,19 @@ export async function showRecord(
   context: PanelContext,
   i: number,
 ): Promise<void> {
-  const { index, spool } = context;
-  const product = index.product as ProductName;
+  const product = context.product;
+  const place = context.locate(i);
   panel.replaceChildren(h("p", { class: "muted" }, "Reading the record…"));
   panel.dataset.record = String(i);
   let record: DecodedRecord;
   try {
-    record = await readRecord(index, spool, i, true);
+    record = await readRecord(context, place, true);
   } catch (error) {
     panel.replaceChildren(
       h(
         "p",
         { class: "error" },
-        `Record ${i + 1} cannot be shown: ${error instanceof Error ? error.message : error}`,
+        `Record ${place.number} cannot be shown: ${error instanceof Error ? error.message : error}`,
       ),
     );
     return;
@@ -268,7 +296,7 @@ export async function showRecord(
     if (done) return done.value;
     const marker = markers.get(id) as HTMLButtonElement | undefined;
     if (marker) marker.disabled = true;
-    unredacted ??= readRecord(index, spool, i, false);
+    unredacted ??= readRecord(context, place, false);
     const value = at((await unredacted).value, path);
     revealed.set(id, { path, value });
     marker?.replaceWith(

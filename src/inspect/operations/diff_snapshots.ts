@@ -47,6 +47,45 @@ export interface DiffOptions extends ParseOptions {
    * @default {67108864}
    */
   maxRecordBytes?: number;
+  /**
+   * Called for each key added, removed or changed as the merge finds it: every one, in
+   * key order, whatever `maxKeys`, with where its records are in each state (to read
+   * them again from a copy of the state, see `states`).
+   */
+  onKey?: (change: KeyChangeFound) => void;
+  /**
+   * Streams each state's bytes pass through on their way to the comparison, as they are
+   * read: to keep a copy of a state, say, and read records from it later at the offsets
+   * `onKey` gives. Their output must be the bytes they were given.
+   */
+  states?: {
+    old?: TransformStream<Uint8Array, Uint8Array>;
+    new?: TransformStream<Uint8Array, Uint8Array>;
+  };
+}
+
+/** Where a record is in its `state.bin`. */
+export interface RecordSpan {
+  /** The record's number, counted from 1 in its state. */
+  number: number;
+  /** The record's type byte (Consul); `undefined` for a Vault entry. */
+  type: number | undefined;
+  /** Offset of its first byte (its type byte or length prefix). */
+  offset: number;
+  /** Offset of the byte after its last. */
+  end: number;
+  /** Its size, as inspect counts it. */
+  size: number;
+}
+
+/** One key that differs, as {@linkcode DiffOptions.onKey} hears of it. */
+export interface KeyChangeFound extends KeyChange {
+  /** The prefix row it counts in, or `undefined` past `maxKeyPrefixes`. */
+  prefix: string | undefined;
+  /** Its record in OLD (removed and changed keys). */
+  old?: RecordSpan;
+  /** Its record in NEW (added and changed keys). */
+  new?: RecordSpan;
 }
 
 /** One metadata field that differs. */
@@ -152,6 +191,7 @@ export interface SnapshotDiff {
 interface KeyItem {
   key: string;
   value: Uint8Array;
+  span: RecordSpan;
 }
 
 interface Tallies {
@@ -219,7 +259,9 @@ export async function diffSnapshots(
     const parsed = parseSnapshot(toByteStream(input), options);
     const tallies: Tallies = { types: new Map(), records: 0 };
     let last: string | undefined;
-    const puller = new RecordPuller<KeyItem>(parsed.state, {
+    const through = options.states?.[label === "OLD" ? "old" : "new"];
+    const state = through ? parsed.state.pipeThrough(through) : parsed.state;
+    const puller = new RecordPuller<KeyItem>(state, {
       product: options.product,
       capture: (product) => (type) =>
         product === "vault" || (product === "consul" && type === CONSUL_KVS) ? maxRecordBytes : 0,
@@ -263,7 +305,14 @@ export async function diffSnapshots(
         }
         last = entry.key;
         if (!entry.key.startsWith(filter)) return undefined;
-        return { key: entry.key, value: entry.value.slice() };
+        const span: RecordSpan = {
+          number: record.number,
+          type: record.type,
+          offset: record.offset,
+          end: record.valueOffset + (record.bytes?.length ?? 0),
+          size: record.size,
+        };
+        return { key: entry.key, value: entry.value.slice(), span };
       },
     });
     return { parsed, puller, tallies };
@@ -284,21 +333,21 @@ export async function diffSnapshots(
     omittedKeys: 0,
   };
   const prefixes = new Map<string, PrefixChange>();
-  const note = (key: string, change: KeyChange["change"]) => {
+  const onKey = options.onKey;
+  const note = (change: KeyChange["change"], x?: KeyItem, y?: KeyItem) => {
+    const key = (x ?? y)!.key;
     keys[change]++;
     if (keys.list.length < maxKeys) keys.list.push({ key, change });
     else keys.omittedKeys++;
     const name = keyPrefix(key, depth);
     let row = prefixes.get(name);
-    if (!row) {
-      if (prefixes.size >= maxPrefixes) {
-        keys.omittedPrefixes++;
-        return;
-      }
+    if (!row && prefixes.size < maxPrefixes) {
       row = { name, added: 0, removed: 0, changed: 0 };
       prefixes.set(name, row);
     }
-    row[change]++;
+    if (row) row[change]++;
+    else keys.omittedPrefixes++;
+    onKey?.({ key, change, prefix: row?.name, old: x?.span, new: y?.span });
   };
 
   let current: "a" | "b" = "a";
@@ -309,13 +358,13 @@ export async function diffSnapshots(
     while (x !== undefined || y !== undefined) {
       const order = x === undefined ? 1 : y === undefined ? -1 : compareKeys(x.key, y.key);
       if (order < 0) {
-        note(x!.key, "removed");
+        note("removed", x);
       } else if (order > 0) {
-        note(y!.key, "added");
+        note("added", undefined, y);
       } else if (bytesEqual(x!.value, y!.value)) {
         keys.unchanged++;
       } else {
-        note(x!.key, "changed");
+        note("changed", x, y);
       }
       if (order <= 0) {
         current = "a";
