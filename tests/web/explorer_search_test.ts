@@ -104,3 +104,25 @@ Deno.test("explorer search: sorted keys: the prefix range at once, the rest in s
   assert.equal(job.keys, keys.length);
   assert.deepEqual([...job.found()], expected(keys, "key-"));
 });
+
+Deno.test("explorer search: random keys and texts over a small alphabet, as a plain filter (the run filter skips no hit)", () => {
+  let x = 0x2545f491;
+  const next = (n: number) => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) % n;
+  };
+  const letters = "ab/c-é";
+  const word = (length: number) =>
+    Array.from({ length }, () => letters[next(letters.length)]).join("");
+  const keys = Array.from({ length: 140_000 }, () => word(1 + next(14))).sort();
+  const index = indexOf(keys);
+  assert.ok(index.treeReady);
+  for (let t = 0; t < 60; t++) {
+    const text = t % 3 === 0 ? keys[next(keys.length)]!.slice(next(4)) : word(1 + next(7));
+    const job = new Search(index, text);
+    job.step();
+    assert.deepEqual([...job.found()], expected(keys, text), JSON.stringify(text));
+  }
+});

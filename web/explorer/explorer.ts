@@ -209,6 +209,8 @@ export class Explorer {
         firstShown = performance.now() - started;
         status.dataset.first = firstShown.toFixed(0);
       }
+      // The search's segments, as keys arrive in order (the products write them sorted).
+      if (index.keysSorted) prepareSearch(index);
       if (current === "kv") tree.refresh();
       else lists.get(current)?.refresh();
       if (performance.now() - lastSearch > 1000) {
@@ -229,7 +231,7 @@ export class Explorer {
       clearInterval(timer);
       tick();
       tree.refresh(true);
-      prepareSearch(index);
+      prepareSearch(index, true);
       searchBox.run();
       const product = index.product!;
       const ms = performance.now() - started;

@@ -19,7 +19,12 @@ import { formatBytes, formatCount } from "../format.ts";
 import type { Listed, StateIndex } from "./state_index.ts";
 import { VirtualList } from "./virtual_list.ts";
 
-/** Keys joined by newlines, 65,536 at a time: `indexOf` over one long string is fast. */
+/**
+ * Keys joined by newlines, 65,536 at a time: `indexOf` over one long string is fast. With
+ * them, for each block of 64 keys, a 2,048-bit set of the three-character runs in them
+ * (hashed): a text whose runs are not all in a block's set is not in its keys, so the scan
+ * skips that block (most blocks, for a text of a few characters or more).
+ */
 interface Segment {
   /** The first key's position. */
   from: number;
@@ -27,9 +32,58 @@ interface Segment {
   text: string;
   /** Where each key starts in `text`, and the text's length plus one at the end. */
   starts: Int32Array;
+  /** Each block's bit set of runs: `WORDS` words a block. */
+  runs: Uint32Array;
 }
 
 const SEGMENT = 65_536;
+/** Keys per block of the run filter. */
+const BLOCK = 64;
+/** 32-bit words per block's bit set (2,048 bits). */
+const WORDS = 64;
+
+/** The bit (0 to 2,047) of the run of three characters `a b c`. */
+function runBit(a: number, b: number, c: number): number {
+  return (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca77) ^ Math.imul(c, 0xc2b2ae3d)) >>> 21;
+}
+
+/** The bit sets of `text`'s blocks. */
+function runsOf(text: string, starts: Int32Array): Uint32Array {
+  const keys = starts.length - 1;
+  const blocks = Math.ceil(keys / BLOCK);
+  const runs = new Uint32Array(blocks * WORDS);
+  for (let b = 0; b < blocks; b++) {
+    const start = starts[b * BLOCK]!;
+    const end = starts[Math.min((b + 1) * BLOCK, keys)]! - 1; // before the last "\n"
+    const base = b * WORDS;
+    let x = text.charCodeAt(start);
+    let y = text.charCodeAt(start + 1);
+    for (let i = start + 2; i < end; i++) {
+      const z = text.charCodeAt(i);
+      const bit = runBit(x, y, z);
+      runs[base + (bit >>> 5)]! |= 1 << (bit & 31);
+      x = y;
+      y = z;
+    }
+  }
+  return runs;
+}
+
+/** The bits a text's runs set, as word indexes and masks (at most 12 runs). */
+function textRuns(text: string): { words: Int32Array; masks: Int32Array } | undefined {
+  if (text.length < 3) return undefined;
+  const bits = new Set<number>();
+  for (let i = 0; i + 2 < text.length && bits.size < 12; i++) {
+    bits.add(runBit(text.charCodeAt(i), text.charCodeAt(i + 1), text.charCodeAt(i + 2)));
+  }
+  const words = new Int32Array(bits.size);
+  const masks = new Int32Array(bits.size);
+  [...bits].forEach((bit, i) => {
+    words[i] = bit >>> 5;
+    masks[i] = 1 << (bit & 31);
+  });
+  return { words, masks };
+}
 
 /** The segments of one key order (the sorted order once known, else arrival order). */
 interface Segments {
@@ -65,14 +119,20 @@ function segmentsOf(index: StateIndex): Segment[] {
       at += key.length + 1;
     });
     starts[keys.length] = at;
-    list.push({ from, text: keys.join("\n"), starts });
+    const text = keys.join("\n");
+    list.push({ from, text, starts, runs: runsOf(text, starts) });
   }
   return list;
 }
 
-/** Builds the search's segments of the keys in now (at the end of a load), not on the first search. */
-export function prepareSearch(index: StateIndex): void {
+/**
+ * Builds the search's segments of the keys in now, not on the first search: while a state
+ * loads (each complete 65,536 keys) and at the end. At the end, one search that finds
+ * nothing also runs, so the first real one runs already compiled code.
+ */
+export function prepareSearch(index: StateIndex, end = false): void {
   segmentsOf(index);
+  if (end) new Search(index, "\u0000\u0001\u0002").step();
 }
 
 /** A growing list of key indexes. */
@@ -172,27 +232,63 @@ export class Search {
     const order = index.treeReady ? index.order : undefined;
     const inside = this.#inside;
     const prefixed = this.#prefixed;
+    const filter = textRuns(text);
     let s = Math.floor(this.#position / SEGMENT);
     let hits = 0;
     while (s < list.length) {
-      const { text: joined, starts, from } = list[s]!;
+      const { text: joined, starts, from, runs } = list[s]!;
       const last = starts.length - 1;
       let k = this.#position - from;
-      let pos = joined.indexOf(text, starts[k]!);
-      while (pos >= 0) {
-        while (starts[k + 1]! <= pos) k++;
-        // A hit that runs past the key's end spans two keys: look again from the next key.
-        if (pos + text.length < starts[k + 1]!) {
-          const p = from + k;
-          if (pos !== starts[k]) inside.push(order ? order[p]! : p);
-          else if (!inRange) prefixed.push(order ? order[p]! : p);
+      while (k < last) {
+        // The next run of keys to scan: the rest of the segment, or without a filter's
+        // match in a block, the next block whose bit set has every run of the text.
+        let end = last;
+        if (filter) {
+          const { words, masks } = filter;
+          let b = Math.floor(k / BLOCK);
+          const blocks = Math.ceil(last / BLOCK);
+          for (; b < blocks; b++) {
+            const base = b * WORDS;
+            let j = 0;
+            while (j < words.length && (runs[base + words[j]!]! & masks[j]!) !== 0) j++;
+            if (j === words.length) break;
+          }
+          if (b >= blocks) break;
+          k = Math.max(k, b * BLOCK);
+          // Next blocks that pass too join the run: one scan for a text in most keys.
+          let e = b + 1;
+          for (; e < blocks; e++) {
+            const base = e * WORDS;
+            let j = 0;
+            while (j < words.length && (runs[base + words[j]!]! & masks[j]!) !== 0) j++;
+            if (j < words.length) break;
+          }
+          end = Math.min(last, e * BLOCK);
         }
-        if (++k >= last) break;
-        if (inside.length >= enough || ((++hits & 1023) === 0 && performance.now() > until)) {
+        const base = starts[k]!;
+        const hay = k === 0 && end === last ? joined : joined.slice(base, starts[end]! - 1);
+        let pos = hay.indexOf(text);
+        while (pos >= 0) {
+          const at = pos + base;
+          while (starts[k + 1]! <= at) k++;
+          // A hit that runs past the key's end spans two keys: look again from the next key.
+          if (at + text.length < starts[k + 1]!) {
+            const p = from + k;
+            if (at !== starts[k]) inside.push(order ? order[p]! : p);
+            else if (!inRange) prefixed.push(order ? order[p]! : p);
+          }
+          if (++k >= end) break;
+          if (inside.length >= enough || ((++hits & 1023) === 0 && performance.now() > until)) {
+            this.#position = from + k;
+            return false;
+          }
+          pos = hay.indexOf(text, starts[k]! - base);
+        }
+        k = end;
+        if (performance.now() > until && k < last) {
           this.#position = from + k;
           return false;
         }
-        pos = joined.indexOf(text, starts[k]!);
       }
       this.#position = from + last;
       s++;

@@ -232,6 +232,30 @@ interface Tallies {
  * if (diff.keys.changed !== 1 || diff.keys.list[1]?.key !== "core/b") throw new Error("unexpected");
  * ```
  *
+ * @example Each change as it is found, with where its records are
+ * ```ts
+ * import { diffSnapshots, type KeyChangeFound, writeSnapshot } from "@raftsnap/raftsnap";
+ *
+ * const entry = (key: string, value: string) => {
+ *   const k = new TextEncoder().encode(key);
+ *   const v = new TextEncoder().encode(value);
+ *   return [2 + k.length + 2 + v.length, 0x0a, k.length, ...k, 0x12, v.length, ...v];
+ * };
+ * const snap = (...entries: number[][]) => {
+ *   const state = new Uint8Array(entries.flat());
+ *   return writeSnapshot({ id: "bolt-snapshot", index: 9, term: 2, size: state.length }, state);
+ * };
+ * const found: KeyChangeFound[] = [];
+ * await diffSnapshots(
+ *   snap(entry("core/a", "1"), entry("core/b", "2")),
+ *   snap(entry("core/b", "3")),
+ *   { maxKeys: 0, onKey: (change) => found.push(change) },
+ * );
+ * // core/a removed (its record at offset 0 of OLD's state), core/b changed.
+ * if (found.length !== 2 || found[0]!.old?.offset !== 0 || found[0]!.new) throw new Error("unexpected");
+ * if (found[1]!.change !== "changed" || found[1]!.new?.offset !== 0) throw new Error("unexpected");
+ * ```
+ *
  * @param older The first snapshot (OLD).
  * @param newer The second snapshot (NEW).
  * @param options Key depth, filter and bounds, and what {@linkcode verifySnapshot} takes.
