@@ -648,6 +648,47 @@ Deno.test({
 
 Deno.test({
   name:
+    "explorer: a later visit removes the spools of a tab that is gone (no Web Lock held), not a live tab's",
+  ...options,
+  async fn() {
+    const page = await freshPage();
+    // Another tab of the site, alive: its spool's lock is held.
+    const other = await page.context().newPage();
+    await other.goto(page.url());
+    const live = await other.evaluate(async () => {
+      const name = `raftsnap-state-${Date.now()}-livetab.bin`;
+      await new Promise<void>((granted) => {
+        navigator.locks.request(name, () => {
+          granted();
+          return new Promise<void>(() => {}); // held while the tab lives
+        });
+      });
+      const root = await navigator.storage.getDirectory();
+      await root.getFileHandle(name, { create: true });
+      return name;
+    });
+    // A tab that crashed: its spool is there, fresh, and no one holds its lock.
+    const left = await page.evaluate(async () => {
+      const name = `raftsnap-state-${Date.now()}-crashed.bin`;
+      const root = await navigator.storage.getDirectory();
+      const file = await root.getFileHandle(name, { create: true });
+      const writable = await file.createWritable();
+      await writable.write(new Uint8Array(1000));
+      await writable.close();
+      return name;
+    });
+    assert.deepEqual(await spoolNames(page), [left, live].sort());
+    await explore(page, productFixture("consul-small.snap"));
+    const names = await spoolNames(page);
+    assert.ok(!names.includes(left), names.join(", "));
+    assert.ok(names.includes(live), names.join(", "));
+    assert.equal(names.length, 2); // the live tab's and this explorer's
+    await other.close();
+  },
+});
+
+Deno.test({
+  name:
     "explorer: three snapshots give a timeline by raft Index (inline SVG), its numbers inspect's",
   ...options,
   async fn() {
