@@ -127,12 +127,16 @@ function segmentsOf(index: StateIndex): Segment[] {
 
 /**
  * Builds the search's segments of the keys in now, not on the first search: while a state
- * loads (each complete 65,536 keys) and at the end. At the end, one search that finds
- * nothing also runs, so the first real one runs already compiled code.
+ * loads (each complete 65,536 keys) and at the end. At the end, two searches also run
+ * (one that finds nothing, one for the middle key), so the first real one runs code
+ * already compiled.
  */
 export function prepareSearch(index: StateIndex, end = false): void {
   segmentsOf(index);
-  if (end) new Search(index, "\u0000\u0001\u0002").step();
+  if (!end) return;
+  new Search(index, "\u0000\u0001\u0002").step();
+  const middle = index.keys[scanKey(index, index.keys.length >> 1)];
+  if (middle && middle.length > 4) new Search(index, middle.slice(1)).step(FIRST);
 }
 
 /** A growing list of key indexes. */
