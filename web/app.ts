@@ -378,7 +378,7 @@ async function compare(older: Source, newer: Source) {
     if (view && comparison === view) {
       view.fail(
         `The comparison stopped: ${error instanceof Error ? error.message : error}. ` +
-          "The keys listed were found before it stopped.",
+          "The keys listed were found before it stopped; their records can no longer be shown.",
       );
       // Its records cannot all be shown: the spools go now.
       closeComparison();

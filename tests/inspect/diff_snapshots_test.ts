@@ -219,6 +219,39 @@ Deno.test("diffSnapshots: onKey hears every change as found, past maxKeys, with 
   }
 });
 
+Deno.test("diffSnapshots(vault-small, its redacted copy): onKey's spans hold each changed path's entry", async () => {
+  const bytes = await productFile("vault-small.snap");
+  const redacted = await collect(redactSnapshot(bytes, { sealer }));
+  const copies = { old: [] as Uint8Array[], new: [] as Uint8Array[] };
+  const copier = (into: Uint8Array[]) =>
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        into.push(chunk.slice());
+        controller.enqueue(chunk);
+      },
+    });
+  const heard: KeyChangeFound[] = [];
+  const diff = await diffSnapshots(bytes, redacted, {
+    sealer,
+    onKey: (change) => heard.push(change),
+    states: { old: copier(copies.old), new: copier(copies.new) },
+  });
+  assert.equal(heard.length, diff.keys!.changed);
+  assert.ok(heard.length > 10);
+  const whole = (parts: Uint8Array[]) => new Uint8Array(parts.flatMap((p) => [...p]));
+  const states = { old: whole(copies.old), new: whole(copies.new) };
+  for (const change of heard) {
+    for (const side of ["old", "new"] as const) {
+      const span = change[side]!;
+      assert.equal(span.type, undefined);
+      const record = decodeRecord("vault", states[side].subarray(span.offset, span.end), {
+        redact: false,
+      });
+      assert.equal((record.value as { Key: string }).Key, change.key);
+    }
+  }
+});
+
 Deno.test("diffSnapshots: a state with keys out of order is refused", async () => {
   const sorted = await snap(consulState([["a", "1"], ["b", "2"]]));
   const unsorted = await snap(consulState([["b", "2"], ["a", "1"]]));

@@ -230,6 +230,13 @@ export class Comparison {
     if (this.#closed) return;
     this.#closed = true;
     this.#stopTimer();
+    // Still on screen (a failed comparison, a page back from the back/forward cache): the
+    // records cannot be read any more.
+    if (this.#status.dataset.state !== "failed") {
+      this.#status.textContent = "Closed: the copies of both states were removed. Compare the " +
+        "files again to see their records.";
+    }
+    this.#status.dataset.state = "closed";
     await Promise.all(this.spools.map((spool) => spool.dispose()));
   }
 
@@ -278,6 +285,7 @@ export class Comparison {
   }
 
   #pick(i: number) {
+    if (this.#closed) return;
     const key = this.#changes.keys[i]!;
     for (const side of [0, 1] as const) {
       const panel = this.#sides[side];
