@@ -275,9 +275,18 @@ export class JsonCatalog implements Catalog {
     return (this.#fresh.doc.claims[key]?.until ?? 0) > this.#now();
   }
 
-  /** The alert state of the last pass. */
+  /** Gives up `owner`'s claim on a key in the stored document. */
+  async release(key: string, owner: string): Promise<void> {
+    await this.#swap((doc) => {
+      if (doc.claims[key]?.owner === owner) delete doc.claims[key];
+    });
+  }
+
+  /** The alert state kept last: this catalog's own, or the stored document's now. */
   async loadAlerts(): Promise<AlertState | undefined> {
-    return this.#alerts ?? (await this.#loaded()).alerts;
+    if (this.#alerts) return this.#alerts;
+    await this.#loaded();
+    return (await this.#read()).doc.alerts;
   }
 
   /** Keeps the alert state; written out with the batch. */

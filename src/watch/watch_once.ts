@@ -3,7 +3,7 @@
 
 import type { ReadOptions } from "../archive/verify.ts";
 import { type AlertMessage, alertsBetween, alertStateOf } from "./alerts.ts";
-import type { Catalog, CatalogRecord } from "./catalog.ts";
+import type { AlertState, Catalog, CatalogRecord } from "./catalog.ts";
 import { clusterOf, type ClusterStatus, clusterStatus } from "./cluster.ts";
 import { planRetention } from "./retention.ts";
 import type { SnapshotSource, SourceObject } from "./source.ts";
@@ -46,6 +46,17 @@ export interface WatchOptions
    * than at most once).
    */
   deliverAlerts?: (alerts: AlertMessage[]) => Promise<void>;
+  /**
+   * This watcher's name in the catalog's claims (alerts; retention's too unless it names
+   * its own). @default {a random UUID}
+   */
+  owner?: string;
+  /**
+   * How long an alert's claim holds off other watchers while this one delivers it (ms);
+   * a watcher that dies meanwhile delays the alert by this much, not forever.
+   * @default {300000}
+   */
+  alertClaimTtlMs?: number;
   /** Receives a line for each action (verified, deleted, would delete, moved). */
   log?: (line: string) => void;
   /** The clock. @default {Date.now} */
@@ -110,7 +121,10 @@ export interface WatchReport {
   clusters: ClusterStatus[];
   /** What retention did, when asked for. */
   retention?: RetentionReport;
-  /** The alerts of this pass (conditions that changed since the last). */
+  /**
+   * The alerts of this pass (conditions that changed since the last), less those another
+   * watcher sharing the catalog sends.
+   */
   alerts: AlertMessage[];
 }
 
@@ -269,7 +283,14 @@ export async function watchOnce(
 
   let retention: RetentionReport | undefined;
   if (options.retention) {
-    retention = await applyRetention(source, catalog, present(), options.retention, now, log);
+    retention = await applyRetention(
+      source,
+      catalog,
+      present(),
+      { ...options.retention, owner: options.retention.owner ?? options.owner },
+      now,
+      log,
+    );
     for (const key of [...retention.deleted, ...retention.moved.map((m) => m.from)]) {
       if (retention.applied) entries.delete(key);
     }
@@ -277,7 +298,15 @@ export async function watchOnce(
   const clusters = clusterStatus(present(), { maxAgeMs: options.maxAgeMs, now: now() });
   const current = alertStateOf(clusters, present());
   const previous = (await catalog.loadAlerts?.()) ?? {};
-  const alerts = alertsBetween(previous, current);
+  const owner = options.owner ?? crypto.randomUUID();
+  const { alerts, keep, claimed } = await claimAlerts(
+    catalog,
+    alertsBetween(previous, current),
+    current,
+    owner,
+    options.alertClaimTtlMs ?? 300_000,
+    log,
+  );
   let delivered = true;
   if (alerts.length > 0 && options.deliverAlerts) {
     try {
@@ -291,7 +320,12 @@ export async function watchOnce(
       );
     }
   }
-  if (delivered) await catalog.saveAlerts?.(current);
+  if (delivered) {
+    await catalog.saveAlerts?.(keep);
+    // Kept before the claims go: a watcher that claims next finds them delivered.
+    await catalog.flush?.();
+  }
+  for (const key of claimed) await catalog.release?.(key, owner);
   await catalog.flush?.();
   const objects = [...entries.values()].sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
   return {
@@ -306,6 +340,47 @@ export async function watchOnce(
     retention,
     alerts,
   };
+}
+
+/**
+ * Makes each alert go out once across watchers sharing a catalog: an alert is claimed
+ * (`alert:SUBJECT`) before it is delivered, and after the claim the stored alert state is
+ * read again. An alert another watcher holds the claim of, or has already delivered (the
+ * stored state has the new state), is dropped here. The state to keep is `current`, but
+ * for a subject whose alert another watcher holds it is what is stored, so that if that
+ * watcher fails, the next pass still sees the change (at least once).
+ */
+async function claimAlerts(
+  catalog: Catalog,
+  alerts: AlertMessage[],
+  current: AlertState,
+  owner: string,
+  ttlMs: number,
+  log: (line: string) => void,
+): Promise<{ alerts: AlertMessage[]; keep: AlertState; claimed: string[] }> {
+  if (!catalog.claim || alerts.length === 0) return { alerts, keep: current, claimed: [] };
+  const won: AlertMessage[] = [];
+  const held: AlertMessage[] = [];
+  const claimed: string[] = [];
+  for (const alert of alerts) {
+    const key = `alert:${alert.subject}`;
+    if (await catalog.claim(key, owner, ttlMs)) {
+      claimed.push(key);
+      won.push(alert);
+    } else held.push(alert);
+  }
+  const stored = (await catalog.loadAlerts?.()) ?? {};
+  const send = won.filter((alert) => (stored[alert.subject]?.state ?? "ok") !== alert.state);
+  for (const alert of [...held, ...won.filter((a) => !send.includes(a))]) {
+    log(`alert ${alert.event} ${alert.subject}: another watcher sends it`);
+  }
+  const keep: AlertState = { ...current };
+  for (const alert of held) {
+    const before = stored[alert.subject];
+    if (before) keep[alert.subject] = before;
+    else delete keep[alert.subject];
+  }
+  return { alerts: send, keep, claimed };
 }
 
 function placeholder(object: SourceObject): CatalogRecord {
