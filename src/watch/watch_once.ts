@@ -295,8 +295,9 @@ export async function watchOnce(
       if (retention.applied) entries.delete(key);
     }
   }
-  const clusters = clusterStatus(present(), { maxAgeMs: options.maxAgeMs, now: now() });
-  const current = alertStateOf(clusters, present());
+  const kept = present();
+  const clusters = clusterStatus(kept, { maxAgeMs: options.maxAgeMs, now: now() });
+  const current = alertStateOf(clusters, kept);
   const previous = (await catalog.loadAlerts?.()) ?? {};
   const owner = options.owner ?? crypto.randomUUID();
   const { alerts, keep, claimed } = await claimAlerts(
@@ -320,7 +321,8 @@ export async function watchOnce(
       );
     }
   }
-  if (delivered) {
+  // A quiet pass (no condition changed) leaves the stored state alone: no whole-catalog write.
+  if (delivered && !sameStates(previous, keep)) {
     await catalog.saveAlerts?.(keep);
     // Kept before the claims go: a watcher that claims next finds them delivered.
     await catalog.flush?.();
@@ -381,6 +383,13 @@ async function claimAlerts(
     else delete keep[alert.subject];
   }
   return { alerts: send, keep, claimed };
+}
+
+/** Whether two alert states hold the same subjects in the same states. */
+function sameStates(a: AlertState, b: AlertState): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => b[key]?.state === a[key]!.state);
 }
 
 function placeholder(object: SourceObject): CatalogRecord {
