@@ -300,14 +300,18 @@ export async function watchOnce(
   const current = alertStateOf(clusters, kept);
   const previous = (await catalog.loadAlerts?.()) ?? {};
   const owner = options.owner ?? crypto.randomUUID();
-  const { alerts, keep, claimed } = await claimAlerts(
-    catalog,
-    alertsBetween(previous, current),
-    current,
-    owner,
-    options.alertClaimTtlMs ?? 300_000,
-    log,
-  );
+  const changed = alertsBetween(previous, current);
+  // Without a delivery, nothing to claim: the report lists what changed.
+  const { alerts, keep, claimed } = options.deliverAlerts
+    ? await claimAlerts(
+      catalog,
+      changed,
+      current,
+      owner,
+      options.alertClaimTtlMs ?? 300_000,
+      log,
+    )
+    : { alerts: changed, keep: current, claimed: [] };
   let delivered = true;
   if (alerts.length > 0 && options.deliverAlerts) {
     try {
@@ -345,12 +349,12 @@ export async function watchOnce(
 }
 
 /**
- * Makes each alert go out once across watchers sharing a catalog: an alert is claimed
- * (`alert:SUBJECT`) before it is delivered, and after the claim the stored alert state is
- * read again. An alert another watcher holds the claim of, or has already delivered (the
- * stored state has the new state), is dropped here. The state to keep is `current`, but
- * for a subject whose alert another watcher holds it is what is stored, so that if that
- * watcher fails, the next pass still sees the change (at least once).
+ * Makes each alert go out once across watchers sharing a catalog: the pass's delivery is
+ * claimed (`alerts`, one claim a pass, not a catalog write per alert), and after the claim
+ * the stored alert state is read again; an alert whose change is stored already (another
+ * watcher delivered it) is dropped. A watcher that does not win the claim sends nothing
+ * and keeps, for its alerts' subjects, what is stored, so that if the claim's holder
+ * fails, the next pass still sees the change (at least once).
  */
 async function claimAlerts(
   catalog: Catalog,
@@ -361,28 +365,21 @@ async function claimAlerts(
   log: (line: string) => void,
 ): Promise<{ alerts: AlertMessage[]; keep: AlertState; claimed: string[] }> {
   if (!catalog.claim || alerts.length === 0) return { alerts, keep: current, claimed: [] };
-  const won: AlertMessage[] = [];
-  const held: AlertMessage[] = [];
-  const claimed: string[] = [];
-  for (const alert of alerts) {
-    const key = `alert:${alert.subject}`;
-    if (await catalog.claim(key, owner, ttlMs)) {
-      claimed.push(key);
-      won.push(alert);
-    } else held.push(alert);
-  }
+  const won = await catalog.claim("alerts", owner, ttlMs);
   const stored = (await catalog.loadAlerts?.()) ?? {};
-  const send = won.filter((alert) => (stored[alert.subject]?.state ?? "ok") !== alert.state);
-  for (const alert of [...held, ...won.filter((a) => !send.includes(a))]) {
-    log(`alert ${alert.event} ${alert.subject}: another watcher sends it`);
-  }
+  const send = won
+    ? alerts.filter((alert) => (stored[alert.subject]?.state ?? "ok") !== alert.state)
+    : [];
   const keep: AlertState = { ...current };
-  for (const alert of held) {
+  for (const alert of alerts) {
+    if (send.includes(alert)) continue;
+    log(`alert ${alert.event} ${alert.subject}: another watcher sends it`);
+    if (won) continue; // stored already: `current` agrees
     const before = stored[alert.subject];
     if (before) keep[alert.subject] = before;
     else delete keep[alert.subject];
   }
-  return { alerts: send, keep, claimed };
+  return { alerts: send, keep, claimed: won ? ["alerts"] : [] };
 }
 
 /** Whether two alert states hold the same subjects in the same states. */
