@@ -4,31 +4,43 @@
 /**
  * Resumable uploads staged in object storage, for `R2Store.resumable()` and
  * `S3Store.resumable()`. An upload's bytes are cut into parts of exactly `partSize`
- * (independent of how the client cut its requests), each sent as a part of one multipart
- * upload under `<prefix>.tus-staging/<id>/upload` AND kept as a readable object
- * `<prefix>.tus-staging/<id>/part-<n>`, since a multipart upload's parts cannot be read
- * before it completes and a lost verifier is rebuilt by replaying the staged bytes. The
+ * (independent of how the client cut its requests), each written once, as a readable
+ * object `<prefix>.tus-staging/<id>/part-<n>`: a lost verifier is rebuilt by replaying
+ * the staged bytes, and a multipart upload's parts cannot be read before it completes,
+ * so no multipart upload is open while an upload is staged. The
  * bytes after the last full part (under `partSize`) stay in memory while a request runs;
  * each `flush` writes the bytes it adds to them as a readable segment
  * `tail-<parts>-<start>` (so many small requests cost no more than a few big ones): a
  * resume, in this process or another, reads them back and continues filling the part.
  *
- * The state (the record, the multipart upload's id, the parts' ETags) is kept by a
+ * The state (the record, the staged parts, the tail's segments, the commit's multipart
+ * upload while it runs) is kept by a
  * {@linkcode ResumableRecords}: an object beside the staging by default
  * (`<prefix>.tus-records/<id>.json`), a Durable Object's storage in the Worker. It is
  * written after the bytes it counts, so a crash between the two only loses bytes the
- * record never claimed; the multipart upload's id is recorded as soon as it exists, so
- * no multipart upload is ever left without a record that can abort it.
+ * record never claimed.
  *
- * Commit sends the tail as the last part, completes the multipart upload, copies it to
- * the snapshot's key with its metadata, and deletes everything staged; an upload smaller
- * than one part is put once at its key. Ending an upload any other way aborts the
- * multipart upload and deletes every staged object (listed, so a part sent after the
- * last record is found too).
+ * Commit (the archive verified) creates a multipart upload at the snapshot's key with its
+ * metadata, records its id (so no multipart upload is ever left without a record that
+ * can abort it), fills its parts from the staged objects (S3: UploadPartCopy, no byte
+ * through the server; R2's binding: each object's body streamed into `uploadPart`, as
+ * the single-request commit streams its staging object to its key), sends the tail from
+ * memory as the last part, completes it, and deletes everything staged: each byte is
+ * written once while staging and once at commit, as for one request. An upload smaller
+ * than one part is put once at its key. A commit that fails aborts its multipart upload
+ * and leaves the staged objects and the record as they were (commit may be tried again;
+ * the session ends the upload, which deletes them, and expiry would too). Ending an
+ * upload any other way deletes every staged object (listed, so a part written after the
+ * last record is found too) and aborts a multipart upload a commit cut short left.
  */
 
 import type { VerifiedUpload } from "./store.ts";
-import { type ObjectBackend, snapshotMetadata, type StoredObject } from "./_multipart.ts";
+import {
+  type ObjectBackend,
+  snapshotMetadata,
+  type StoredObject,
+  type UploadedPart,
+} from "./_multipart.ts";
 import type {
   ResumableEnding,
   ResumableRecord,
@@ -40,10 +52,19 @@ import type {
 export interface ResumableState {
   /** The tus record. */
   record: ResumableRecord;
-  /** The multipart upload's id, once it exists. */
+  /**
+   * The id of the multipart upload a commit created (at `uploadKey`), while it runs; in
+   * states written before the staging was readable objects only, the staging's multipart
+   * upload (at `<prefix>.tus-staging/<id>/upload`). Aborted by the next commit or end.
+   */
   uploadId?: string;
-  /** The full parts staged (each `partSize` bytes), in order, with their ETags. */
-  parts: { partNumber: number; etag: string }[];
+  /** Where the multipart upload `uploadId` is (absent: the staging's, see `uploadId`). */
+  uploadKey?: string;
+  /**
+   * The full parts staged as readable objects `part-<n>` (each `partSize` bytes), in
+   * order (`etag`: only in states written before, the part's in the multipart upload).
+   */
+  parts: { partNumber: number; etag?: string }[];
   /**
    * Where the readable segments of the bytes after the last part start (each `flush`
    * writes the bytes it adds as one segment), relative to the end of the last part.
@@ -69,6 +90,15 @@ export interface ResumableRecords {
 
 /** The operations a resumable store needs from the service, beyond a SnapshotStore's. */
 export interface ResumableBackend<Upload> extends ObjectBackend<Upload> {
+  /** Starts a multipart upload at `key` whose object will carry `metadata`. */
+  createWith(key: string, metadata: Record<string, string>, signal: AbortSignal): Promise<Upload>;
+  /** Fills part `partNumber` of `upload` with the whole object at `from`. */
+  copyPart(
+    upload: Upload,
+    partNumber: number,
+    from: string,
+    signal: AbortSignal,
+  ): Promise<UploadedPart>;
   /** An object's bytes (the first `length` of them, when given), or undefined. */
   get(key: string, length?: number): Promise<ReadableStream<Uint8Array> | undefined>;
   /** The keys under a prefix. */
@@ -78,6 +108,9 @@ export interface ResumableBackend<Upload> extends ObjectBackend<Upload> {
   /** The id of a multipart upload. */
   uploadIdOf(upload: Upload): string;
 }
+
+/** The staged parts copied into the commit's multipart upload at a time. */
+const COPIES = 4;
 
 const partName = (n: number) => `part-${String(n).padStart(5, "0")}`;
 const tailName = (parts: number, start: number) =>
@@ -172,9 +205,11 @@ export function multipartResumableStore<Upload>(
       if (at !== filled) throw new Error(`the staged tail of ${record.id} is short`);
     }
     const parts = state.parts.slice(); // as written; state.parts: as recorded
+    // A multipart upload a commit cut short left (or, in a state written before, the
+    // staging's): aborted by the next commit or end.
     let upload: Upload | undefined = state.uploadId === undefined
       ? undefined
-      : backend.resume(uploadKey, state.uploadId);
+      : backend.resume(state.uploadKey ?? uploadKey, state.uploadId);
     let inFlight: Promise<void> | undefined;
     let failed: unknown;
     let ended = false;
@@ -186,28 +221,22 @@ export function multipartResumableStore<Upload>(
       Object.assign(state, saved);
     };
 
-    const multipart = async (): Promise<Upload> => {
-      if (upload !== undefined) return upload;
-      const created = await backend.create(uploadKey, stop.signal);
-      upload = created;
-      // Recorded before any part: nothing is left open that the record cannot abort.
-      await save({ uploadId: backend.uploadIdOf(created) });
-      return created;
+    /** Aborts the multipart upload a commit left, and forgets it. */
+    const abortLeft = async () => {
+      if (upload === undefined) return;
+      await backend.abort(upload);
+      upload = undefined;
+      if (state.uploadId !== undefined) await save({ uploadId: undefined, uploadKey: undefined });
     };
 
-    /** Sends one full part (the readable copy beside it), after the one in flight. */
+    /** Writes one full part as a readable object, after the one in flight. */
     const send = async (bytes: Uint8Array) => {
       const previous = inFlight;
       const partNumber = parts.length + 1;
-      parts.push({ partNumber, etag: "" });
+      parts.push({ partNumber });
       const sending = (async () => {
         await previous;
-        const target = await multipart();
-        const [part] = await Promise.all([
-          backend.uploadPart(target, partNumber, bytes, stop.signal),
-          backend.put(folder + partName(partNumber), bytes, {}),
-        ]);
-        parts[partNumber - 1] = part;
+        await backend.put(folder + partName(partNumber), bytes, {});
       })();
       sending.catch((error) => failed ??= error);
       inFlight = sending;
@@ -325,31 +354,49 @@ export function multipartResumableStore<Upload>(
             }
             throw new Error(`${verified.key} is already stored with different bytes`);
           }
-          if (parts.length === 0 && upload === undefined) {
+          await abortLeft();
+          if (parts.length === 0) {
             await backend.put(key, (buffer ?? new Uint8Array(0)).subarray(0, filled), metadata);
           } else {
-            const target = await multipart();
-            const all = parts.slice();
+            const target = await backend.createWith(key, metadata, stop.signal);
+            upload = target;
+            // Recorded before any part: nothing is left open that the record cannot abort.
+            await save({ uploadId: backend.uploadIdOf(target), uploadKey: key });
+            const all: UploadedPart[] = [];
+            let next = 0;
+            let copyFailed = false;
+            const copier = async () => {
+              while (next < parts.length && !copyFailed) {
+                const n = ++next;
+                try {
+                  all[n - 1] = await backend.copyPart(target, n, folder + partName(n), stop.signal);
+                } catch (error) {
+                  copyFailed = true;
+                  throw error;
+                }
+              }
+            };
+            // A few parts at a time (R2's binding streams each one through the Worker),
+            // all settled before the multipart upload may be aborted.
+            const copies = await Promise.allSettled(
+              Array.from({ length: Math.min(COPIES, parts.length) }, copier),
+            );
+            for (const copy of copies) if (copy.status === "rejected") throw copy.reason;
             if (filled > 0) {
-              all.push(
-                await backend.uploadPart(
-                  target,
-                  all.length + 1,
-                  buffer!.subarray(0, filled),
-                  stop.signal,
-                ),
-              );
+              const last = buffer!.subarray(0, filled);
+              all.push(await backend.uploadPart(target, all.length + 1, last, stop.signal));
             }
             await backend.complete(target, all);
             upload = undefined; // completed: nothing to abort
-            try {
-              await backend.copy(uploadKey, key, metadata, verified.size);
-            } finally {
-              await backend.delete(uploadKey).catch(() => {});
-            }
           }
         } catch (error) {
-          await deleteStaging().catch(() => {});
+          // The staged objects and the record stay as they were: commit may be tried
+          // again; ending the upload (the session does) deletes them.
+          try {
+            await abortLeft();
+          } finally {
+            ended = false;
+          }
           throw error;
         }
         await deleteStaging().catch(() => {});
@@ -365,6 +412,7 @@ export function multipartResumableStore<Upload>(
           } else {
             await save({
               uploadId: undefined,
+              uploadKey: undefined,
               parts: [],
               tail: [],
               record: { ...record, ended: outcome, expires: expires ?? record.expires },

@@ -18,8 +18,11 @@ export interface R2MultipartUploadLike {
   readonly key: string;
   /** The upload's ID. */
   readonly uploadId: string;
-  /** Uploads one part. */
-  uploadPart(partNumber: number, value: Uint8Array): Promise<{ partNumber: number; etag: string }>;
+  /** Uploads one part (a stream: of known length, such as a stored object's body). */
+  uploadPart(
+    partNumber: number,
+    value: Uint8Array | ReadableStream<Uint8Array>,
+  ): Promise<{ partNumber: number; etag: string }>;
   /** Completes the upload from its parts. */
   complete(parts: { partNumber: number; etag: string }[]): Promise<unknown>;
   /** Aborts the upload. */
@@ -60,7 +63,10 @@ export interface R2BucketLike {
   /** Starts a multipart upload. */
   createMultipartUpload(
     key: string,
-    options?: { httpMetadata?: { contentType?: string } },
+    options?: {
+      customMetadata?: Record<string, string>;
+      httpMetadata?: { contentType?: string };
+    },
   ): Promise<R2MultipartUploadLike>;
   /** A multipart upload started before (for {@linkcode R2Store.resumable}). */
   resumeMultipartUpload?(key: string, uploadId: string): R2MultipartUploadLike;
@@ -237,6 +243,18 @@ export class R2Store implements SnapshotStore {
       },
       create: (key) => bucket.createMultipartUpload(key),
       uploadPart: (upload, partNumber, bytes) => upload.uploadPart(partNumber, bytes),
+      createWith: (key, customMetadata) =>
+        bucket.createMultipartUpload(key, {
+          customMetadata,
+          httpMetadata: { contentType: CONTENT_TYPE },
+        }),
+      async copyPart(upload, partNumber, from) {
+        // The binding has no part copy: the object streams through the Worker (its body
+        // has a known length, which uploadPart needs).
+        const source = await bucket.get(from);
+        if (!source) throw new Error(`the staged object ${from} is gone`);
+        return await upload.uploadPart(partNumber, source.body);
+      },
       async complete(upload, parts) {
         await upload.complete(parts);
       },

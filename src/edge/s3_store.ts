@@ -475,6 +475,30 @@ export class S3Store implements SnapshotStore, ResumableStore {
         if (!uploadId) throw new S3Error("CreateMultipartUpload", response.status, "NoUploadId");
         return { key, uploadId };
       },
+      createWith: async (key, metadata, signal) => {
+        const response = await this.#send("CreateMultipartUpload", key, {
+          method: "POST",
+          query: "uploads=",
+          headers: { ...this.#metaHeaders(metadata) },
+        }, { signal });
+        const uploadId = xmlField(await this.#xml("CreateMultipartUpload", response), "UploadId");
+        if (!uploadId) throw new S3Error("CreateMultipartUpload", response.status, "NoUploadId");
+        return { key, uploadId };
+      },
+      copyPart: async (upload, partNumber, from, signal): Promise<UploadedPart> => {
+        // UploadPartCopy: the service copies the object into the part, no byte through here.
+        const query = `partNumber=${partNumber}&uploadId=${encodeURIComponent(upload.uploadId)}`;
+        const response = await this.#send("UploadPartCopy", upload.key, {
+          method: "PUT",
+          query,
+          headers: {
+            "x-amz-copy-source": `/${encodeURIComponent(this.bucket)}/${encodeKey(from)}`,
+          },
+        }, { signal, retries: this.#retries });
+        const etag = xmlField(await this.#xml("UploadPartCopy", response), "ETag");
+        if (!etag) throw new S3Error("UploadPartCopy", response.status, "NoETag");
+        return { partNumber, etag: unescapeXml(etag) };
+      },
       uploadPart: async (upload, partNumber, bytes, signal): Promise<UploadedPart> => {
         const query = `partNumber=${partNumber}&uploadId=${encodeURIComponent(upload.uploadId)}`;
         const response = await this.#send(

@@ -3,10 +3,12 @@
 // Miniflare's S3 API on loopback: bytes written in pieces of any size are staged in parts
 // of exactly partSize plus a readable tail; a new store (a restarted server) opens the
 // upload at its recorded offset and replays exactly the recorded bytes; bytes written
-// after the last flush are dropped; commit stores the archive byte-identical with its
-// metadata and deletes everything staged; refusal, termination and expiry leave no
-// object and no open multipart upload; a part that fails fails flush and leaves nothing
-// open once the upload is ended.
+// after the last flush are dropped; no multipart upload is open while staging; commit
+// stores the archive byte-identical with its metadata (its parts copied from the staged
+// objects) and deletes everything staged; a commit whose copy fails aborts its multipart
+// upload, stores nothing and leaves the staging as it was (a retry then commits);
+// refusal, termination and expiry leave no object and no open multipart upload; a part
+// that fails fails flush and leaves nothing open once the upload is ended.
 
 import type { Miniflare } from "miniflare";
 import { S3Store, snapshotKey, verifySnapshot } from "../../mod.ts";
@@ -145,6 +147,8 @@ Deno.test("resumable s3: staged across restarts in exact parts, replayed, commit
   for (const key of parts) {
     assert.equal((await (await bucket.get(key))!.arrayBuffer()).byteLength, PART);
   }
+  // Each byte is written once while staging: as a readable object, no multipart upload.
+  assert.equal(await openMultipartUploads(persist), 0, "a multipart upload while staging");
   // The tail after part 2: the segments the flushes at 11 and 13.5 MiB wrote.
   assert.deepEqual(
     keys.filter((k) => k.includes("/tail-")).sort(),
@@ -183,7 +187,10 @@ Deno.test("resumable s3: refused, terminated and expired uploads leave nothing s
     const staged = await store().create(record(id, archive.length));
     await writeAll(staged, archive.subarray(0, 11 * MIB), 3, 1_000_000);
     await staged.flush(how === "expired" ? Date.now() - 1 : Date.now() + 60_000);
-    assert.equal(await openMultipartUploads(persist), 1);
+    assert.equal(await openMultipartUploads(persist), 0);
+    const staging = (await bucket.list()).objects
+      .filter((o) => o.key.startsWith(`${PREFIX}.tus-staging/${id}/`));
+    assert.equal(staging.length, 3, `${how}: two parts and a tail staged`);
     if (how === "refused") {
       const refused = { ok: false, status: 400, error: { code: "truncated" } } as never;
       await (await store().open(id))!.end({ refused }, Date.now() + 60_000);
@@ -205,7 +212,7 @@ Deno.test("resumable s3: refused, terminated and expired uploads leave nothing s
 Deno.test("resumable s3: a part that fails fails the flush; ending the upload leaves nothing", async () => {
   const archive = await archiveOf(12 * MIB, "tus-fail");
   const staged = await store().create(record("fails", archive.length));
-  proxy.fault = { match: (m, t) => m === "PUT" && t.includes("partNumber=2&"), action: "500" };
+  proxy.fault = { match: (m, t) => m === "PUT" && t.includes("/part-00002"), action: "500" };
   try {
     await staged.write(archive.subarray(0, 11 * MIB)).catch(() => {});
     let failed = false;
@@ -217,6 +224,43 @@ Deno.test("resumable s3: a part that fails fails the flush; ending the upload le
   assert.equal((await store().open("fails"))!.record.offset, 0);
   await staged.end("deleted");
   await nothingLeft("failed part");
+});
+
+Deno.test("resumable s3: a commit whose copy fails stores nothing, leaves the staging; a retry commits", async () => {
+  const archive = await archiveOf(12 * MIB, "tus-commit-fail");
+  const id = "commit-fails";
+  let staged = await store().create(record(id, archive.length));
+  await writeAll(staged, archive, 4, 1_000_000);
+  await staged.flush(Date.now() + 60_000);
+  const staging = async () =>
+    (await bucket.list()).objects.map((o) => o.key)
+      .filter((k) => k.startsWith(`${PREFIX}.tus-staging/${id}/`)).sort();
+  const before = await staging();
+  assert.equal(before.length, 3, "two parts and a tail staged");
+  const upload = await verified(archive);
+  // The second part's copy (UploadPartCopy, partNumber=2) fails at commit.
+  proxy.fault = { match: (m, t) => m === "PUT" && t.includes("partNumber=2&"), action: "500" };
+  try {
+    let failed = false;
+    await staged.commit(upload).catch(() => failed = true);
+    assert.ok(failed, "commit did not fail");
+  } finally {
+    proxy.fault = undefined;
+  }
+  assert.equal(await bucket.get(PREFIX + upload.key), null, "stored after a failed commit");
+  assert.ok(
+    await eventually(async () => await openMultipartUploads(persist) === 0),
+    "the commit's multipart upload is still open",
+  );
+  assert.deepEqual(await staging(), before, "the staging changed");
+  // A restarted server finds it as it was, replays it, and commits.
+  staged = (await store().open(id))!;
+  assert.equal(staged.record.offset, archive.length);
+  same(await collect(staged.replay()), archive, "replay after a failed commit");
+  assert.equal(await staged.commit(upload), upload.key);
+  stored.add(await expectObject(bucket, PREFIX, archive));
+  await staged.end("deleted");
+  await nothingLeft("committed after a failed commit");
 });
 
 Deno.test("resumable s3: open uploads per owner are counted from the records, across restarts", async () => {
