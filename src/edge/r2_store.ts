@@ -177,12 +177,14 @@ export class R2Store implements SnapshotStore {
   }
 
   /**
-   * Resumable (tus) uploads staged in this bucket: parts of `partSize` in an R2
-   * multipart upload under `<prefix>.tus-staging/<id>/`, each also kept as a readable
-   * object (a lost verifier is rebuilt by reading them back), the bytes after the last
-   * part as a readable `tail` object rewritten at each `flush`; everything staged is
-   * deleted when the upload is committed, refused, terminated or expired. A verified
-   * upload is stored under its key as {@linkcode R2Store.begin}'s are.
+   * Resumable (tus) uploads staged in this bucket: parts of `partSize`, each written
+   * once as a readable object under `<prefix>.tus-staging/<id>/` (a lost verifier is
+   * rebuilt by reading them back), the bytes after the last part as readable `tail`
+   * segments (each `flush` writes what it adds). Once the archive verified, a multipart
+   * upload is created at its key with its metadata, each staged part's body streamed
+   * into it and the tail sent as its last part, so a verified upload is stored as
+   * {@linkcode R2Store.begin}'s are. Everything staged is deleted when the upload is
+   * committed, refused, terminated or expired.
    *
    * @example Resumable uploads in R2 behind the tus handler
    * ```ts ignore

@@ -358,10 +358,12 @@ export class S3Store implements SnapshotStore, ResumableStore {
   }
 
   /**
-   * Resumable (tus) uploads staged in this bucket: parts of `partSize` in a multipart
-   * upload under `<prefix>.tus-staging/<id>/`, each also kept as a readable object (a
-   * lost verifier is rebuilt by reading them back), the bytes after the last part as a
-   * readable `tail` object rewritten at each `flush`, and each upload's record as
+   * Resumable (tus) uploads staged in this bucket: parts of `partSize`, each written
+   * once as a readable object under `<prefix>.tus-staging/<id>/` (a lost verifier is
+   * rebuilt by reading them back), the bytes after the last part as readable `tail`
+   * segments (each `flush` writes what it adds); once the archive verified, a multipart
+   * upload at its key with its metadata, filled by `UploadPartCopy` from the staged parts
+   * (no byte through the server) and the tail; and each upload's record as
    * `<prefix>.tus-records/<id>.json`; a server restarted between two requests carries
    * on from them. Everything staged is deleted when the upload is committed, refused,
    * terminated or expired. A verified upload is stored under its key as

@@ -119,7 +119,11 @@ Deno.test({
           chunkSize: 4 * MIB,
           between: async ({ n }) => {
             if (n !== 3) return; // after the second PATCH: a part and a tail staged
-            assert.equal(await openMultipartUploads(persist), 1);
+            // Staged as readable objects only: no multipart upload before the commit.
+            assert.equal(await openMultipartUploads(persist), 0);
+            const parts = (await staged()).filter((k) => /\/(part|tail)-/.test(k));
+            assert.ok(parts.some((k) => k.endsWith("/part-00001")), `staged: ${parts}`);
+            assert.ok(parts.some((k) => k.includes("/tail-00001-")), `staged: ${parts}`);
             await server!.stop();
             server = await serve(env, port);
             restarts++;

@@ -8,9 +8,9 @@
 // uploads (tus 1.0.0) at /uploads/, for any size and any number of dropped connections:
 //   raftsnap upload backup.snap https://<worker>/uploads/
 // Each resumable upload lives in its own Durable Object (TusUpload, addressed by the
-// upload's id), which holds the live verifier between PATCHes, stages the bytes in an R2
-// multipart upload, and keeps its record in its storage; an alarm deletes it when it
-// expires. If the object loses its memory (eviction, deploy), the next PATCH rebuilds the
+// upload's id), which holds the live verifier between PATCHes, stages the bytes in R2 (as
+// readable parts, copied into a multipart upload at the snapshot's key once verified), and
+// keeps its record in its storage; an alarm deletes it when it expires. If the object loses its memory (eviction, deploy), the next PATCH rebuilds the
 // verifier by replaying what is staged. A second Durable Object per token (TusOwner)
 // counts its open uploads, for MAX_OPEN_UPLOADS.
 //
@@ -92,7 +92,7 @@ function durableSessions(env) {
 }
 
 /**
- * One resumable upload: its session (live verifier), its staging in R2 multipart, its
+ * One resumable upload: its session (live verifier), its staging in R2, its
  * record in this object's storage, and an alarm at its expiry.
  */
 export class TusUpload {
@@ -186,7 +186,7 @@ export class TusUpload {
     }
   }
 
-  /** The expiry: an abandoned upload's multipart upload aborted, its storage cleared. */
+  /** The expiry: an abandoned upload's staged objects deleted, its storage cleared. */
   async alarm() {
     const id = await this.ctx.storage.get("id");
     if (id === undefined) return await this.clear();
