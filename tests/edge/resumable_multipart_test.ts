@@ -263,6 +263,38 @@ Deno.test("resumable s3: a commit whose copy fails stores nothing, leaves the st
   await nothingLeft("committed after a failed commit");
 });
 
+Deno.test("resumable s3: a state written before (the staging's own multipart upload) is aborted", async () => {
+  const archive = await archiveOf(12 * MIB, "tus-old-state");
+  const raw = bucket as unknown as {
+    put(key: string, value: string): Promise<unknown>;
+    createMultipartUpload(key: string): Promise<{ uploadId: string }>;
+  };
+  for (const how of ["commit", "end"] as const) {
+    const id = `old-state-${how}`;
+    const staged = await store().create(record(id, archive.length));
+    await writeAll(staged, archive, 5, 1_000_000);
+    await staged.flush(Date.now() + 60_000);
+    // What the layout before left in a record: a multipart upload beside the parts.
+    const left = await raw.createMultipartUpload(`${PREFIX}.tus-staging/${id}/upload`);
+    const recordKey = `${PREFIX}.tus-records/${id}.json`;
+    const state = JSON.parse(new TextDecoder().decode(
+      await (await bucket.get(recordKey))!
+        .arrayBuffer(),
+    ));
+    await raw.put(recordKey, JSON.stringify({ ...state, uploadId: left.uploadId }));
+    assert.equal(await openMultipartUploads(persist), 1);
+    const reopened = (await store().open(id))!;
+    same(await collect(reopened.replay()), archive, `${how}: replay`);
+    if (how === "commit") {
+      const upload = await verified(archive);
+      assert.equal(await reopened.commit(upload), upload.key);
+      stored.add(await expectObject(bucket, PREFIX, archive));
+    }
+    await reopened.end("deleted");
+    await nothingLeft(`old state, ${how}`);
+  }
+});
+
 Deno.test("resumable s3: open uploads per owner are counted from the records, across restarts", async () => {
   const now = Date.now();
   const made = (id: string, owner: string, expires = now + 60_000) =>
