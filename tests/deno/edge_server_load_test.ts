@@ -272,10 +272,10 @@ Deno.test({
   for (let n = 0; n < PLAN.uploads; n++) {
     plans.push(await prepare(uploads, n, MIX[n % MIX.length]!));
   }
-  const server = await startEdgeServer(
-    ["--max-bytes", String(PLAN.maxBytes), "--timeout", String(SERVER_TIMEOUT)],
-    "raftsnap-edge-load-",
-  );
+  const server = await startEdgeServer({
+    args: ["--max-bytes", String(PLAN.maxBytes), "--timeout", String(SERVER_TIMEOUT)],
+    prefix: "raftsnap-edge-load-",
+  });
   const outcomes: Outcome[] = [];
   const started = performance.now();
   let seconds = 0;

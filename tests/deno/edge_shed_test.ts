@@ -144,16 +144,19 @@ Deno.test({
   const ratio = await Promise.all([1, 2, 3].map(zerosArchive));
   assert.ok(ratio.every((bytes) => bytes.length < 64 * 1024), "the 1000:1 archives are small");
 
-  const server = await startEdgeServer([
-    "--max-concurrent-uploads",
-    String(SLOTS),
-    "--retry-after",
-    "1",
-    "--timeout",
-    String(SERVER_TIMEOUT),
-    "--max-bytes",
-    "4m",
-  ], "raftsnap-edge-shed-");
+  const server = await startEdgeServer({
+    args: [
+      "--max-concurrent-uploads",
+      String(SLOTS),
+      "--retry-after",
+      "1",
+      "--timeout",
+      String(SERVER_TIMEOUT),
+      "--max-bytes",
+      "4m",
+    ],
+    prefix: "raftsnap-edge-shed-",
+  });
   const senders: Awaited<ReturnType<typeof stalledSender>>[] = [];
   let peak = 0;
   try {
