@@ -317,10 +317,13 @@ Deno.test({
 
 Deno.test("serveEdge: expired uploads are swept from the folder, and the per-token bound holds across a restart", async () => {
   const dir = await Deno.makeTempDir({ prefix: "raftsnap-tus-" });
+  // Expiry is reckoned by a clock that stands still until the test moves it on.
+  let now = Date.now();
   let server = await serveEdge({
     dir,
     port: 0,
     expiresAfter: 2000,
+    now: () => now,
     sweepInterval: 50,
     maxOpenUploads: 2,
     authorize: (request) => request.headers.get("authorization") !== null,
@@ -332,8 +335,10 @@ Deno.test("serveEdge: expired uploads are swept from the folder, and the per-tok
     assert.equal(patched.status, 204);
     await patched.body?.cancel();
     assert.equal((await stagedFiles(dir)).length, 1);
-    // Swept within a few sweeps of its expiry (polled: this machine may be busy).
-    const deadline = Date.now() + 10_000;
+    // Past its expiry: the server's next sweeps delete it (polled; the deadline is only a
+    // safety net, far beyond the 50 ms between sweeps).
+    now += 2001;
+    const deadline = Date.now() + 30_000;
     while ((await stagedFiles(dir)).length > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -510,21 +510,28 @@ Deno.test("tus: open uploads per token are bounded (429); ended ones free a plac
 });
 
 Deno.test("tus: expiry: Upload-Expires, the sweep deletes staged bytes, expired is 404", async () => {
-  const { store, handler, send } = setup({ expiresAfter: 60_000 });
+  // The handler's clock stands still until the test moves it on.
+  let now = Date.parse("2026-05-04T03:02:01.234Z");
+  const { store, handler, send } = setup({ expiresAfter: 60_000, now: () => now });
   const { url } = await tusCreate(send, BASE, oneMib.length);
+  now += 5000;
   const patched = await tusPatch(send, url, 0, oneMib.slice(0, 100_000));
+  // 60 s after the PATCH (an HTTP date: whole seconds).
   const expires = Date.parse(patched.headers.get("upload-expires")!);
-  assert.ok(Math.abs(expires - (Date.now() + 60_000)) < 5000, String(expires));
+  assert.equal(expires, Date.parse("2026-05-04T03:03:06Z"), String(expires));
+  assert.equal(await handler.sweep(), 0);
+  now += 60_000; // the very millisecond it expires at: not yet expired
   assert.equal(await handler.sweep(), 0);
   assert.equal(store.stagedResumable, 1);
-  assert.equal(await handler.sweep(Date.now() + 120_000), 1);
+  assert.equal(await handler.sweep(now + 60_000), 1);
   assert.equal(store.resumable.size, 0);
   assert.equal((await tusHead(send, url)).status, 404);
   await handler.close();
   // An upload found expired on access is deleted then.
-  const quick = setup({ expiresAfter: 30 }, store);
+  const quick = setup({ expiresAfter: 30, now: () => now }, store);
   const late = await tusCreate(quick.send, BASE, 10);
-  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.equal((await tusHead(quick.send, late.url)).status, 200);
+  now += 31;
   assert.equal((await tusHead(quick.send, late.url)).status, 404);
   assert.equal(store.resumable.size, 0);
   await quick.handler.close();
