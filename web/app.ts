@@ -31,7 +31,7 @@ import {
 } from "../mod.ts";
 import { h } from "./_dom.ts";
 import { explain } from "./explain.ts";
-import { renderCompare } from "./explorer/compare.ts";
+import { Comparison } from "./explorer/compare.ts";
 import { Explorer } from "./explorer/explorer.ts";
 import { renderTimeline, type TimelinePoint } from "./explorer/timeline.ts";
 import { formatBytes, formatCount, formatDuration, formatRate } from "./format.ts";
@@ -189,6 +189,7 @@ async function verify(source: Source) {
   await workerReady;
   const job = new AbortController();
   current = job;
+  closeComparison();
   actions.replaceChildren();
   details.replaceChildren();
   resultSection.hidden = true;
@@ -314,26 +315,56 @@ function showVerified(
   actions.append(redactButton, compareButton);
 }
 
+/** The comparison shown, whose spools go when it is closed or replaced, or the page left. */
+let comparison: Comparison | undefined;
+
+function closeComparison() {
+  comparison?.close();
+  comparison = undefined;
+}
+globalThis.addEventListener("pagehide", closeComparison);
+
 /**
- * Compares two snapshots with `diffSnapshots` and shows what `raftsnap diff` prints:
- * the metadata, the record types before and after, the keys added, removed and changed
- * by prefix, and the verdict. Both files are read here; nothing is uploaded.
+ * Compares two snapshots with `diffSnapshots` and shows, while it runs, each changed key
+ * as it is found (web/explorer/compare.ts), then what `raftsnap diff` prints: the
+ * metadata, the record types before and after, the keys added, removed and changed by
+ * prefix, and the verdict. Both files are read here; nothing is uploaded.
  */
 async function compare(older: Source, newer: Source) {
   current?.abort();
   const job = new AbortController();
   current = job;
+  closeComparison();
   const sealer = await keyedSealer()?.catch(() => undefined);
   showWork("Comparing", `${older.name} and ${newer.name}`, undefined);
   explorer.close();
   const started = performance.now();
+  let view: Comparison | undefined;
   try {
+    view = comparison = await Comparison.open();
+    verdict.className = "verdict";
+    verdict.dataset.verdict = "comparing";
+    verdict.replaceChildren(
+      h("h2", {}, "Comparing…"),
+      h(
+        "p",
+        {},
+        `OLD ${older.name}, NEW ${newer.name}: changed keys are listed as they are found.`,
+      ),
+    );
+    actions.replaceChildren();
+    details.replaceChildren(view.element);
+    resultSection.hidden = false;
     const diff = await diffSnapshots(await older.open(job.signal), await newer.open(job.signal), {
       hasher,
       sealer,
       signal: job.signal,
       maxKeys: 200,
+      onKey: (change) => view!.add(change),
+      states: view.throughs(),
     });
+    if (comparison !== view) return;
+    view.finish(diff);
     showVerdict(
       diff.same ? "ok" : "bad",
       diff.same ? "same" : "differ",
@@ -342,11 +373,16 @@ async function compare(older: Source, newer: Source) {
       h("p", {}, `OLD ${older.name}, NEW ${newer.name}; both verified in full.`),
     );
     actions.replaceChildren();
-    details.replaceChildren(
-      h("pre", { class: "diff", "data-testid": "diff" }, formatDiff(diff)),
-      renderCompare(diff, older, newer, { sealer, hasher: () => hashWasmSha256() }),
-    );
+    details.prepend(h("pre", { class: "diff", "data-testid": "diff" }, formatDiff(diff)));
   } catch (error) {
+    if (view && comparison === view) {
+      view.fail(
+        `The comparison stopped: ${error instanceof Error ? error.message : error}. ` +
+          "The keys listed were found before it stopped; their records can no longer be shown.",
+      );
+      // Its records cannot all be shown: the spools go now.
+      closeComparison();
+    }
     if (job.signal.aborted) showCancelled(0, undefined);
     else if (error instanceof SnapshotError) {
       showFailed(
@@ -368,6 +404,7 @@ async function compare(older: Source, newer: Source) {
 async function timeline(sources: Source[]) {
   current?.abort();
   explorer.close();
+  closeComparison();
   const job = new AbortController();
   current = job;
   const sealer = await keyedSealer()?.catch(() => undefined);

@@ -402,5 +402,18 @@ export function multipartResumableStore<Upload>(
         }
       }
       : undefined,
+    // Read from the records, so the bound on open uploads per token holds across restarts
+    // and between servers sharing a bucket (each record is read: one request per upload).
+    countOpen: records.ids
+      ? async (owner: string, now: number) => {
+        let open = 0;
+        for await (const id of records.ids!()) {
+          const state = await records.get(id).catch(() => undefined);
+          const record = state?.record;
+          if (record?.owner === owner && !record.ended && record.expires >= now) open++;
+        }
+        return open;
+      }
+      : undefined,
   };
 }

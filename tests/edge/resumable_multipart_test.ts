@@ -219,6 +219,30 @@ Deno.test("resumable s3: a part that fails fails the flush; ending the upload le
   await nothingLeft("failed part");
 });
 
+Deno.test("resumable s3: open uploads per owner are counted from the records, across restarts", async () => {
+  const now = Date.now();
+  const made = (id: string, owner: string, expires = now + 60_000) =>
+    store().create({ ...record(id, 100), owner, expires });
+  await made("count-a1", "a");
+  await made("count-a2", "a");
+  await made("count-a3", "a", now - 1); // expired, not yet swept
+  await made("count-b1", "b");
+  const ended = await made("count-a4", "a");
+  await ended.end(
+    { refused: { ok: false, status: 400, error: { code: "truncated" } } as never },
+    now + 60_000,
+  );
+  // A new store (a restarted server) knows nothing in memory: it counts from the bucket.
+  assert.equal(await store().countOpen!("a", now), 2);
+  assert.equal(await store().countOpen!("b", now), 1);
+  assert.equal(await store().countOpen!("c", now), 0);
+  for (const id of ["count-a1", "count-a2", "count-a3", "count-b1", "count-a4"]) {
+    await (await store().open(id))!.end("deleted");
+  }
+  assert.equal(await store().countOpen!("a", now), 0);
+  await nothingLeft("counted");
+});
+
 Deno.test("resumable s3: ids that are not ids are unknown", async () => {
   assert.equal(await store().open("../x"), undefined);
   assert.equal(await store().open("nope"), undefined);

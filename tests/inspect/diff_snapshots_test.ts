@@ -4,9 +4,12 @@
 
 import {
   createAesGcmSealer,
+  decodeRecord,
   diffSnapshots,
   diffToJson,
   formatDiff,
+  type KeyChangeFound,
+  type RecordSpan,
   redactSnapshot,
   writeSnapshot,
 } from "../../mod.ts";
@@ -126,6 +129,127 @@ Deno.test("diffSnapshots: keys added, removed and changed, by prefix, values nev
   assert.equal(bounded.keys!.list.length, 1);
   assert.equal(bounded.keys!.omittedKeys, 3);
   assert.equal(bounded.keys!.added, 2);
+});
+
+Deno.test("diffSnapshots: onKey hears every change as found, past maxKeys, with each record's span in the state the states streams copy", async () => {
+  const pairs = (n: number, f: (i: number) => string | undefined): [string, string][] => {
+    const out: [string, string][] = [];
+    for (let i = 0; i < n; i++) {
+      const value = f(i);
+      if (value !== undefined) out.push([`k/${String(i).padStart(5, "0")}`, value]);
+    }
+    return out;
+  };
+  // Values that do not compress much, so the state comes out of gzip in many chunks.
+  const noise = (i: number) =>
+    Array.from({ length: 12 }, (_, j) => (Math.imul(i + 1, 2654435761) ^ (j * 40503)) >>> 0)
+      .map((n) => n.toString(36)).join("");
+  const oldPairs = pairs(8_000, (i) => (i % 7 === 0 ? undefined : `v${i}:${noise(i)}`));
+  const newPairs: [string, string][] = [
+    ...pairs(
+      8_000,
+      (i) => (i % 11 === 0 ? undefined : `${i % 5 === 0 ? "w" : "v"}${i}:${noise(i)}`),
+    ),
+    ["z/new", "fresh"],
+  ];
+  const older = await snap(consulState(oldPairs));
+  const newer = await snap(consulState(newPairs), 12);
+  const copies = { old: [] as Uint8Array[], new: [] as Uint8Array[] };
+  const copier = (into: Uint8Array[]) =>
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        into.push(chunk.slice());
+        controller.enqueue(chunk);
+      },
+    });
+  const heard: KeyChangeFound[] = [];
+  // NEW's bytes read when the first change was heard: the changes come as found.
+  let readAtFirst: number | undefined;
+  const diff = await diffSnapshots(
+    chunked(older, randomSizes(5, 300)),
+    chunked(newer, randomSizes(7, 200)),
+    {
+      maxKeys: 10,
+      onKey: (change) => {
+        readAtFirst ??= copies.new.reduce((n, c) => n + c.length, 0);
+        heard.push(change);
+      },
+      states: { old: copier(copies.old), new: copier(copies.new) },
+    },
+  );
+  const keys = diff.keys!;
+  assert.equal(keys.list.length, 10);
+  assert.equal(heard.length, keys.added + keys.removed + keys.changed);
+  assert.ok(heard.length > 200, `${heard.length} changes`);
+  assert.deepEqual(heard.slice(0, 10).map(({ key, change }) => ({ key, change })), keys.list);
+  // In key order, each once, and the prefix counts are theirs.
+  assert.deepEqual(heard.map((c) => c.key), [...heard.map((c) => c.key)].sort());
+  const byPrefix = new Map<string, number>();
+  for (const c of heard) byPrefix.set(c.prefix!, (byPrefix.get(c.prefix!) ?? 0) + 1);
+  for (const p of keys.prefixes) {
+    assert.equal(byPrefix.get(p.name), p.added + p.removed + p.changed);
+  }
+  // The copies are the states, and each span holds its key's record (decoded again).
+  const whole = (parts: Uint8Array[]) => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) out.set(p, (at += p.length) - p.length);
+    return out;
+  };
+  const oldState = whole(copies.old);
+  const newState = whole(copies.new);
+  assert.deepEqual(oldState, consulState(oldPairs));
+  assert.deepEqual(newState, consulState(newPairs));
+  assert.ok(readAtFirst! < newState.length / 4, `${readAtFirst} of ${newState.length} bytes`);
+  const valueOf = (state: Uint8Array, span: RecordSpan) => {
+    const record = decodeRecord("consul", state.subarray(span.offset, span.end), {
+      redact: false,
+    });
+    const data = record.value as { Key: string; Value: string };
+    return [data.Key, atob(data.Value)];
+  };
+  const oldMap = new Map(oldPairs);
+  const newMap = new Map(newPairs);
+  for (const c of heard) {
+    assert.equal(c.old !== undefined, c.change !== "added", c.key);
+    assert.equal(c.new !== undefined, c.change !== "removed", c.key);
+    if (c.old) assert.deepEqual(valueOf(oldState, c.old), [c.key, oldMap.get(c.key)]);
+    if (c.new) assert.deepEqual(valueOf(newState, c.new), [c.key, newMap.get(c.key)]);
+    if (c.change === "changed") assert.notEqual(oldMap.get(c.key), newMap.get(c.key));
+  }
+});
+
+Deno.test("diffSnapshots(vault-small, its redacted copy): onKey's spans hold each changed path's entry", async () => {
+  const bytes = await productFile("vault-small.snap");
+  const redacted = await collect(redactSnapshot(bytes, { sealer }));
+  const copies = { old: [] as Uint8Array[], new: [] as Uint8Array[] };
+  const copier = (into: Uint8Array[]) =>
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        into.push(chunk.slice());
+        controller.enqueue(chunk);
+      },
+    });
+  const heard: KeyChangeFound[] = [];
+  const diff = await diffSnapshots(bytes, redacted, {
+    sealer,
+    onKey: (change) => heard.push(change),
+    states: { old: copier(copies.old), new: copier(copies.new) },
+  });
+  assert.equal(heard.length, diff.keys!.changed);
+  assert.ok(heard.length > 10);
+  const whole = (parts: Uint8Array[]) => new Uint8Array(parts.flatMap((p) => [...p]));
+  const states = { old: whole(copies.old), new: whole(copies.new) };
+  for (const change of heard) {
+    for (const side of ["old", "new"] as const) {
+      const span = change[side]!;
+      assert.equal(span.type, undefined);
+      const record = decodeRecord("vault", states[side].subarray(span.offset, span.end), {
+        redact: false,
+      });
+      assert.equal((record.value as { Key: string }).Key, change.key);
+    }
+  }
 });
 
 Deno.test("diffSnapshots: a state with keys out of order is refused", async () => {

@@ -11,7 +11,7 @@
 /// <reference lib="dom" />
 
 import type { Browser, Page } from "playwright-core";
-import { diffSnapshots, inspectSnapshot, writeSnapshot } from "../../mod.ts";
+import { inspectSnapshot, writeSnapshot } from "../../mod.ts";
 import { formatBytes } from "../../web/format.ts";
 import { expected, writeSide } from "../../bench/_gen_diff_state.ts";
 import {
@@ -208,22 +208,52 @@ Deno.test({
     const { number } = await panelRecord(page);
     const openValue = (JSON.parse(open[number]!) as Line).Data.Value as string;
     assert.ok(!(await page.content()).includes(openValue));
+    // Copy as JSON before any reveal gives decode's line exactly (redacted).
+    await page.locator("[data-testid=copy-json]").click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), lines[number]);
     await page.locator("[data-testid=reveal-value]").click();
     const text = await page.locator("[data-testid=value]").innerText();
     assert.equal(text, atob(openValue));
-    await page.locator("[data-testid=record-json] [data-testid=reveal]").click();
+    // The value revealed above shows in the record's JSON too, in place of its marker.
     const revealed = await page.locator("[data-testid=revealed]").innerText();
     assert.equal(revealed, JSON.stringify(openValue));
+    assert.equal(await page.locator("[data-testid=record-json] [data-testid=reveal]").count(), 0);
     const stillHidden = secrets.filter((s) => s !== openValue && s !== atob(openValue));
     const after = await page.content();
     for (const secret of stillHidden) {
       assert.ok(!after.includes(secret), "a reveal showed more than its value");
     }
 
-    // Copy as JSON gives decode's line exactly.
+    // Copy as JSON copies what the page shows: with the value revealed, decode
+    // --redact=false's line exactly (the value was this record's only secret).
     await page.locator("[data-testid=copy-json]").click();
-    const copied = await page.evaluate(() => navigator.clipboard.readText());
-    assert.equal(copied, lines[number]);
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), open[number]);
+    assert.notEqual(open[number], lines[number]);
+
+    // A secret in a record's JSON (an ACL token's SecretID), revealed by its marker: the
+    // copy is decode --redact=false's line. (No fixture record has two secrets:
+    // withRevealed's unit test covers one of two revealed.)
+    const token = lines.findIndex((line, n) =>
+      n > 0 && JSON.parse(line).Type === "ACLToken" && line.includes('"SecretID":"[redacted: ')
+    );
+    assert.ok(token > 0, "no ACL token with a SecretID");
+    // Its row: the section lists the tokens in record order.
+    const row = lines.slice(1, token).filter((l) => JSON.parse(l).Type === "ACLToken").length;
+    await page.fill("#explorer-search", "");
+    await page.locator('button[data-section="acl-tokens"]').click();
+    await page.locator(`[data-testid=section-acl-tokens] [data-row="${row}"]`).click();
+    await page.locator(`[data-testid=record-panel][data-record="${token - 1}"]`).waitFor();
+    const secretId = (JSON.parse(open[token]!) as Line).Data.SecretID as string;
+    assert.ok(!(await page.content()).includes(secretId));
+    await page.locator("[data-testid=copy-json]").click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), lines[token]);
+    await page.locator(`[data-testid=record-json] [data-path='["SecretID"]']`).click();
+    assert.equal(
+      await page.locator("[data-testid=record-json] [data-testid=revealed]").innerText(),
+      JSON.stringify(secretId),
+    );
+    await page.locator("[data-testid=copy-json]").click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), open[token]);
     await page.locator("#explorer").screenshot({ path: `${ARTIFACTS}/explorer-consul.png` });
   },
 });
@@ -422,53 +452,123 @@ Deno.test({
   },
 });
 
+/** Writes a generated Consul state (bench/_gen_diff_state.ts) as a .snap. */
+async function generated(dir: string, side: "old" | "new", keys: number, value: number) {
+  const state = `${dir}/${side}.bin`;
+  const size = await writeSide(state, side, keys, value);
+  const path = `${dir}/${side}.snap`;
+  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+  await writeSnapshot(
+    { id: `2-${side}-1`, index: side === "old" ? 10 : 20, term: 2, size },
+    (await Deno.open(state)).readable,
+  ).pipeTo(file.writable);
+  await Deno.remove(state);
+  return path;
+}
+
+/** Every row of the changed-keys list, scrolled through: "change key". */
+function changedRows(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const list = document.querySelector<HTMLElement>("[data-testid=diff-keys]")!;
+    const rows = new Map<number, string>();
+    for (let top = 0;; top += list.clientHeight) {
+      list.scrollTop = top;
+      await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+      for (const row of list.querySelectorAll<HTMLElement>("[role=option]")) {
+        rows.set(
+          Number(row.dataset.row),
+          `${row.dataset.change} ${row.querySelector(".name")!.textContent}`,
+        );
+      }
+      if (top + list.clientHeight >= list.scrollHeight) break;
+    }
+    list.scrollTop = 0;
+    return [...rows].sort((a, b) => a[0] - b[0]).map(([, text]) => text);
+  });
+}
+
+/** The names of the explorer's spools in this origin's private file system. */
+function spoolNames(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const root = await navigator.storage.getDirectory();
+    const names: string[] = [];
+    // deno-lint-ignore no-explicit-any
+    for await (const name of (root as any).keys()) {
+      if (name.startsWith("raftsnap-state-")) names.push(name);
+    }
+    return names.sort();
+  });
+}
+
+/** Waits until none of `names` is in the origin's private file system. */
+async function spoolsGone(page: Page, names: string[]) {
+  for (let i = 0;; i++) {
+    const left = (await spoolNames(page)).filter((name) => names.includes(name));
+    if (left.length === 0) return;
+    assert.ok(i < 100, `spools left: ${left.join(", ")}`);
+    await page.waitForTimeout(100);
+  }
+}
+
 Deno.test({
   name:
-    "explorer: two snapshots compared: counts by prefix, the changed keys, OLD and NEW side by side, masked",
+    "explorer: two snapshots compared: every changed key listed as diff lists them (past 200), counts by prefix, OLD and NEW side by side, masked; spools removed",
   ...options,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "raftsnap-compare-" });
     try {
-      const paths: string[] = [];
-      for (const side of ["old", "new"] as const) {
-        const state = `${dir}/${side}.bin`;
-        const size = await writeSide(state, side, 3000, 64);
-        const path = `${dir}/${side}.snap`;
-        const file = await Deno.open(path, { write: true, create: true });
-        await writeSnapshot(
-          { id: `2-${side}-1`, index: side === "old" ? 10 : 20, term: 2, size },
-          (await Deno.open(state)).readable,
-        ).pipeTo(file.writable);
-        paths.push(path);
-      }
-      const want = expected(3000);
+      const keys = 60_000;
+      const paths = [await generated(dir, "old", keys, 64), await generated(dir, "new", keys, 64)];
+      const want = expected(keys);
+      const cli = await raftsnap(["diff", "--json", "--max-keys", "1000000", ...paths]);
+      const json = JSON.parse(cli.stdout) as {
+        keys: {
+          list: { key: string; change: string }[];
+          prefixes: { name: string; added: number; removed: number; changed: number }[];
+        };
+      };
+      assert.ok(json.keys.list.length > 200, `${json.keys.list.length} changes`);
+      assert.equal(json.keys.list.length, want.added + want.removed + want.changed);
+
       const page = await freshPage();
       await page.setInputFiles("#file", paths);
-      await page.locator("[data-testid=compare]").waitFor({ timeout: 60_000 });
+      await page.locator("[data-testid=compare-status]").waitFor({ timeout: 60_000 });
+      await page.locator("[data-testid=compare-status][data-state=done]").waitFor({
+        timeout: 120_000,
+      });
       const counts = await page.locator("[data-testid=compare-counts]").innerText();
       assert.match(
         counts,
         new RegExp(`^${want.added} keys added, ${want.removed} removed, ${want.changed} changed`),
       );
-      const diff = await diffSnapshots(
-        await Deno.readFile(paths[0]!),
-        await Deno.readFile(paths[1]!),
-        { maxKeys: 200 },
+      // Every changed key, in the CLI's order (key order), none capped.
+      assert.deepEqual(
+        await changedRows(page),
+        json.keys.list.map((k) => `${k.change} ${k.key}`),
       );
       const rows = await page.locator("[data-testid=diff-prefixes] tbody tr").allInnerTexts();
       assert.deepEqual(
         rows.map((r) => r.split("\t")),
-        diff.keys!.prefixes.map((
-          p,
-        ) => [p.name, String(p.added), String(p.removed), String(p.changed)]),
+        json.keys.prefixes.slice(0, 200).map((p) => [
+          p.name,
+          String(p.added),
+          String(p.removed),
+          String(p.changed),
+        ]),
       );
-      // The first changed key, in both.
-      const first = diff.keys!.list.findIndex((k) => k.change === "changed");
-      const key = diff.keys!.list[first]!.key;
-      const list = page.locator("[data-testid=diff-keys]");
-      await list.focus();
-      for (let i = 0; i < first; i++) await page.keyboard.press("ArrowDown");
-      await page.keyboard.press("Enter");
+      // raftsnap diff's text above it, as the CLI prints it (200 keys by name there).
+      const text = await raftsnap(["diff", "--max-keys", "200", ...paths]);
+      assert.equal(await page.locator("[data-testid=diff]").textContent(), text.stdout);
+
+      // A changed key past the 200th, in both.
+      const at = json.keys.list.findLastIndex((k) => k.change === "changed");
+      assert.ok(at > 200, String(at));
+      const key = json.keys.list[at]!.key;
+      await page.locator("[data-testid=diff-keys]").evaluate(
+        (list, row) => list.scrollTop = row * 24,
+        at,
+      );
+      await page.locator(`[data-testid=diff-keys] [data-row="${at}"]`).click();
       const old = page.locator("[data-testid=compare-old] [data-testid=record-json]");
       const neu = page.locator("[data-testid=compare-new] [data-testid=record-json]");
       await old.waitFor({ timeout: 60_000 });
@@ -482,7 +582,8 @@ Deno.test({
         !html.includes(valueOf(openOld)) && !html.includes(valueOf(openNew)),
         "a value before its reveal",
       );
-      assert.equal(JSON.parse(await old.innerText()).Key, key);
+      const redactedOld = (await decode(paths[0]!)).find((l) => l.includes(`"${key}"`))!;
+      assert.deepEqual(JSON.parse(await old.innerText()), JSON.parse(redactedOld).Data);
       await old.locator("[data-testid=reveal]").click();
       await neu.locator("[data-testid=reveal]").click();
       assert.equal(
@@ -494,12 +595,95 @@ Deno.test({
         JSON.stringify(valueOf(openNew)),
       );
       assert.notEqual(valueOf(openOld), valueOf(openNew));
+      // An added key: in NEW only.
+      const added = json.keys.list.findIndex((k) => k.change === "added");
+      await page.locator("[data-testid=diff-keys]").evaluate(
+        (list, row) => list.scrollTop = row * 24,
+        added,
+      );
+      await page.locator(`[data-testid=diff-keys] [data-row="${added}"]`).click();
+      await page.locator("[data-testid=compare-old]").getByText("Not in OLD.").waitFor();
+      await neu.waitFor();
+      assert.equal(JSON.parse(await neu.innerText()).Key, json.keys.list[added]!.key);
       await page.locator("[data-testid=compare]").screenshot({
         path: `${ARTIFACTS}/explorer-compare.png`,
       });
+
+      // Both states were spooled while compared; checking another file replaces the
+      // comparison, and its spools go.
+      const spools = await spoolNames(page);
+      assert.equal(spools.length, 2, spools.join(", "));
+      await explore(page, productFixture("consul-small.snap"));
+      await spoolsGone(page, spools);
+      assert.equal((await spoolNames(page)).length, 1); // the explorer's own
+
+      // The fixture against its redacted copy: 29 values changed, as diff lists them.
+      const fixture = productFixture("consul-small.snap");
+      const redactedPath = `${dir}/consul-small-redacted.snap`;
+      const redacted = await raftsnap(["redact", fixture, redactedPath]);
+      assert.equal(redacted.code, 0, redacted.stderr);
+      await page.setInputFiles("#file", [fixture, redactedPath]);
+      await page.locator("[data-testid=compare-status][data-state=done]").waitFor({
+        timeout: 60_000,
+      });
+      const fixtureDiff = JSON.parse(
+        (await raftsnap(["diff", "--json", fixture, redactedPath])).stdout,
+      ) as typeof json;
+      assert.equal(fixtureDiff.keys.list.length, 29);
+      assert.deepEqual(
+        await changedRows(page),
+        fixtureDiff.keys.list.map((k) => `${k.change} ${k.key}`),
+      );
+      // Leaving the page removes the comparison's spools (pagehide).
+      const second = (await spoolNames(page)).filter((name) => !spools.includes(name));
+      assert.ok(second.length >= 2, second.join(", "));
+      await page.goto(page.url());
+      await page.waitForSelector("body[data-ready=true]");
+      await spoolsGone(page, second);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  },
+});
+
+Deno.test({
+  name:
+    "explorer: a later visit removes the spools of a tab that is gone (no Web Lock held), not a live tab's",
+  ...options,
+  async fn() {
+    const page = await freshPage();
+    // Another tab of the site, alive: its spool's lock is held.
+    const other = await page.context().newPage();
+    await other.goto(page.url());
+    const live = await other.evaluate(async () => {
+      const name = `raftsnap-state-${Date.now()}-livetab.bin`;
+      await new Promise<void>((granted) => {
+        navigator.locks.request(name, () => {
+          granted();
+          return new Promise<void>(() => {}); // held while the tab lives
+        });
+      });
+      const root = await navigator.storage.getDirectory();
+      await root.getFileHandle(name, { create: true });
+      return name;
+    });
+    // A tab that crashed: its spool is there, fresh, and no one holds its lock.
+    const left = await page.evaluate(async () => {
+      const name = `raftsnap-state-${Date.now()}-crashed.bin`;
+      const root = await navigator.storage.getDirectory();
+      const file = await root.getFileHandle(name, { create: true });
+      const writable = await file.createWritable();
+      await writable.write(new Uint8Array(1000));
+      await writable.close();
+      return name;
+    });
+    assert.deepEqual(await spoolNames(page), [left, live].sort());
+    await explore(page, productFixture("consul-small.snap"));
+    const names = await spoolNames(page);
+    assert.ok(!names.includes(left), names.join(", "));
+    assert.ok(names.includes(live), names.join(", "));
+    assert.equal(names.length, 2); // the live tab's and this explorer's
+    await other.close();
   },
 });
 

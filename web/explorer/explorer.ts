@@ -17,7 +17,7 @@ import { downloadBlob } from "../save.ts";
 import { type ProductName, SECTIONS } from "./catalog.ts";
 import { KvTree, type TreeRow } from "./kv_tree.ts";
 import { type LoadingState, loadState } from "./load_state.ts";
-import { showRecord } from "./record_panel.ts";
+import { indexContext, showRecord } from "./record_panel.ts";
 import { prepareSearch, SearchBox } from "./search.ts";
 import { SectionList } from "./section_list.ts";
 import type { Listed } from "./state_index.ts";
@@ -45,6 +45,7 @@ export class Explorer {
   #root: HTMLElement;
   #job: AbortController | undefined;
   #loading: LoadingState | undefined;
+  #searchBox: SearchBox | undefined;
 
   /** @param root The (empty, hidden) section it fills. */
   constructor(root: HTMLElement) {
@@ -61,6 +62,8 @@ export class Explorer {
   close(): void {
     this.#job?.abort(new DOMException("Another snapshot was opened", "AbortError"));
     this.#job = undefined;
+    this.#searchBox?.stop();
+    this.#searchBox = undefined;
     const old = this.#loading;
     this.#loading = undefined;
     old?.done.then(() => old.spool.dispose(), () => {});
@@ -100,7 +103,7 @@ export class Explorer {
       "data-testid": "record-panel",
       "aria-live": "polite",
     });
-    const context = { index, spool };
+    const context = indexContext(index, spool);
     const showKey = (key: number) => showRecord(panel, context, index.keyRecords[key]!);
     const showListed = (entry: Listed) => showRecord(panel, context, entry.record);
 
@@ -138,6 +141,7 @@ export class Explorer {
         else choose(current);
       },
     });
+    this.#searchBox = searchBox;
     const sectionButtons = new Map<string, HTMLButtonElement>();
     const choose = (id: string) => {
       current = id;
@@ -205,6 +209,8 @@ export class Explorer {
         firstShown = performance.now() - started;
         status.dataset.first = firstShown.toFixed(0);
       }
+      // The search's segments, as keys arrive in order (the products write them sorted).
+      if (index.keysSorted) prepareSearch(index);
       if (current === "kv") tree.refresh();
       else lists.get(current)?.refresh();
       if (performance.now() - lastSearch > 1000) {
@@ -225,7 +231,7 @@ export class Explorer {
       clearInterval(timer);
       tick();
       tree.refresh(true);
-      prepareSearch(index);
+      prepareSearch(index, true);
       searchBox.run();
       const product = index.product!;
       const ms = performance.now() - started;

@@ -33,24 +33,70 @@ export function decodeLine(record: DecodedRecord): string {
   return `{"Data":${stringifyDecoded(record.value)},"Type":${JSON.stringify(record.name)}}`;
 }
 
-/** Reads record `i` and decodes it, redacted or not. */
+/** Where a record is in a spooled `state.bin`. */
+export interface RecordPlace {
+  /** Its first byte. */
+  start: number;
+  /** The byte after its last. */
+  end: number;
+  /** Its size, as inspect counts it. */
+  size: number;
+  /** Its number, counted from 1 in the state. */
+  number: number;
+}
+
+/** Reads the record at `place` and decodes it, redacted or not. */
 export async function readRecord(
-  index: StateIndex,
-  spool: Spool,
-  i: number,
+  context: PanelContext,
+  place: RecordPlace,
   redact: boolean,
 ): Promise<DecodedRecord> {
-  const [start, end] = index.span(i);
-  const bytes = await spool.read(start, end);
-  return decodeRecord(index.product!, bytes, {
+  const bytes = await context.spool.read(place.start, place.end);
+  return decodeRecord(context.product, bytes, {
     redact,
-    number: i + 1,
-    offset: start,
-    size: index.sizes[i]!,
+    number: place.number,
+    offset: place.start,
+    size: place.size,
   });
 }
 
+/** A panel context over the explorer's index: record `i` is the index's record `i`. */
+export function indexContext(index: StateIndex, spool: Spool): PanelContext {
+  return {
+    get product() {
+      return index.product!;
+    },
+    spool,
+    locate(i) {
+      const [start, end] = index.span(i);
+      return { start, end, size: index.sizes[i]!, number: i + 1 };
+    },
+  };
+}
+
 type Path = (string | number)[];
+
+/**
+ * The record as the panel shows it: redacted, but with each value the user revealed in
+ * place of its marker (what Copy as JSON copies).
+ */
+export function withRevealed(
+  record: DecodedRecord,
+  revealed: Iterable<{ path: Path; value: DecodedValue }>,
+): DecodedRecord {
+  const list = [...revealed];
+  if (list.length === 0) return record;
+  let value: DecodedValue = structuredClone(record.value);
+  for (const { path, value: shown } of list) {
+    if (path.length === 0) {
+      value = shown;
+      continue;
+    }
+    const parent = at(value, path.slice(0, -1)) as Record<string | number, DecodedValue>;
+    parent[path.at(-1)!] = shown;
+  }
+  return { ...record, value };
+}
 
 function at(value: DecodedValue, path: Path): DecodedValue {
   let v: DecodedValue = value;
@@ -66,7 +112,8 @@ function at(value: DecodedValue, path: Path): DecodedValue {
  */
 function jsonNodes(
   value: DecodedValue,
-  reveal: (path: Path) => Promise<DecodedValue>,
+  reveal: (path: Path) => Promise<void>,
+  markers: Map<string, HTMLElement>,
 ): (Node | string)[] {
   const out: (Node | string)[] = [];
   let text = "";
@@ -89,16 +136,8 @@ function jsonNodes(
         },
         JSON.stringify(v),
       );
-      button.addEventListener("click", async () => {
-        button.disabled = true;
-        const revealed = await reveal(path);
-        const span = h(
-          "span",
-          { class: "revealed", "data-testid": "revealed" },
-          stringifyDecoded(revealed),
-        );
-        button.replaceWith(span);
-      });
+      button.addEventListener("click", () => reveal(path));
+      markers.set(JSON.stringify(path), button);
       out.push(button);
       return;
     }
@@ -208,10 +247,14 @@ function valueViews(bytes: Uint8Array): HTMLElement {
   );
 }
 
-/** What the panel needs. */
+/** What the panel needs: where the records are, and the spool they are read from. */
 export interface PanelContext {
-  index: StateIndex;
+  /** The product whose records they are. */
+  readonly product: ProductName;
+  /** The spooled `state.bin`. */
   spool: Spool;
+  /** Where record `i` is. */
+  locate(i: number): RecordPlace;
 }
 
 /**
@@ -223,28 +266,43 @@ export async function showRecord(
   context: PanelContext,
   i: number,
 ): Promise<void> {
-  const { index, spool } = context;
-  const product = index.product as ProductName;
+  const product = context.product;
+  const place = context.locate(i);
   panel.replaceChildren(h("p", { class: "muted" }, "Reading the record…"));
   panel.dataset.record = String(i);
   let record: DecodedRecord;
   try {
-    record = await readRecord(index, spool, i, true);
+    record = await readRecord(context, place, true);
   } catch (error) {
     panel.replaceChildren(
       h(
         "p",
         { class: "error" },
-        `Record ${i + 1} cannot be shown: ${error instanceof Error ? error.message : error}`,
+        `Record ${place.number} cannot be shown: ${error instanceof Error ? error.message : error}`,
       ),
     );
     return;
   }
   if (panel.dataset.record !== String(i)) return; // another record was asked for meanwhile
   let unredacted: Promise<DecodedRecord> | undefined;
-  const reveal = async (path: Path) => {
-    unredacted ??= readRecord(index, spool, i, false);
-    return at((await unredacted).value, path);
+  /** The values revealed so far, by their path (as JSON): what Copy as JSON puts back. */
+  const revealed = new Map<string, { path: Path; value: DecodedValue }>();
+  /** The JSON's marker buttons, by path. */
+  const markers = new Map<string, HTMLElement>();
+  /** Reads the value at `path` unredacted, and shows it in place of its marker. */
+  const reveal = async (path: Path): Promise<DecodedValue> => {
+    const id = JSON.stringify(path);
+    const done = revealed.get(id);
+    if (done) return done.value;
+    const marker = markers.get(id) as HTMLButtonElement | undefined;
+    if (marker) marker.disabled = true;
+    unredacted ??= readRecord(context, place, false);
+    const value = at((await unredacted).value, path);
+    revealed.set(id, { path, value });
+    marker?.replaceWith(
+      h("span", { class: "revealed", "data-testid": "revealed" }, stringifyDecoded(value)),
+    );
+    return value;
   };
   const value = record.value as Record<string, DecodedValue>;
   const isKey = product === "vault" || record.name === "KVS";
@@ -314,15 +372,23 @@ export async function showRecord(
   const copied = h("span", { role: "status", class: "muted" });
   copy.addEventListener("click", async () => {
     try {
-      await navigator.clipboard.writeText(decodeLine(record));
-      copied.textContent = " Copied (secrets redacted).";
+      await navigator.clipboard.writeText(decodeLine(withRevealed(record, revealed.values())));
+      const n = revealed.size;
+      copied.textContent = n === 0
+        ? " Copied (secrets redacted)."
+        : ` Copied, with the ${n === 1 ? "value" : `${n} values`} you revealed; any other ` +
+          "secret redacted.";
     } catch (error) {
       copied.textContent = ` Cannot copy: ${error instanceof Error ? error.message : error}`;
     }
   });
   parts.push(
     h("h4", {}, "As raftsnap decode prints it"),
-    h("pre", { class: "json", "data-testid": "record-json" }, ...jsonNodes(record.value, reveal)),
+    h(
+      "pre",
+      { class: "json", "data-testid": "record-json" },
+      ...jsonNodes(record.value, (path) => reveal(path).then(() => {}), markers),
+    ),
     h("p", {}, copy, copied),
   );
   panel.replaceChildren(...parts);

@@ -38,6 +38,25 @@ export interface Spool {
 const PIECE = 8 << 20;
 const PREFIX = "raftsnap-state-";
 
+/**
+ * Holds the Web Lock named `name` until `release` is called: while a tab lives, its spools'
+ * locks are held (the browser releases them when the tab goes, however it goes).
+ * @returns the release, or `undefined` without Web Locks.
+ */
+async function holdLock(name: string): Promise<(() => void) | undefined> {
+  const locks = (navigator as { locks?: LockManager }).locks;
+  if (!locks) return undefined;
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => release = resolve);
+  await new Promise<void>((granted, refused) => {
+    locks.request(name, () => {
+      granted();
+      return held;
+    }).catch(refused);
+  });
+  return release;
+}
+
 /** Opens a spool on OPFS when the browser offers it, else on blobs. */
 export async function openSpool(): Promise<Spool> {
   try {
@@ -45,9 +64,16 @@ export async function openSpool(): Promise<Spool> {
     if (root) {
       await sweep(root);
       const name = `${PREFIX}${Date.now()}-${Math.random().toString(36).slice(2)}.bin`;
-      const handle = await root.getFileHandle(name, { create: true });
-      const writable = await handle.createWritable();
-      return new OpfsSpool(root, name, handle, writable);
+      // The lock first: a file is never without it while its tab lives.
+      const release = await holdLock(name);
+      try {
+        const handle = await root.getFileHandle(name, { create: true });
+        const writable = await handle.createWritable();
+        return new OpfsSpool(root, name, handle, writable, release);
+      } catch (error) {
+        release?.();
+        throw error;
+      }
     }
   } catch {
     // No OPFS here (an opaque origin, a private window): keep the state as blobs.
@@ -55,20 +81,33 @@ export async function openSpool(): Promise<Spool> {
   return new BlobSpool();
 }
 
-/** Spools older than this are an earlier visit's leftovers (a tab closed while loading). */
+/**
+ * Without Web Locks, spools older than this are taken for an earlier visit's leftovers
+ * (a tab that crashed or was killed before it could remove its spools).
+ */
 const STALE_MS = 12 * 3600_000;
 
 /**
- * Removes spools an earlier visit left. Only old ones: a newer one may be another open
- * tab's, which still reads its values from it.
+ * Removes spools an earlier visit left: those whose Web Lock no tab holds (their tab is
+ * gone), or without Web Locks only old ones, since a newer one may be another open tab's,
+ * which still reads its values from it. Tabs remove their own spools when they are done
+ * with them and when the page is left; this is for those that could not.
  */
 async function sweep(root: FileSystemDirectoryHandle): Promise<void> {
-  const names: string[] = [];
+  const found: string[] = [];
   // deno-lint-ignore no-explicit-any
   for await (const name of (root as any).keys() as AsyncIterable<string>) {
-    const written = Number(name.slice(PREFIX.length).split("-")[0]);
-    if (name.startsWith(PREFIX) && !(Date.now() - written < STALE_MS)) names.push(name);
+    if (name.startsWith(PREFIX)) found.push(name);
   }
+  // The locks after the files: a file listed had its lock taken before it was made.
+  const locks = (navigator as { locks?: LockManager }).locks;
+  const held = locks
+    ? new Set(((await locks.query()).held ?? []).map((lock) => lock.name))
+    : undefined;
+  const names = found.filter((name) => {
+    const written = Number(name.slice(PREFIX.length).split("-")[0]);
+    return held ? !held.has(name) : !(Date.now() - written < STALE_MS);
+  });
   for (const name of names) {
     // A tab may still be writing it: it then stays until that tab's own dispose.
     await root.removeEntry(name).catch(() => {});
@@ -105,6 +144,7 @@ class OpfsSpool implements Spool {
     private name: string,
     private handle: FileSystemFileHandle,
     writable: FileSystemWritableFileStream,
+    private release: (() => void) | undefined,
   ) {
     this.#writable = writable;
     this.#closed = new Promise((resolve) => this.#markClosed = resolve);
@@ -139,6 +179,7 @@ class OpfsSpool implements Spool {
     this.#writable = undefined;
     this.#file = undefined;
     await this.root.removeEntry(this.name).catch(() => {});
+    this.release?.();
   }
 }
 

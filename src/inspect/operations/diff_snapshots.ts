@@ -47,6 +47,45 @@ export interface DiffOptions extends ParseOptions {
    * @default {67108864}
    */
   maxRecordBytes?: number;
+  /**
+   * Called for each key added, removed or changed as the merge finds it: every one, in
+   * key order, whatever `maxKeys`, with where its records are in each state (to read
+   * them again from a copy of the state, see `states`).
+   */
+  onKey?: (change: KeyChangeFound) => void;
+  /**
+   * Streams each state's bytes pass through on their way to the comparison, as they are
+   * read: to keep a copy of a state, say, and read records from it later at the offsets
+   * `onKey` gives. Their output must be the bytes they were given.
+   */
+  states?: {
+    old?: TransformStream<Uint8Array, Uint8Array>;
+    new?: TransformStream<Uint8Array, Uint8Array>;
+  };
+}
+
+/** Where a record is in its `state.bin`. */
+export interface RecordSpan {
+  /** The record's number, counted from 1 in its state. */
+  number: number;
+  /** The record's type byte (Consul); `undefined` for a Vault entry. */
+  type: number | undefined;
+  /** Offset of its first byte (its type byte or length prefix). */
+  offset: number;
+  /** Offset of the byte after its last. */
+  end: number;
+  /** Its size, as inspect counts it. */
+  size: number;
+}
+
+/** One key that differs, as {@linkcode DiffOptions.onKey} hears of it. */
+export interface KeyChangeFound extends KeyChange {
+  /** The prefix row it counts in, or `undefined` past `maxKeyPrefixes`. */
+  prefix: string | undefined;
+  /** Its record in OLD (removed and changed keys). */
+  old?: RecordSpan;
+  /** Its record in NEW (added and changed keys). */
+  new?: RecordSpan;
 }
 
 /** One metadata field that differs. */
@@ -152,6 +191,7 @@ export interface SnapshotDiff {
 interface KeyItem {
   key: string;
   value: Uint8Array;
+  span: RecordSpan;
 }
 
 interface Tallies {
@@ -192,6 +232,30 @@ interface Tallies {
  * if (diff.keys.changed !== 1 || diff.keys.list[1]?.key !== "core/b") throw new Error("unexpected");
  * ```
  *
+ * @example Each change as it is found, with where its records are
+ * ```ts
+ * import { diffSnapshots, type KeyChangeFound, writeSnapshot } from "@raftsnap/raftsnap";
+ *
+ * const entry = (key: string, value: string) => {
+ *   const k = new TextEncoder().encode(key);
+ *   const v = new TextEncoder().encode(value);
+ *   return [2 + k.length + 2 + v.length, 0x0a, k.length, ...k, 0x12, v.length, ...v];
+ * };
+ * const snap = (...entries: number[][]) => {
+ *   const state = new Uint8Array(entries.flat());
+ *   return writeSnapshot({ id: "bolt-snapshot", index: 9, term: 2, size: state.length }, state);
+ * };
+ * const found: KeyChangeFound[] = [];
+ * await diffSnapshots(
+ *   snap(entry("core/a", "1"), entry("core/b", "2")),
+ *   snap(entry("core/b", "3")),
+ *   { maxKeys: 0, onKey: (change) => found.push(change) },
+ * );
+ * // core/a removed (its record at offset 0 of OLD's state), core/b changed.
+ * if (found.length !== 2 || found[0]!.old?.offset !== 0 || found[0]!.new) throw new Error("unexpected");
+ * if (found[1]!.change !== "changed" || found[1]!.new?.offset !== 0) throw new Error("unexpected");
+ * ```
+ *
  * @param older The first snapshot (OLD).
  * @param newer The second snapshot (NEW).
  * @param options Key depth, filter and bounds, and what {@linkcode verifySnapshot} takes.
@@ -219,7 +283,9 @@ export async function diffSnapshots(
     const parsed = parseSnapshot(toByteStream(input), options);
     const tallies: Tallies = { types: new Map(), records: 0 };
     let last: string | undefined;
-    const puller = new RecordPuller<KeyItem>(parsed.state, {
+    const through = options.states?.[label === "OLD" ? "old" : "new"];
+    const state = through ? parsed.state.pipeThrough(through) : parsed.state;
+    const puller = new RecordPuller<KeyItem>(state, {
       product: options.product,
       capture: (product) => (type) =>
         product === "vault" || (product === "consul" && type === CONSUL_KVS) ? maxRecordBytes : 0,
@@ -263,7 +329,14 @@ export async function diffSnapshots(
         }
         last = entry.key;
         if (!entry.key.startsWith(filter)) return undefined;
-        return { key: entry.key, value: entry.value.slice() };
+        const span: RecordSpan = {
+          number: record.number,
+          type: record.type,
+          offset: record.offset,
+          end: record.valueOffset + (record.bytes?.length ?? 0),
+          size: record.size,
+        };
+        return { key: entry.key, value: entry.value.slice(), span };
       },
     });
     return { parsed, puller, tallies };
@@ -284,21 +357,21 @@ export async function diffSnapshots(
     omittedKeys: 0,
   };
   const prefixes = new Map<string, PrefixChange>();
-  const note = (key: string, change: KeyChange["change"]) => {
+  const onKey = options.onKey;
+  const note = (change: KeyChange["change"], x?: KeyItem, y?: KeyItem) => {
+    const key = (x ?? y)!.key;
     keys[change]++;
     if (keys.list.length < maxKeys) keys.list.push({ key, change });
     else keys.omittedKeys++;
     const name = keyPrefix(key, depth);
     let row = prefixes.get(name);
-    if (!row) {
-      if (prefixes.size >= maxPrefixes) {
-        keys.omittedPrefixes++;
-        return;
-      }
+    if (!row && prefixes.size < maxPrefixes) {
       row = { name, added: 0, removed: 0, changed: 0 };
       prefixes.set(name, row);
     }
-    row[change]++;
+    if (row) row[change]++;
+    else keys.omittedPrefixes++;
+    onKey?.({ key, change, prefix: row?.name, old: x?.span, new: y?.span });
   };
 
   let current: "a" | "b" = "a";
@@ -309,13 +382,13 @@ export async function diffSnapshots(
     while (x !== undefined || y !== undefined) {
       const order = x === undefined ? 1 : y === undefined ? -1 : compareKeys(x.key, y.key);
       if (order < 0) {
-        note(x!.key, "removed");
+        note("removed", x);
       } else if (order > 0) {
-        note(y!.key, "added");
+        note("added", undefined, y);
       } else if (bytesEqual(x!.value, y!.value)) {
         keys.unchanged++;
       } else {
-        note(x!.key, "changed");
+        note("changed", x, y);
       }
       if (order <= 0) {
         current = "a";
