@@ -211,3 +211,71 @@ export async function caseArchives(
   }
   return out;
 }
+
+/**
+ * Bytes after the last member, and what Go says to them. After a member's trailer, Go's
+ * `Read` calls `readHeader` again (gunzip.go L279), whose first step is `io.ReadFull` of
+ * 10 bytes (L175): no byte at all is the clean end (io.EOF, L183); 1 to 9 bytes are
+ * io.ErrUnexpectedEOF ("truncated" here), whatever they hold; 10 or more that do not
+ * start with 1f 8b 08 are ErrHeader (L185-186; raftsnap says `gzip-data`, "bytes that
+ * are not gzip follow", where Go's concludeGzipRead returns the bare ErrHeader). Ten
+ * that do are a member header, read on by Go's rules.
+ */
+export interface TrailingCase {
+  /** What follows the last member, and the lines of gunzip.go (or flate) that decide it. */
+  name: string;
+  tail: Uint8Array;
+  go: "ok" | "truncated" | "gzip-data";
+}
+
+const text = (s: string) => new TextEncoder().encode(s);
+const PLAIN = memberHeader({});
+
+export const TRAILING_CASES: TrailingCase[] = [
+  { name: "one 00 byte (L175: 1 of 10)", tail: Uint8Array.of(0), go: "truncated" },
+  { name: "one 01 byte (L175)", tail: Uint8Array.of(1), go: "truncated" },
+  { name: "a lone 1f (L175)", tail: Uint8Array.of(0x1f), go: "truncated" },
+  { name: "1f 8b (L175)", tail: Uint8Array.of(0x1f, 0x8b), go: "truncated" },
+  { name: "'junk', 4 bytes (L175)", tail: text("junk"), go: "truncated" },
+  { name: "00 then 'junk' (L175)", tail: text("\0junk"), go: "truncated" },
+  { name: "8 zeros (L175)", tail: new Uint8Array(8), go: "truncated" },
+  { name: "00 1f 8b 08 (L175)", tail: Uint8Array.of(0, 0x1f, 0x8b, 0x08), go: "truncated" },
+  { name: "9 bytes of text (L175: 9 of 10)", tail: text("123456789"), go: "truncated" },
+  { name: "a member header cut at 9 bytes (L175)", tail: PLAIN.subarray(0, 9), go: "truncated" },
+  { name: "10 zeros (L185-186: ErrHeader)", tail: new Uint8Array(10), go: "gzip-data" },
+  { name: "'trailing garbage' (L185-186)", tail: text("trailing garbage"), go: "gzip-data" },
+  { name: "4096 zeros (L185-186)", tail: new Uint8Array(4096), go: "gzip-data" },
+  {
+    name: "1f 8b 07 and 7 more: CM 7 (L185-186)",
+    tail: memberHeader({ id: [0x1f, 0x8b, 0x07] }),
+    go: "gzip-data",
+  },
+  {
+    // readHeader succeeds (L174-243); flate's first read meets the end: noEOF
+    // (compress/flate: io.ErrUnexpectedEOF).
+    name: "a whole 10-byte member header and nothing after it (L242, then flate at EOF)",
+    tail: PLAIN,
+    go: "truncated",
+  },
+  {
+    // 0xff: BFINAL 1, BTYPE 11, reserved: flate's CorruptInputError.
+    name: "a member header, then deflate data with the reserved block type 3 (flate)",
+    tail: concatBytes([PLAIN, new Uint8Array(8).fill(0xff)]),
+    go: "gzip-data",
+  },
+  {
+    name: "a member header cut inside its FNAME (L213-215)",
+    tail: memberHeader({ name: text("name.tar") }).subarray(0, 14),
+    go: "truncated",
+  },
+  {
+    name: "an empty member: a member like any other (L279)",
+    tail: concatBytes([PLAIN, Uint8Array.of(3, 0), new Uint8Array(8)]),
+    go: "ok",
+  },
+  {
+    name: "an empty member with a reserved FLG bit (L188: ignored)",
+    tail: concatBytes([memberHeader({ flags: 0x80 }), Uint8Array.of(3, 0), new Uint8Array(8)]),
+    go: "ok",
+  },
+];

@@ -203,6 +203,7 @@ export async function watchCommand(ctx: Context, args: ParsedArgs): Promise<numb
   }
   const sealer = await loadSealer(args.flags["sealer-key"]);
   const read = readOptions(ctx, args, sealer);
+  const owner = crypto.randomUUID(); // this watcher, in the catalog's claims
   const retention =
     int("keep-last") !== undefined || ms("keep-within") !== undefined || str("move-bad-to")
       ? {
@@ -210,7 +211,7 @@ export async function watchCommand(ctx: Context, args: ParsedArgs): Promise<numb
         keepWithinMs: ms("keep-within"),
         apply: f.apply === true,
         moveBadTo: str("move-bad-to"),
-        owner: crypto.randomUUID(),
+        owner,
       }
       : undefined;
   const counters: WatchCounters = {
@@ -253,6 +254,7 @@ export async function watchCommand(ctx: Context, args: ParsedArgs): Promise<numb
         clusterPattern: pattern,
         concurrency: int("concurrency"),
         retention,
+        owner,
         log: (line) => ctx.err(`raftsnap watch: ${line}\n`),
         deliverAlerts: str("webhook") ? (alerts) => sendAlerts(str("webhook")!, alerts) : undefined,
         signal: ctx.signal,

@@ -53,6 +53,17 @@ export async function openFileStream(
       throw error;
     }
   }
+  // Reads are sized to what is left of the file (as stat gave it): a 1 KiB file costs a
+  // 1 KiB buffer, not `chunkSize` (a watcher opening thousands of small files otherwise
+  // leaves a 256 KiB buffer each for the collector). At the expected end, one 1-byte read
+  // confirms it; a file that grew meanwhile is read on in `chunkSize` reads.
+  let left: number;
+  try {
+    left = (await file.stat()).size - (options.offset ?? 0);
+  } catch (error) {
+    file.close();
+    throw error;
+  }
   let open = true;
   const close = () => {
     if (open) file.close();
@@ -61,13 +72,16 @@ export async function openFileStream(
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const buffer = new Uint8Array(size);
+        const want = left > 0 ? Math.min(size, left) : left === 0 ? 1 : size;
+        const buffer = new Uint8Array(want);
         const n = await file.read(buffer);
         if (n === null) {
           close();
           controller.close();
         } else {
-          controller.enqueue(n === size ? buffer : buffer.subarray(0, n));
+          // -1: past the size stat gave (a pipe says 0, a growing file more): full chunks.
+          left = left > 0 ? left - n : -1;
+          controller.enqueue(n === want ? buffer : buffer.subarray(0, n));
         }
       } catch (error) {
         close();

@@ -236,6 +236,17 @@ export class D1Catalog implements Catalog {
   }
 
   /**
+   * Gives up `owner`'s claim on a key (another owner's claim stays).
+   *
+   * @param key What was claimed.
+   * @param owner Who claimed it.
+   */
+  async release(key: string, owner: string): Promise<void> {
+    await this.db.prepare("DELETE FROM raftsnap_claims WHERE key = ? AND owner = ?")
+      .bind(key, owner).run();
+  }
+
+  /**
    * A named value kept with the records (the last retention report, say).
    *
    * @param name The value's name.

@@ -68,7 +68,12 @@ export interface Catalog {
    * during this pass is not reported missing.
    */
   isClaimed?(key: string): Promise<boolean>;
-  /** The alert state of the last pass (so alerts go out once per change, across runs). */
+  /** Gives up `owner`'s claim on a key (another owner's claim stays). */
+  release?(key: string, owner: string): Promise<void>;
+  /**
+   * The alert state of the last pass (so alerts go out once per change, across runs), as
+   * stored now: another watcher may have kept one since this catalog was read.
+   */
   loadAlerts?(): Promise<AlertState | undefined>;
   /** Keeps the alert state of this pass. */
   saveAlerts?(state: AlertState): Promise<void>;
@@ -144,6 +149,12 @@ export class MemoryCatalog implements Catalog {
   /** Whether anyone holds a live claim on a key. */
   isClaimed(key: string): Promise<boolean> {
     return Promise.resolve((this.#claims.get(key)?.until ?? 0) > Date.now());
+  }
+
+  /** Gives up `owner`'s claim on a key. */
+  release(key: string, owner: string): Promise<void> {
+    if (this.#claims.get(key)?.owner === owner) this.#claims.delete(key);
+    return Promise.resolve();
   }
 
   /** The alert state kept last. */

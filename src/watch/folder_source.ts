@@ -204,6 +204,31 @@ export class FileCatalogStorage implements CatalogStorage {
     return { version: text.slice(0, newline), text: text.slice(newline + 1) };
   }
 
+  /** The version alone: the document's first line, read without the rest. */
+  async version(): Promise<string | undefined> {
+    let stream: ReadableStream<Uint8Array>;
+    try {
+      stream = await this.#fs.openRead(this.path, { chunkSize: 64 });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+    const reader = stream.getReader();
+    let head = "";
+    const decoder = new TextDecoder();
+    try {
+      while (!head.includes("\n") && head.length < 256) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        head += decoder.decode(value, { stream: true });
+      }
+    } finally {
+      await reader.cancel().catch(() => {});
+    }
+    const newline = head.indexOf("\n");
+    return newline < 0 ? head : head.slice(0, newline);
+  }
+
   /** Writes if still at `version`, under the lock. */
   async write(text: string, version: string | undefined): Promise<string | false> {
     const lock = `${this.path}.lock`;
@@ -219,7 +244,7 @@ export class FileCatalogStorage implements CatalogStorage {
       await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 25));
     }
     try {
-      if ((await this.read())?.version !== version) return false;
+      if (await this.version() !== version) return false;
       const next = String(Number(version ?? 0) + 1);
       const temp = `${this.path}.${token}.tmp`;
       await this.#fs.writeFile(temp, new TextEncoder().encode(`${next}\n${text}`));

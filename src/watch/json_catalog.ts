@@ -18,6 +18,11 @@ export interface CatalogStorage {
    * the new version, or `true` when it is not known.
    */
   write(text: string, version: string | undefined): Promise<boolean | string>;
+  /**
+   * The stored version alone (`undefined` before the first write), where it costs less
+   * than reading the document: a catalog that already holds that version reads no text.
+   */
+  version?(): Promise<string | undefined>;
 }
 
 /** The document a {@linkcode JsonCatalog} keeps. */
@@ -36,7 +41,12 @@ export interface CatalogDocument {
 
 /** Options of {@linkcode JsonCatalog}. */
 export interface JsonCatalogOptions {
-  /** Writes held back before they go out. @default {1000} */
+  /**
+   * Writes held back before they go out; once the catalog holds more than four times as
+   * many records, a quarter of its records (each write rewrites the whole document, so a
+   * fixed batch would make a pass over N objects write N²/batch records).
+   * @default {1000}
+   */
   batch?: number;
   /** How long a removal is remembered (ms). @default {2592000000} (30 days) */
   keepRemovedMs?: number;
@@ -101,6 +111,8 @@ export class JsonCatalog implements Catalog {
   #queue: Promise<unknown> = Promise.resolve();
   /** The stored document as `isClaimed` last read it. */
   #fresh: { version: string; doc: CatalogDocument } | undefined;
+  /** Records in the document as last read or written. */
+  #records = 0;
 
   /**
    * A catalog on a storage.
@@ -120,11 +132,18 @@ export class JsonCatalog implements Catalog {
       const { doc, version } = await this.#read();
       this.#doc = doc;
       this.#version = version;
+      this.#records = Object.keys(doc.records).length;
     }
     return this.#doc;
   }
 
   async #read(): Promise<{ doc: CatalogDocument; version: string | undefined }> {
+    // Unchanged since this catalog last read or wrote it: not even the text is read.
+    if (this.#doc && this.#version !== undefined && this.#storage.version) {
+      if (await this.#storage.version() === this.#version) {
+        return { doc: this.#doc, version: this.#version };
+      }
+    }
     const stored = await this.#storage.read();
     if (!stored) return { doc: EMPTY(), version: undefined };
     // Unchanged since this catalog last read or wrote it: no need to parse it again (its
@@ -183,6 +202,7 @@ export class JsonCatalog implements Catalog {
           if (this.#alerts === pending.alerts) this.#alerts = undefined;
           this.#doc = doc;
           this.#version = typeof written === "string" ? written : undefined;
+          this.#records = Object.keys(doc.records).length;
           return result;
         }
         if (attempt >= 100) throw new Error("the watch catalog keeps changing: gave up writing");
@@ -204,14 +224,21 @@ export class JsonCatalog implements Catalog {
   async put(record: CatalogRecord): Promise<void> {
     this.#removes.delete(record.key);
     this.#puts.set(record.key, record);
-    if (this.#puts.size + this.#removes.size >= this.#batch) await this.flush();
+    if (this.#due()) await this.flush();
+  }
+
+  /** Whether enough is held back to write it out. */
+  #due(): boolean {
+    const held = this.#puts.size + this.#removes.size;
+    if (held < this.#batch) return false;
+    return held >= Math.max(this.#batch, this.#records >> 2);
   }
 
   /** Forgets a key; written out with the batch. */
   async remove(key: string): Promise<void> {
     this.#puts.delete(key);
     this.#removes.set(key, this.#now());
-    if (this.#puts.size + this.#removes.size >= this.#batch) await this.flush();
+    if (this.#due()) await this.flush();
   }
 
   /** Every record (pending changes included). */
@@ -248,9 +275,18 @@ export class JsonCatalog implements Catalog {
     return (this.#fresh.doc.claims[key]?.until ?? 0) > this.#now();
   }
 
-  /** The alert state of the last pass. */
+  /** Gives up `owner`'s claim on a key in the stored document. */
+  async release(key: string, owner: string): Promise<void> {
+    await this.#swap((doc) => {
+      if (doc.claims[key]?.owner === owner) delete doc.claims[key];
+    });
+  }
+
+  /** The alert state kept last: this catalog's own, or the stored document's now. */
   async loadAlerts(): Promise<AlertState | undefined> {
-    return this.#alerts ?? (await this.#loaded()).alerts;
+    if (this.#alerts) return this.#alerts;
+    await this.#loaded();
+    return (await this.#read()).doc.alerts;
   }
 
   /** Keeps the alert state; written out with the batch. */

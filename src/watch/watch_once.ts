@@ -3,7 +3,7 @@
 
 import type { ReadOptions } from "../archive/verify.ts";
 import { type AlertMessage, alertsBetween, alertStateOf } from "./alerts.ts";
-import type { Catalog, CatalogRecord } from "./catalog.ts";
+import type { AlertState, Catalog, CatalogRecord } from "./catalog.ts";
 import { clusterOf, type ClusterStatus, clusterStatus } from "./cluster.ts";
 import { planRetention } from "./retention.ts";
 import type { SnapshotSource, SourceObject } from "./source.ts";
@@ -46,6 +46,17 @@ export interface WatchOptions
    * than at most once).
    */
   deliverAlerts?: (alerts: AlertMessage[]) => Promise<void>;
+  /**
+   * This watcher's name in the catalog's claims (alerts; retention's too unless it names
+   * its own). @default {a random UUID}
+   */
+  owner?: string;
+  /**
+   * How long an alert's claim holds off other watchers while this one delivers it (ms);
+   * a watcher that dies meanwhile delays the alert by this much, not forever.
+   * @default {300000}
+   */
+  alertClaimTtlMs?: number;
   /** Receives a line for each action (verified, deleted, would delete, moved). */
   log?: (line: string) => void;
   /** The clock. @default {Date.now} */
@@ -110,7 +121,10 @@ export interface WatchReport {
   clusters: ClusterStatus[];
   /** What retention did, when asked for. */
   retention?: RetentionReport;
-  /** The alerts of this pass (conditions that changed since the last). */
+  /**
+   * The alerts of this pass (conditions that changed since the last), less those another
+   * watcher sharing the catalog sends.
+   */
   alerts: AlertMessage[];
 }
 
@@ -269,15 +283,35 @@ export async function watchOnce(
 
   let retention: RetentionReport | undefined;
   if (options.retention) {
-    retention = await applyRetention(source, catalog, present(), options.retention, now, log);
+    retention = await applyRetention(
+      source,
+      catalog,
+      present(),
+      { ...options.retention, owner: options.retention.owner ?? options.owner },
+      now,
+      log,
+    );
     for (const key of [...retention.deleted, ...retention.moved.map((m) => m.from)]) {
       if (retention.applied) entries.delete(key);
     }
   }
-  const clusters = clusterStatus(present(), { maxAgeMs: options.maxAgeMs, now: now() });
-  const current = alertStateOf(clusters, present());
+  const kept = present();
+  const clusters = clusterStatus(kept, { maxAgeMs: options.maxAgeMs, now: now() });
+  const current = alertStateOf(clusters, kept);
   const previous = (await catalog.loadAlerts?.()) ?? {};
-  const alerts = alertsBetween(previous, current);
+  const owner = options.owner ?? crypto.randomUUID();
+  const changed = alertsBetween(previous, current);
+  // Without a delivery, nothing to claim: the report lists what changed.
+  const { alerts, keep, claimed } = options.deliverAlerts
+    ? await claimAlerts(
+      catalog,
+      changed,
+      current,
+      owner,
+      options.alertClaimTtlMs ?? 300_000,
+      log,
+    )
+    : { alerts: changed, keep: current, claimed: [] };
   let delivered = true;
   if (alerts.length > 0 && options.deliverAlerts) {
     try {
@@ -291,7 +325,13 @@ export async function watchOnce(
       );
     }
   }
-  if (delivered) await catalog.saveAlerts?.(current);
+  // A quiet pass (no condition changed) leaves the stored state alone: no whole-catalog write.
+  if (delivered && !sameStates(previous, keep)) {
+    await catalog.saveAlerts?.(keep);
+    // Kept before the claims go: a watcher that claims next finds them delivered.
+    await catalog.flush?.();
+  }
+  for (const key of claimed) await catalog.release?.(key, owner);
   await catalog.flush?.();
   const objects = [...entries.values()].sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
   return {
@@ -306,6 +346,47 @@ export async function watchOnce(
     retention,
     alerts,
   };
+}
+
+/**
+ * Makes each alert go out once across watchers sharing a catalog: the pass's delivery is
+ * claimed (`alerts`, one claim a pass, not a catalog write per alert), and after the claim
+ * the stored alert state is read again; an alert whose change is stored already (another
+ * watcher delivered it) is dropped. A watcher that does not win the claim sends nothing
+ * and keeps, for its alerts' subjects, what is stored, so that if the claim's holder
+ * fails, the next pass still sees the change (at least once).
+ */
+async function claimAlerts(
+  catalog: Catalog,
+  alerts: AlertMessage[],
+  current: AlertState,
+  owner: string,
+  ttlMs: number,
+  log: (line: string) => void,
+): Promise<{ alerts: AlertMessage[]; keep: AlertState; claimed: string[] }> {
+  if (!catalog.claim || alerts.length === 0) return { alerts, keep: current, claimed: [] };
+  const won = await catalog.claim("alerts", owner, ttlMs);
+  const stored = (await catalog.loadAlerts?.()) ?? {};
+  const send = won
+    ? alerts.filter((alert) => (stored[alert.subject]?.state ?? "ok") !== alert.state)
+    : [];
+  const keep: AlertState = { ...current };
+  for (const alert of alerts) {
+    if (send.includes(alert)) continue;
+    log(`alert ${alert.event} ${alert.subject}: another watcher sends it`);
+    if (won) continue; // stored already: `current` agrees
+    const before = stored[alert.subject];
+    if (before) keep[alert.subject] = before;
+    else delete keep[alert.subject];
+  }
+  return { alerts: send, keep, claimed: won ? ["alerts"] : [] };
+}
+
+/** Whether two alert states hold the same subjects in the same states. */
+function sameStates(a: AlertState, b: AlertState): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => b[key]?.state === a[key]!.state);
 }
 
 function placeholder(object: SourceObject): CatalogRecord {

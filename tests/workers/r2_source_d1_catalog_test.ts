@@ -181,6 +181,12 @@ Deno.test({
         assert.equal(await catalog.isClaimed("delete:x.snap"), false, "ran out");
         assert.equal(await catalog.claim("delete:x.snap", "other", 60_000), true, "ran out");
         assert.equal(await catalog.claim("delete:x.snap", winner, 60_000), false);
+        // Released by its owner only: then anyone's claim wins again.
+        await catalog.release("delete:x.snap", winner);
+        assert.equal(await catalog.isClaimed("delete:x.snap"), true, "not the winner's to release");
+        await catalog.release("delete:x.snap", "other");
+        assert.equal(await catalog.isClaimed("delete:x.snap"), false, "released");
+        assert.equal(await catalog.claim("delete:x.snap", winner, 60_000), true);
       });
 
       await t.step("D1Catalog keeps the alert state and named values", async () => {

@@ -15,7 +15,7 @@ import {
 import { assert, codeForGoError, FIXTURES, goManifest, readFixture } from "../_helpers.ts";
 import { inspectOutputs, productFile, productFixtures, snapOf } from "../_products.ts";
 import { libraryBundle, startWorker } from "./_workerd.ts";
-import { caseArchives, HEADER_CASES, smallTar } from "../_gzip_headers.ts";
+import { caseArchives, HEADER_CASES, smallTar, TRAILING_CASES } from "../_gzip_headers.ts";
 
 const HARNESS = new URL("./_harness_worker.mjs", import.meta.url).pathname;
 
@@ -55,6 +55,17 @@ Deno.test({
               const got = JSON.parse(await call("/verify", bytes));
               assert.equal(got.verdict, go, `${where}: ${c.name}`);
             }
+          }
+        },
+      );
+
+      await t.step(
+        "bytes after the last member get Go's verdict (tests/_gzip_headers.ts: gunzip.go L175, L185-186)",
+        async () => {
+          const small = await readFixture("go-reference/small.snap");
+          for (const c of TRAILING_CASES) {
+            const got = JSON.parse(await call("/verify", new Uint8Array([...small, ...c.tail])));
+            assert.equal(got.verdict, c.go, c.name);
           }
         },
       );

@@ -169,7 +169,10 @@ export class Gunzip {
     const start = raw.pos;
     if (b.length - start < HEADER) return false;
     if (b[start] !== 0x1f || b[start + 1] !== 0x8b || b[start + 2] !== 0x08) {
-      throw this.members === 0
+      // At the stream's start, no gzip at all; after a member (Go's Read calls readHeader
+      // again, gunzip.go L279, and gets ErrHeader, L185-186), bytes that are not gzip
+      // follow it. A Gunzip may start after members another inflater took (offset > 0).
+      throw this.offset === 0
         ? new SnapshotError(
           "gzip-header",
           "the input is not gzip data (it does not start with 1f 8b 08)",

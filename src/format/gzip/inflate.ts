@@ -19,7 +19,11 @@ import { RATIO_FLOOR } from "../../limits.ts";
  * bytes per native member; past that, every further member goes through the script
  * inflater ({@linkcode Gunzip}), which carries on across members in constant memory.
  * The script inflater also takes the whole stream where it is the faster one: a stream
- * whose start inflates very far (zeros), and any stream in workerd.
+ * whose start inflates very far (zeros), and any stream in workerd; and where the
+ * platform's stream cannot show where a member ends (Node's). And it takes over from the
+ * start of a native member the platform refused (within its first
+ * {@linkcode REPLAY_BYTES}), or from the end of a member that bytes follow at the end of
+ * the stream, so that what follows is decided as Go decides it, whatever the chunking.
  *
  * Stages: {@linkcode inflate} reads the source; {@linkcode StartCheck} checks the first
  * header and probes how far the start inflates; bytes go to {@linkcode NativeMembers}
@@ -69,6 +73,26 @@ export const NATIVE_MEMBER_BYTES = 256 * 1024;
 // Caps the bytes handed to the platform decompressor at once, which bounds how much it
 // can produce in one go: 16 KiB of deflate inflate to at most about 16.5 MiB.
 const MAX_PIECE = 16 * 1024;
+/** A gzip member's trailer: CRC-32 and ISIZE. */
+const TRAILER_BYTES = 8;
+/**
+ * Compressed bytes of a native member kept for a replay. The platform drops the output of
+ * the write that fails (and what it decoded past its last handed-out chunk), where Go's
+ * flate hands out every byte decoded before the fault; and it refuses bytes after a
+ * member with the member's last output, where Go reads them as the next header. So when
+ * the platform refuses a member, the script inflater takes the stream over from the
+ * member's start: the sink gets the output the platform dropped (the part it had is
+ * skipped), and the script inflater's verdict is Go's, whatever the chunking. A member's
+ * first REPLAY_BYTES are kept (a copy, bounded memory); a fault past them keeps the
+ * platform's answer (see `NativeMembers`).
+ */
+export const REPLAY_BYTES = 4 * 1024 * 1024;
+/**
+ * The stream's last bytes that go to the native decompressor one at a time (see
+ * `NativeMembers.#tail`): a trailer and the 9 bytes that, after the last member, Go calls
+ * a cut header (io.ErrUnexpectedEOF) rather than no header at all (ErrHeader).
+ */
+const HOLD = TRAILER_BYTES + 9;
 /** Compressed bytes the `auto` engine probes before it picks an inflater. */
 const PROBE_BYTES = 64 * 1024;
 /** Output the probe inflates at most. */
@@ -77,7 +101,7 @@ const PROBE_OUTPUT = 4 * 1024 * 1024;
 const SCRIPT_RATIO = 64;
 const EMPTY = new Uint8Array(0);
 const HEADER = 10;
-const TRAILER = 8;
+const TRAILER = TRAILER_BYTES;
 /** Input bytes a native member remembers, to find its trailer a few bytes before the end. */
 const TAIL = 16;
 /**
@@ -111,14 +135,18 @@ export async function inflate(
   let script: ScriptMembers | undefined;
   const route = async (bytes: Uint8Array) => {
     if (!native && !script) {
-      if (engine === "script" || (engine === "auto" && (start.inflatesHigh || slowPlatform()))) {
+      if (
+        engine === "script" ||
+        (engine === "auto" &&
+          (start.inflatesHigh || slowPlatform() || await nativeHidesMemberEnds()))
+      ) {
         script = new ScriptMembers(gate, 0);
       } else native = new NativeMembers(gate, engine === "auto");
     }
     if (script) return await script.write(bytes);
     const rest = await native!.write(bytes);
     if (rest === undefined) return;
-    script = new ScriptMembers(gate, native!.offset);
+    script = new ScriptMembers(gate, native!.handoff.offset, native!.handoff.skip);
     await script.write(rest);
   };
   try {
@@ -147,7 +175,7 @@ export async function inflate(
     if (!script) {
       const rest = await native!.close();
       if (rest === undefined) return gate.summary(native!.offset, native!.members, native!.members);
-      script = new ScriptMembers(gate, native!.offset);
+      script = new ScriptMembers(gate, native!.handoff.offset, native!.handoff.skip);
       await script.write(rest);
     }
     await script.close();
@@ -228,6 +256,36 @@ function slowPlatform(): boolean {
   const agent = (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent;
   return agent === "Cloudflare-Workers";
 }
+
+/**
+ * Whether the platform's `DecompressionStream("gzip")` hides where a member ends: Node's
+ * (zlib through a stream adapter) takes bytes after a member that start with 00 without a
+ * word, joins the members that follow into one stream under zlib's own header rules (it
+ * refuses FLG's reserved bits, which Go ignores), and resolves a write before it inflated
+ * it, so the output so far is never known mid-stream. There the script inflater takes the
+ * whole stream, which knows where each member ends and reads every header and every byte
+ * after the last member as Go does. Asked once: a 20-byte empty member and a 00 byte.
+ */
+function nativeHidesMemberEnds(): Promise<boolean> {
+  return hidesMemberEnds ??= (async () => {
+    const ds = new DecompressionStream("gzip");
+    const writer = ds.writable.getWriter();
+    const reader = ds.readable.getReader();
+    const drained = (async () => {
+      while (!(await reader.read()).done);
+    })();
+    try {
+      await writer.write(Uint8Array.of(...PLAIN_HEADER, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+      await writer.close();
+      await drained;
+      return true;
+    } catch {
+      await drained.catch(() => {});
+      return false;
+    }
+  })();
+}
+let hidesMemberEnds: Promise<boolean> | undefined;
 
 /** Output bytes per input byte of the start of a gzip stream (0 if it does not inflate). */
 function probeRatio(bytes: Uint8Array): number {
@@ -312,11 +370,18 @@ class ScriptMembers {
   readonly #gate: OutputGate;
   readonly #before: number;
   #out = 0;
+  /** Output the sink already has (from a native member handed back): not handed again. */
+  #skip: number;
 
-  constructor(gate: OutputGate, offset: number) {
+  /**
+   * @param offset The compressed offset where the script inflater starts.
+   * @param skip How many output bytes from there the sink already has.
+   */
+  constructor(gate: OutputGate, offset: number, skip = 0) {
     this.#gate = gate;
     this.#gunzip = new Gunzip(offset);
     this.#before = gate.total;
+    this.#skip = skip;
   }
 
   get offset(): number {
@@ -358,11 +423,17 @@ class ScriptMembers {
   }
 
   async #flush() {
-    const chunk = this.#gunzip.take();
+    let chunk = this.#gunzip.take();
     if (chunk.length === 0) return;
     this.#out += chunk.length;
     this.#gate.total = this.#before + this.#out;
     this.#gate.check(this.#gate.total, this.#gunzip.offset);
+    if (this.#skip > 0) {
+      const skipped = Math.min(this.#skip, chunk.length);
+      this.#skip -= skipped;
+      chunk = chunk.subarray(skipped);
+      if (chunk.length === 0) return;
+    }
     await this.#gate.sink(chunk);
   }
 }
@@ -438,6 +509,25 @@ class NativeMember {
     await this.writer.write(joinBytes(PLAIN_HEADER, bytes.subarray(end)));
   }
 
+  /** The member's input from its start while it is within REPLAY_BYTES, else `undefined`. */
+  #kept: Uint8Array[] | undefined = [];
+  #keptBytes = 0;
+
+  /** Keeps a copy of `piece` for a replay, while the member is within REPLAY_BYTES. */
+  keep(piece: Uint8Array) {
+    if (this.#kept === undefined) return;
+    this.#keptBytes += piece.length;
+    if (this.#keptBytes > REPLAY_BYTES) this.#kept = undefined;
+    else this.#kept.push(piece.slice());
+  }
+
+  /** The kept input, joined (`undefined` past REPLAY_BYTES); the member keeps no more. */
+  takeKept(): Uint8Array | undefined {
+    const kept = this.#kept;
+    this.#kept = undefined;
+    return kept === undefined ? undefined : concat(kept);
+  }
+
   took(piece: Uint8Array) {
     if (this.bytesIn > 0 && this.headerDone && startsWithMagic(piece)) this.magicPieces++;
     this.bytesIn += piece.length;
@@ -480,11 +570,21 @@ class NativeMember {
  * output length (its ISIZE trailer), a new member starts with that piece. Single-member
  * input pays only for the `indexOf` scan; every member's CRC and length are still
  * checked natively.
+ *
+ * What the platform refuses, the script inflater decides, as Go would: a member the
+ * platform fails within its first {@linkcode REPLAY_BYTES} is handed back whole (see
+ * `#failed`), and the stream's last {@linkcode HOLD} bytes go in one at a time, so that
+ * a member that ends there hands what follows it back (see `#tail`).
  */
 class NativeMembers {
   /** Compressed bytes the members took. */
   offset = 0;
   members = 0;
+  /**
+   * Once `write` or `close` returned bytes for the script inflater: the compressed offset
+   * where they start, and how many output bytes of theirs the sink already has.
+   */
+  handoff = { offset: 0, skip: 0 };
   readonly #gate: OutputGate;
   readonly #budgeted: boolean;
   #member: NativeMember | undefined;
@@ -492,10 +592,11 @@ class NativeMembers {
   #carry = new Uint8Array(0);
   /** Compressed bytes taken by the decompressor, counting the piece it is working on. */
   #inFlight = 0;
-  /** The input chunk not fed yet (see `write`). */
-  #pending: Uint8Array | undefined;
-  /** Once the stream's last bytes are being fed: how many (see `close`). */
-  #finalBytes = 0;
+  /** The input not fed yet: the latest chunks, as long as they hold HOLD bytes after their first. */
+  #held: Uint8Array[] = [];
+  #heldBytes = 0;
+  /** Whether the stream's last HOLD bytes are being fed (see `#tail`). */
+  #inTail = false;
 
   /** @param budgeted Whether members past the budget are handed back (see `write`). */
   constructor(gate: OutputGate, budgeted: boolean) {
@@ -504,18 +605,28 @@ class NativeMembers {
   }
 
   /**
-   * Inflates `bytes`. When a new member starts past the native budget, returns the
-   * bytes from its first one on (with any held back), for the script inflater.
+   * Inflates `bytes`. Returns bytes for the script inflater, from `handoff.offset` on
+   * (with any held back), when a new member starts past the native budget or a member
+   * the platform refused is handed back; `undefined` otherwise.
    */
   async write(chunk: Uint8Array): Promise<Uint8Array | undefined> {
-    // Each chunk is fed once the next one arrives, so that `close` knows the last one.
-    const previous = this.#pending;
-    this.#pending = chunk;
-    if (!previous) return undefined;
-    const rest = await this.#write(previous);
-    if (rest === undefined) return undefined;
-    this.#pending = undefined;
-    return joinBytes(rest, chunk);
+    // The stream's last HOLD bytes are held until `close`, which feeds them one at a time.
+    this.#held.push(chunk);
+    this.#heldBytes += chunk.length;
+    while (this.#held.length > 1 && this.#heldBytes - this.#held[0]!.length >= HOLD) {
+      const first = this.#held.shift()!;
+      this.#heldBytes -= first.length;
+      const rest = await this.#write(first);
+      if (rest !== undefined) return joinBytes(rest, this.#takeHeld());
+    }
+    return undefined;
+  }
+
+  #takeHeld(): Uint8Array {
+    const held = this.#held;
+    this.#held = [];
+    this.#heldBytes = 0;
+    return held.length === 1 ? held[0]! : concat(held);
   }
 
   async #write(chunk: Uint8Array): Promise<Uint8Array | undefined> {
@@ -535,25 +646,14 @@ class NativeMembers {
 
   /** Ends the last member; returns bytes for the script inflater as `write` does. */
   async close(): Promise<Uint8Array | undefined> {
-    const final = this.#pending;
-    this.#pending = undefined;
-    if (final) {
-      // The last 8 bytes (the trailer, in a good stream) go on their own, once all output
-      // before them is taken. Where the platform fails a bad trailer without saying why
-      // (Bun, workerd), the output is then whole, and the trailer's length tells a bad
-      // CRC from corrupt data.
-      const cut = Math.max(0, final.length - TRAILER);
-      const head = cut > 0 ? await this.#write(final.subarray(0, cut)) : undefined;
-      if (head !== undefined) return joinBytes(head, final.subarray(cut));
-      await this.#member?.writer.write(EMPTY).catch(() => {}); // a failure shows below
-      this.#finalBytes = final.length - cut;
-      const rest = await this.#write(final.subarray(cut));
-      if (rest !== undefined) return rest;
+    const final = this.#takeHeld();
+    const cut = Math.max(0, final.length - HOLD);
+    if (cut > 0) {
+      const rest = await this.#write(final.subarray(0, cut));
+      if (rest !== undefined) return joinBytes(rest, final.subarray(cut));
     }
-    if (this.#carry.length > 0) {
-      const rest = await this.#feedSplit(this.#carry);
-      if (rest !== undefined) return rest;
-    }
+    const rest = await this.#tail(joinBytes(this.#carry, final.subarray(cut)));
+    if (rest !== undefined) return rest;
     const last = this.#member!;
     if (!last.headerDone) {
       // Go: readHeader's io.ReadFull meets the end (noEOF: io.ErrUnexpectedEOF).
@@ -570,17 +670,49 @@ class NativeMembers {
       await last.writer.write(new Uint8Array(0));
       await last.writer.close();
     } catch (error) {
-      await last.done.catch(() => {});
-      if (last.sinkError !== undefined) throw last.sinkError;
-      throw this.#closeError(last, error);
+      return await this.#failed(last, () => this.#closeError(last, error));
     }
     await last.done;
     // Deno's and Chromium's decompressors refuse any byte after a member's trailer, so a
     // member that closed cleanly ends with it. Node's zlib skips bytes after a member that
     // start with 00, and joins the members that follow into one: a member that took no
     // possible header mid-stream and still does not end with its trailer had bytes skipped.
+    // (The `auto` engine does not use Node's: see `nativeHidesMemberEnds`.)
     if (!last.endsWithTrailer && last.magicPieces === 0) throw trailingBytes(this.offset);
     this.#gate.total += last.bytesOut;
+    return undefined;
+  }
+
+  /**
+   * Feeds the stream's last bytes one at a time, each once all output before it is taken.
+   * Where the member's input then ends with a trailer whose ISIZE matches its output and
+   * bytes follow, the member is closed there (the platform checks its CRC) and the bytes
+   * after it go to the script inflater, which reads them as Go's `readHeader` does
+   * (gunzip.go L175-186: fewer than 10 are io.ErrUnexpectedEOF, 10 that are no header
+   * ErrHeader). The platform would refuse them with the output of the write that held
+   * them, whatever their number.
+   */
+  async #tail(bytes: Uint8Array): Promise<Uint8Array | undefined> {
+    this.#carry = new Uint8Array(0);
+    this.#inTail = true;
+    for (let i = 0; i < bytes.length; i++) {
+      const m = this.#member;
+      if (m !== undefined && m.headerDone && m.bytesIn > 0) {
+        try {
+          await m.writer.write(EMPTY); // resolves once all output is taken: bytesOut is exact
+        } catch {
+          // the write below fails the same way
+        }
+        if (m.endsWithTrailer) {
+          const handed = await this.#endMember(m);
+          if (handed !== undefined) return joinBytes(handed, bytes.subarray(i));
+          this.handoff = { offset: this.offset, skip: 0 };
+          return bytes.subarray(i);
+        }
+      }
+      const handed = await this.#feed(bytes.subarray(i, i + 1));
+      if (handed !== undefined) return joinBytes(handed, bytes.subarray(i + 1));
+    }
     return undefined;
   }
 
@@ -599,7 +731,8 @@ class NativeMembers {
     while (start < bytes.length) {
       if (at !== -1 && at <= start) at = findMagic(bytes, start + 1);
       const end = Math.min(at === -1 ? bytes.length : at, start + MAX_PIECE);
-      if (!await this.#feed(bytes.subarray(start, end))) return bytes.subarray(start);
+      const handed = await this.#feed(bytes.subarray(start, end));
+      if (handed !== undefined) return joinBytes(handed, bytes.subarray(end));
       start = end;
     }
     return undefined;
@@ -620,8 +753,12 @@ class NativeMembers {
     return member;
   }
 
-  /** Inflates one piece; false when it starts a member past the native budget. */
-  async #feed(piece: Uint8Array): Promise<boolean> {
+  /**
+   * Inflates one piece. Returns `undefined` once it is fed, or the bytes the script
+   * inflater takes in its place, up to the piece's end (see `handoff`): the piece, when it
+   * starts a member past the native budget; the refused member from its start.
+   */
+  async #feed(piece: Uint8Array): Promise<Uint8Array | undefined> {
     const current = this.#member ?? this.#startMember();
     this.#inFlight = piece.length;
     try {
@@ -635,79 +772,112 @@ class NativeMembers {
         ended = current.endsWithTrailer;
       }
       if (!ended) {
+        current.keep(piece);
         await current.write(piece);
         current.took(piece);
         this.offset += piece.length;
-        return true;
+        return undefined;
       }
     } catch (error) {
       // A header Go refuses: nothing reached the decompressor, whose read loop still waits.
       if (!current.headerDone) throw error;
-      // Let the sink finish what it was given: an error it finds (a hash mismatch, say)
-      // comes first, as Go reports the tar's errors before the gzip layer's.
-      await current.done.catch(() => {});
-      if (current.sinkError !== undefined) throw current.sinkError;
-      throw this.#writeError(current, piece, error);
+      return await this.#failed(current, () => this.#writeError(current, piece, error));
     }
-    await this.#closeEnded(current);
     // The member ended exactly where this piece starts: the piece opens the next one.
-    this.#gate.total += current.bytesOut;
-    this.#member = undefined;
-    if (!this.#canStartMember) return false;
+    const handed = await this.#endMember(current);
+    if (handed !== undefined) return joinBytes(handed, piece);
+    if (!this.#canStartMember) {
+      this.handoff = { offset: this.offset, skip: 0 };
+      return piece;
+    }
     const next = this.#startMember();
     try {
+      next.keep(piece);
       await next.write(piece);
       next.took(piece);
       this.offset += piece.length;
-      return true;
+      return undefined;
     } catch (error) {
       // A header Go refuses: nothing reached the decompressor, whose read loop still waits.
       if (!next.headerDone) throw error;
-      await next.done.catch(() => {});
-      if (next.sinkError !== undefined) throw next.sinkError;
-      throw this.#writeError(next, piece, error);
+      return await this.#failed(next, () => this.#writeError(next, piece, error));
     }
   }
 
-  /** Closes a member whose input ended with its trailer, so its CRC is checked. */
-  async #closeEnded(member: NativeMember) {
+  /**
+   * A member the platform refused (a write or its close failed). The sink finishes what
+   * it was given first: an error it finds (a hash mismatch, say) comes first, as Go reports
+   * the tar's errors before the gzip layer's. Then, where the member is within its first
+   * REPLAY_BYTES, its bytes from its start are handed to the script inflater (see
+   * {@linkcode REPLAY_BYTES}); past them, the platform's error, as `nativeError` names it,
+   * stands.
+   *
+   * @returns The member's bytes so far, for the script inflater (see `handoff`).
+   */
+  async #failed(m: NativeMember, nativeError: () => SnapshotError): Promise<Uint8Array> {
+    await m.done.catch(() => {});
+    if (m.sinkError !== undefined) throw m.sinkError;
+    const kept = m.takeKept();
+    if (kept === undefined) throw nativeError();
+    this.#handBack(m);
+    return kept;
+  }
+
+  /** Hands a member back to the script inflater, from its start. */
+  #handBack(m: NativeMember) {
+    this.handoff = { offset: m.start, skip: m.bytesOut };
+    this.offset = m.start;
+    this.members--;
+    this.#member = undefined;
+  }
+
+  /**
+   * Closes a member whose input ended with its trailer, so its CRC is checked. Returns
+   * `undefined` once it closed, or the member's bytes for the script inflater where the
+   * platform refused it (see `#failed`).
+   */
+  async #endMember(member: NativeMember): Promise<Uint8Array | undefined> {
     try {
       await member.writer.close();
       await member.done;
     } catch (error) {
-      await member.done.catch(() => {});
-      if (member.sinkError !== undefined) throw member.sinkError;
-      // The trailer's length matched, so a bad CRC is what a platform that does not say
-      // why (Bun, workerd) refuses here; only a cut deflate stream is something else.
-      if (!/unexpected end|end of (file|stream)|truncat/i.test(String(error))) {
-        throw badCrc(this.offset - TRAILER, error);
-      }
-      // Its last 4 bytes equal its length and a member header follows, yet its deflate
-      // data goes on: only a crafted stream does that.
-      throw gzipError(
-        "gzip-data",
-        `the gzip member before offset ${this.offset} looks complete (a trailer with its ` +
-          "length, then a member header) but its deflate data does not end there",
-        this.offset,
-        error,
-      );
+      return await this.#failed(member, () => this.#endError(error));
     }
+    this.#gate.total += member.bytesOut;
+    this.#member = undefined;
+    return undefined;
   }
 
-  #writeError(m: NativeMember, piece: Uint8Array, cause: unknown) {
+  #endError(cause: unknown): SnapshotError {
+    // The trailer's length matched, so a bad CRC is what a platform that does not say
+    // why (Bun, workerd) refuses here; only a cut deflate stream is something else.
+    if (!/unexpected end|end of (file|stream)|truncat/i.test(String(cause))) {
+      return badCrc(this.offset - TRAILER, cause);
+    }
+    // Its last 4 bytes equal its length and a member header or the stream's end follows,
+    // yet its deflate data goes on: only a crafted stream does that (a chance of 2^-32).
+    return gzipError(
+      "gzip-data",
+      `the gzip member before offset ${this.offset} looks complete (a trailer with its ` +
+        "length) but its deflate data does not end there",
+      this.offset,
+      cause,
+    );
+  }
+
+  #writeError(m: NativeMember, piece: Uint8Array, cause: unknown): SnapshotError {
     const offset = this.offset;
     // Chromium fails the write that holds a bad trailer (Deno fails the close).
     const zlib = zlibWords(cause);
     if (zlib === "incorrect data check" || zlib === "incorrect length check") {
       return badCrc(Math.max(0, offset + piece.length - TRAILER), cause);
     }
-    // The stream's last bytes, fed alone after all output was taken, hold the member's
-    // true length: the platform refused the trailer, not the data.
-    if (
-      zlib === undefined && this.#finalBytes === TRAILER && piece.length >= TRAILER &&
-      readUint32(piece, piece.length - 4) === m.bytesOut % 2 ** 32
-    ) {
-      return badCrc(offset + piece.length - TRAILER, cause);
+    // The stream's last bytes go in one at a time once all output was taken: a refused
+    // byte that completes a trailer holding the member's true length is a bad CRC (Bun,
+    // workerd say only that inflating failed).
+    if (zlib === undefined && this.#inTail) {
+      m.took(piece);
+      if (m.endsWithTrailer) return badCrc(offset + piece.length - TRAILER, cause);
     }
     if (m.bytesIn === 0 && !startsWithMagic(piece)) {
       return gzipError(
@@ -794,6 +964,17 @@ function zlibWords(error: unknown): string | undefined {
   return /incorrect (data|length|header) check/.exec(message)?.[0];
 }
 
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
 function joinBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (a.length === 0) return b;
   if (b.length === 0) return a;
@@ -801,9 +982,4 @@ function joinBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a);
   out.set(b, a.length);
   return out;
-}
-
-function readUint32(bytes: Uint8Array, at: number): number {
-  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>>
-    0;
 }

@@ -227,7 +227,9 @@ export function parsePax(data: Uint8Array): Map<string, string> {
   while (pos < data.length) {
     const space = data.indexOf(0x20, pos);
     const lengthText = space === -1 ? "" : latin.decode(data.subarray(pos, space));
-    if (!/^[0-9]{1,16}$/.test(lengthText)) throw new TarHeaderError("a PAX record has no length");
+    // Go's parsePAXRecord (strconv.go) reads the length with `strconv.ParseInt(nStr, 10, 0)`,
+    // which takes a sign: `+30` is 30, and a negative one fails `n < 5` below.
+    if (!/^[+-]?[0-9]+$/.test(lengthText)) throw new TarHeaderError("a PAX record has no length");
     const n = Number(lengthText);
     if (n < 5 || n > data.length - pos || n <= lengthText.length + 1) {
       throw new TarHeaderError(`a PAX record length (${n}) is out of range`);

@@ -272,6 +272,10 @@ export class TarReader {
         }
         size = Number(paxSize);
       }
+      const bad = badPaxNumber(this.#pax);
+      if (bad !== undefined) {
+        throw this.#headerError(`the PAX ${bad[0]} record "${bad[1]}" is not a valid number`);
+      }
       const path = this.#pax.get("path");
       if (path) name = path;
       // Go decides sparse after merging the records (handleSparseFile after mergePAX).
@@ -385,5 +389,38 @@ export function paxSparseFormat(records: Map<string, string>): string | undefine
   if (major === "1" && minor === "0") return "1.0";
   if (major !== "" || minor !== "") return undefined; // "Unknown GNU sparse PAX version"
   if ((records.get("GNU.sparse.map") ?? "") !== "") return "0.0 or 0.1";
+  return undefined;
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Whether `text` is what Go's `strconv.ParseInt(text, 10, 64)` takes: a sign, digits, int64. */
+function parsesAsInt64(text: string): boolean {
+  if (!/^[+-]?[0-9]+$/.test(text)) return false;
+  const value = BigInt(text);
+  return value <= INT64_MAX && value >= -INT64_MAX - 1n;
+}
+
+/**
+ * The first PAX record Go's `mergePAX` (archive/tar/reader.go) refuses with ErrHeader, as
+ * `[key, value]`: it skips an empty value (`if v == "" { continue }`), reads `uid` and
+ * `gid` with `strconv.ParseInt(v, 10, 64)`, and `atime`, `mtime` and `ctime` with
+ * `parsePAXTime` (strconv.go: the part before the first `.` by `strconv.ParseInt(ss, 10,
+ * 64)`, the part after it, if any, digits only: `strings.Trim(sn, "0123456789") != ""` is
+ * ErrHeader). (`size` is checked where it is used.)
+ */
+function badPaxNumber(pax: Map<string, string>): [string, string] | undefined {
+  for (const key of ["uid", "gid"]) {
+    const value = pax.get(key);
+    if (value && !parsesAsInt64(value)) return [key, value];
+  }
+  for (const key of ["atime", "mtime", "ctime"]) {
+    const value = pax.get(key);
+    if (!value) continue;
+    const dot = value.indexOf(".");
+    const seconds = dot === -1 ? value : value.slice(0, dot);
+    const fraction = dot === -1 ? "" : value.slice(dot + 1);
+    if (!parsesAsInt64(seconds) || !/^[0-9]*$/.test(fraction)) return [key, value];
+  }
   return undefined;
 }

@@ -450,3 +450,98 @@ Deno.test('TarReader keeps the header\'s name after an empty GNU long name (Go: 
   );
   assert.deepEqual(readTar(tar).seen.map((s) => s.entry.name), ["state.bin"]);
 });
+
+// PAX numbers as Go's archive/tar reads them. mergePAX (reader.go) skips an empty value
+// (`if v == "" { continue }`), then
+//   case paxUid:   id64, err = strconv.ParseInt(v, 10, 64)
+//   case paxGid:   id64, err = strconv.ParseInt(v, 10, 64)
+//   case paxAtime: hdr.AccessTime, err = parsePAXTime(v)   (and paxMtime, paxCtime)
+//   ... if err != nil { return ErrHeader }
+// and parsePAXTime (strconv.go) cuts at the first "." (`ss, sn, _ := strings.Cut(s, ".")`),
+// reads `secs, err := strconv.ParseInt(ss, 10, 64)` (ErrHeader on error) and refuses a
+// fraction that is not all digits (`if strings.Trim(sn, "0123456789") != ""`).
+// strconv.ParseInt takes one sign, decimal digits only, and fails outside int64.
+const PAX_NUMBER_CASES: [string, string, "ok" | "tar-header"][] = [
+  ["uid", "0", "ok"],
+  ["uid", "+1000", "ok"],
+  ["uid", "-1", "ok"],
+  ["uid", "9223372036854775807", "ok"],
+  ["uid", "9223372036854775808", "tar-header"],
+  ["uid", "12a", "tar-header"],
+  ["uid", " 1", "tar-header"],
+  ["uid", "0x10", "tar-header"],
+  ["uid", "1_000", "tar-header"],
+  ["uid", "", "ok"],
+  ["gid", "-9223372036854775808", "ok"],
+  ["gid", "-9223372036854775809", "tar-header"],
+  ["gid", "++1", "tar-header"],
+  ["gid", "1.5", "tar-header"],
+  ["mtime", "1700000000", "ok"],
+  ["mtime", "1700000000.123456789123", "ok"],
+  ["mtime", "-1.5", "ok"],
+  ["mtime", "+12.", "ok"],
+  ["mtime", "", "ok"],
+  ["mtime", ".5", "tar-header"],
+  ["mtime", "12.5e3", "tar-header"],
+  ["mtime", "12.-5", "tar-header"],
+  ["mtime", "1.2.3", "tar-header"],
+  ["mtime", "soon", "tar-header"],
+  ["mtime", "99999999999999999999", "tar-header"],
+  ["atime", "1.x", "tar-header"],
+  ["ctime", "abc", "tar-header"],
+  ["ctime", "0.000", "ok"],
+];
+
+for (const [key, value, verdict] of PAX_NUMBER_CASES) {
+  Deno.test(`TarReader reads a PAX ${key} of ${JSON.stringify(value)} as Go's mergePAX does: ${verdict}`, () => {
+    const pax = paxRecord(key, value);
+    const tar = concat(
+      header({ name: "PaxHeaders.0/state.bin", size: pax.length, typeflag: "x" }),
+      padded(pax),
+      header({ name: "state.bin", size: 3 }),
+      padded("abc"),
+      END,
+    );
+    if (verdict === "tar-header") {
+      assert.match(throwsCode(tar, "tar-header").message, new RegExp(`PAX ${key} record`));
+    } else {
+      const { seen } = readTar(tar);
+      assert.deepEqual(seen.map((s) => [s.entry.name, s.entry.size, s.data]), [[
+        "state.bin",
+        3,
+        "abc",
+      ]]);
+    }
+  });
+}
+
+// parsePAXRecord (strconv.go): `n, perr := strconv.ParseInt(nStr, 10, 0)`, then
+// `if perr != nil || n < 5 || n > int64(len(s))` and `n -= int64(len(nStr) + 1); if n <= 0`
+// are ErrHeader: a "+" before the length is taken, as are leading zeros.
+Deno.test("TarReader takes a PAX record length with a + sign or leading zeros, as Go's parsePAXRecord does", () => {
+  // The length counts the whole record, its own characters included: " path=state.bin\n"
+  // is 16 bytes, so "18" as Go writes it, "+19" and "019" as Go also reads them.
+  const record = (length: string) => length + " path=state.bin\n";
+  for (
+    const [length, verdict] of [
+      ["18", "ok"],
+      ["+19", "ok"],
+      ["019", "ok"],
+      ["-19", "tar-header"],
+      ["++20", "tar-header"],
+      ["+", "tar-header"],
+    ] as const
+  ) {
+    const pax = record(length);
+    const tar = concat(
+      header({ name: "PaxHeaders.0/x", size: pax.length, typeflag: "x" }),
+      padded(pax),
+      header({ name: "other", size: 3 }),
+      padded("abc"),
+      END,
+    );
+    if (verdict === "ok") {
+      assert.deepEqual(readTar(tar).seen.map((s) => s.entry.name), ["state.bin"], length);
+    } else throwsCode(tar, "tar-header");
+  }
+});
