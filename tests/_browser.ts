@@ -72,7 +72,8 @@ export interface Site {
 /**
  * Builds the page into a temporary folder and serves it: `/` is the page, `/fixtures/`
  * the shared fixtures, `/extra/` any files of `extra`, and `/slow/PATH` a fixture sent
- * 16 KiB every 50 ms (so a Cancel test has time to press the button).
+ * 16 KiB every 50 ms up to its half, where it waits until cancelled (so a Cancel test
+ * has time to press the button, however busy the machine; it goes on after a minute).
  */
 export async function startSite(extra?: string): Promise<Site> {
   const dir = await Deno.makeTempDir({ prefix: "raftsnap-web-" });
@@ -106,6 +107,7 @@ export async function startSite(extra?: string): Promise<Site> {
 async function slowly(file: URL, cancelled: () => void): Promise<Response> {
   const bytes = await Deno.readFile(file);
   let at = 0;
+  let held = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let wake: (() => void) | undefined;
   const body = new ReadableStream<Uint8Array>({
@@ -113,8 +115,9 @@ async function slowly(file: URL, cancelled: () => void): Promise<Response> {
       if (at >= bytes.length) return controller.close();
       await new Promise<void>((resolve) => {
         wake = resolve;
-        timer = setTimeout(resolve, 50);
+        timer = setTimeout(resolve, at >= bytes.length / 2 && !held ? 60_000 : 50);
       });
+      if (at >= bytes.length / 2) held = true;
       controller.enqueue(bytes.slice(at, at + 16384));
       at += 16384;
     },

@@ -38,6 +38,8 @@ export interface CliOptions {
   permissions?: string[];
   /** More environment variables. */
   env?: Record<string, string>;
+  /** Called with standard error as it comes (all of it is in the result as well). */
+  onStderr?: (text: string) => void;
 }
 
 /**
@@ -84,13 +86,26 @@ export async function raftsnap(args: string[], options: CliOptions = {}): Promis
     }
   })();
   await options.started?.(child);
-  const [output] = await Promise.all([child.output(), feeding]);
-  const decoder = new TextDecoder();
+  const stdout = new Response(child.stdout).bytes();
+  const stderr = (async () => {
+    let text = "";
+    for await (const piece of child.stderr.pipeThrough(new TextDecoderStream())) {
+      text += piece;
+      options.onStderr?.(piece);
+    }
+    return text;
+  })();
+  const [status, stdoutBytes, stderrText] = await Promise.all([
+    child.status,
+    stdout,
+    stderr,
+    feeding,
+  ]);
   return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-    stdoutBytes: new Uint8Array(output.stdout),
+    code: status.code,
+    stdout: new TextDecoder().decode(stdoutBytes),
+    stderr: stderrText,
+    stdoutBytes: new Uint8Array(stdoutBytes),
   };
 }
 

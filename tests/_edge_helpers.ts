@@ -199,20 +199,65 @@ export async function checksumOf(bytes: Uint8Array): Promise<string> {
 export interface EdgeServer {
   /** Where it listens: `http://127.0.0.1:PORT/`. */
   url: URL;
-  /** The folder it stores into (a fresh temporary one). */
+  /** The folder it stores into (a fresh temporary one unless `dir` or `store` was given). */
   dir: string;
+  /** The line it printed to say where it listens. */
+  banner: string;
   /** Its peak RSS so far (VmHWM), in bytes. */
   peakRss(): Promise<number>;
-  /** Stops it with SIGTERM, checks it exited 0, and returns all it printed. */
-  stop(): Promise<string>;
+  /**
+   * Stops it and returns all it printed. SIGTERM (the default) is a graceful stop, checked
+   * to exit 0; SIGKILL is a crash (nothing flushed, nothing answered), not checked. Once it
+   * has stopped, stopping it again only returns its output.
+   */
+  stop(signal?: "SIGTERM" | "SIGKILL"): Promise<string>;
 }
 
+/** How {@linkcode startEdgeServer} starts the server. */
+export interface EdgeServerLaunch {
+  /** Flags added after the defaults (`--dir` or `--store`, `--port`, `--no-sync`). */
+  args?: string[];
+  /** The folder to store into, such as the one a server before it stored into. */
+  dir?: string;
+  /** `--store URL` in place of a folder (`s3://BUCKET/PREFIX`): no folder is made. */
+  store?: string;
+  /** The prefix of the fresh temporary folder. */
+  prefix?: string;
+  /**
+   * The port, such as the one a server before it listened on (to restart it where its
+   * clients expect it). 0, the default, takes a free one.
+   */
+  port?: number;
+  /** Environment variables added to this process's (credentials, endpoints). */
+  env?: Record<string, string>;
+  /** Flush every file it stores (`--no-sync` is passed unless this is true). */
+  sync?: boolean;
+  /**
+   * Another server script, relative to the repository's root, such as
+   * `examples/deno-s3/main.ts`: it is given `args` alone, and its listening line is the
+   * first that holds an `http://127.0.0.1:PORT/` URL.
+   */
+  script?: string;
+}
+
+const REPOSITORY = new URL("../", import.meta.url);
+
 /**
- * Starts `src/deno/edge_server.ts` storing into a fresh temporary folder, on a free port
- * of 127.0.0.1, with `args` added, and waits until it says where it listens.
+ * Starts `src/deno/edge_server.ts` (`deno task serve:edge`) on 127.0.0.1, storing into
+ * a fresh temporary folder unless told otherwise, and waits until it says where it listens.
  */
-export async function startEdgeServer(args: string[], prefix: string): Promise<EdgeServer> {
-  const dir = await Deno.makeTempDir({ prefix });
+export async function startEdgeServer(launch: EdgeServerLaunch = {}): Promise<EdgeServer> {
+  const { script, store } = launch;
+  const dir = script || store ? launch.dir ?? "" : launch.dir ??
+    await Deno.makeTempDir({ prefix: launch.prefix ?? "raftsnap-edge-" });
+  const where = store ? ["--store", store] : ["--dir", dir];
+  const args = script ? launch.args ?? [] : [
+    ...where,
+    "--port",
+    String(launch.port ?? 0),
+    ...(launch.sync ? [] : ["--no-sync"]),
+    ...launch.args ?? [],
+  ];
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -220,29 +265,33 @@ export async function startEdgeServer(args: string[], prefix: string): Promise<E
       "--allow-net=127.0.0.1",
       "--allow-read",
       "--allow-write",
-      "--allow-env=RAFTSNAP_EDGE_TOKEN",
-      new URL("../src/deno/edge_server.ts", import.meta.url).pathname,
-      "--dir",
-      dir,
-      "--port",
-      "0",
-      "--no-sync",
+      // The S3 store reads its credentials and endpoint from the whole environment.
+      launch.env ? "--allow-env" : "--allow-env=RAFTSNAP_EDGE_TOKEN",
+      new URL(script ?? "src/deno/edge_server.ts", REPOSITORY).pathname,
       ...args,
     ],
+    cwd: REPOSITORY.pathname,
     // glibc keeps freed buffers in its heap, where they fragment under this churn: RSS
     // then reads well above what is live. Mapping buffers of 64 KiB and more gives them
     // back on free, so the peak is closer to what the server holds.
-    env: { MALLOC_MMAP_THRESHOLD_: "65536" },
+    env: { MALLOC_MMAP_THRESHOLD_: "65536", ...launch.env },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  // Both pipes are read to their end, so that the server never blocks on a full one.
   const stderr = new Response(child.stderr).text();
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const listening = script
+    ? /(http:\/\/127\.0\.0\.1:\d+\/)/
+    : /listening on (http:\/\/127\.0\.0\.1:\d+\/)/;
   let first = "";
-  while (!first.includes("\n")) {
+  let match: RegExpExecArray | null = null;
+  while (!match) {
     const { done, value } = await lines.read();
     if (done) break;
     first += value;
+    const line = first.includes("\n") ? first.slice(0, first.lastIndexOf("\n")) : "";
+    match = listening.exec(line);
   }
   const rest = (async () => {
     let out = "";
@@ -252,25 +301,37 @@ export async function startEdgeServer(args: string[], prefix: string): Promise<E
       out += value;
     }
   })();
-  const match = /listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(first);
+  const kill = (signal: Deno.Signal) => {
+    try {
+      child.kill(signal);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error; // (it has exited already)
+    }
+  };
   if (!match) {
-    child.kill("SIGKILL");
+    kill("SIGKILL");
     await child.status;
     throw new Error(`the server did not start: ${first}\n${await stderr}`);
   }
+  let stopped: Promise<string> | undefined;
   return {
     url: new URL(match[1]!),
     dir,
+    banner: first.split("\n").find((line) => listening.test(line))!,
     async peakRss() {
       const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
       return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) * 1024;
     },
-    async stop() {
-      child.kill("SIGTERM");
-      const { code } = await child.status;
-      const output = first + await rest + await stderr;
-      if (code !== 0) throw new Error(`the server exited with ${code}:\n${output}`);
-      return output;
+    stop(signal = "SIGTERM") {
+      return stopped ??= (async () => {
+        kill(signal);
+        const { code } = await child.status;
+        const output = first + await rest + await stderr;
+        if (signal === "SIGTERM" && code !== 0) {
+          throw new Error(`the server exited with ${code}:\n${output}`);
+        }
+        return output;
+      })();
     },
   };
 }

@@ -161,3 +161,20 @@ export async function verdict(promise: Promise<unknown>): Promise<string> {
 export function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/**
+ * Waits until `condition` holds, checking every few milliseconds, and fails saying `what`
+ * if it still does not after `ms` (a safety net for a machine under load, not a figure
+ * the test measures: the wait ends as soon as the condition holds).
+ */
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -38,7 +38,29 @@ export interface ProgressOptions {
    * @default {the terminal's width, else 80}
    */
   columns?: number;
+  /**
+   * The clock and the timer the bar runs on (tests step a fake one).
+   *
+   * @default {performance.now and setTimeout}
+   */
+  clock?: ProgressClock;
 }
+
+/** What {@linkcode Progress} needs of time: a clock in milliseconds and a one-shot timer. */
+export interface ProgressClock {
+  /** Milliseconds since some fixed point. */
+  now(): number;
+  /** Calls `callback` once, `ms` milliseconds from now; returns what cancels it. */
+  setTimeout(callback: () => void, ms: number): { cancel(): void };
+}
+
+const REAL_CLOCK: ProgressClock = {
+  now: () => performance.now(),
+  setTimeout(callback, ms) {
+    const timer = setTimeout(callback, ms);
+    return { cancel: () => clearTimeout(timer) };
+  },
+};
 
 const ERASE = "\r\x1b[K";
 const MB = 1e6;
@@ -52,22 +74,27 @@ function mb(bytes: number): string {
 export class Progress {
   #options: ProgressOptions;
   #bytes = 0;
-  #start = performance.now();
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #clock: ProgressClock;
+  #start: number;
+  #timer: { cancel(): void } | undefined;
   #drawn = false;
   #columns: number;
 
   /** Starts the clock; draws nothing until the delay has passed. */
   constructor(options: ProgressOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? REAL_CLOCK;
+    this.#start = this.#clock.now();
     this.#columns = options.columns ?? terminalColumns();
     if (options.enabled) {
-      const delay = options.delay ?? 1000;
       const interval = options.interval ?? 100;
-      this.#timer = setTimeout(() => {
+      // One timer at a time, each set when the last one fired: a late timer (a busy
+      // machine) delays the next draw rather than bunching draws up.
+      const tick = () => {
         this.#draw();
-        this.#timer = setInterval(() => this.#draw(), interval);
-      }, delay);
+        this.#timer = this.#clock.setTimeout(tick, interval);
+      };
+      this.#timer = this.#clock.setTimeout(tick, options.delay ?? 1000);
     }
   }
 
@@ -104,7 +131,7 @@ export class Progress {
   /** The bar's text for the current count (no escapes). */
   line(): string {
     const { label, total } = this.#options;
-    const seconds = Math.max((performance.now() - this.#start) / 1000, 0.001);
+    const seconds = Math.max((this.#clock.now() - this.#start) / 1000, 0.001);
     const rate = `${mb(this.#bytes / seconds)} MB/s`;
     let figures: string;
     let bar = "";
@@ -132,8 +159,7 @@ export class Progress {
 
   /** Stops the clock and erases the bar if it was drawn. Safe to call more than once. */
   stop(): void {
-    clearTimeout(this.#timer);
-    clearInterval(this.#timer);
+    this.#timer?.cancel();
     this.#timer = undefined;
     if (this.#drawn) this.#options.write(ERASE);
     this.#drawn = false;

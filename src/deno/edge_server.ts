@@ -78,6 +78,8 @@ export interface EdgeServerOptions extends Omit<VerifyHandlerOptions, "store"> {
   allowedOrigins?: TusHandlerOptions["allowedOrigins"];
   /** Resumable uploads: milliseconds an idle upload's verifier stays in memory. @default {30000} */
   idleTimeout?: TusHandlerOptions["idleTimeout"];
+  /** Resumable uploads: the clock their expiry is reckoned by. @default {Date.now} */
+  now?: TusHandlerOptions["now"];
   /**
    * Milliseconds between sweeps of expired resumable uploads (and one at start).
    *
@@ -120,6 +122,7 @@ export async function serveEdge(options: EdgeServerOptions): Promise<EdgeServer>
     maxOpenUploads,
     allowedOrigins,
     idleTimeout,
+    now,
     sweepInterval,
     ...handlerOptions
   } = options;
@@ -156,6 +159,7 @@ export async function serveEdge(options: EdgeServerOptions): Promise<EdgeServer>
       maxOpenUploads,
       allowedOrigins,
       idleTimeout,
+      now,
     });
   const sweep = () => void tus?.sweep().catch((error) => log?.(`sweep failed: ${error}`));
   sweep();

@@ -4,7 +4,7 @@
 import { createAesGcmSealer, verifySnapshot, writeSnapshot } from "../../mod.ts";
 import { parseArgs, UsageError } from "../../src/cli/args.ts";
 import { verifySpec } from "../../src/cli/verify.ts";
-import { Progress } from "../../src/cli/progress.ts";
+import { Progress, type ProgressClock } from "../../src/cli/progress.ts";
 import {
   assert,
   codeForGoError,
@@ -494,28 +494,49 @@ Deno.test("raftsnap checksum prints Go's Snapshot.Checksum of each file", async 
   );
 });
 
+/** Waits for `promise`, or `ms` milliseconds (a safety net), whichever comes first. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promise, new Promise((resolve) => timer = setTimeout(resolve, ms))]);
+  clearTimeout(timer);
+}
+
 Deno.test("raftsnap shows no progress bar when standard error is not a terminal", async () => {
-  // Over a second of work: half the archive, a pause, the rest.
+  // Over a second of work for each: half the archive, a pause, the rest. The pause ends
+  // once the run with the bar forced on has drawn it showing the whole first half (its bar's
+  // delay passed, and it counted what it read), and no sooner than 1.3 s after each run
+  // took its first half in (its bar's clock was running then): on a busy machine a run
+  // that starts late, or reads slowly, still pauses long enough.
   const bytes = await Deno.readFile(goFixture("one-mib.snap"));
+  const half = "verify -  0.5 MB  ";
+  let drew!: () => void;
+  const drawn = new Promise<void>((resolve) => drew = resolve);
+  let forcedSoFar = "";
   const slowly = async (writer: WritableStreamDefaultWriter<Uint8Array>) => {
+    // Half a MiB is more than a pipe holds: this resolves once the command reads it.
     await writer.write(bytes.subarray(0, bytes.length >> 1));
-    await new Promise((resolve) => setTimeout(resolve, 1300));
+    await Promise.all([within(drawn, 60_000), new Promise((resolve) => setTimeout(resolve, 1300))]);
     await writer.write(bytes.subarray(bytes.length >> 1));
   };
   const [piped, forced, quiet] = await Promise.all([
     raftsnap(["verify", "-"], { stdin: slowly }),
-    raftsnap(["verify", "--progress", "-"], { stdin: slowly }),
+    raftsnap(["verify", "--progress", "-"], {
+      stdin: slowly,
+      onStderr: (text) => (forcedSoFar += text).includes(half) && drew(),
+    }),
     raftsnap(["verify", "--progress", "--quiet", "-"], { stdin: slowly }),
   ]);
   for (const run of [piped, forced, quiet]) assert.equal(run.code, 0, run.stderr);
   assert.equal(piped.stderr, "");
   assert.equal(quiet.stderr, "");
   assert.match(piped.stdout, /^-: ok /);
-  // The same run with the bar forced on draws it (so the first assertion can fail), then erases it.
-  assert.match(
-    forced.stderr.replaceAll(ERASE, "<erase>"),
-    /^<erase>verify - {2}0\.5 MB {2}[\d.]+ MB\/s/,
-  );
+  // The same run with the bar forced on draws it (so the first assertion can fail): only
+  // bars (the bytes read so far, MB/s), one of them showing the first half while the rest
+  // was held back, then erases it.
+  const shown = forced.stderr.replaceAll(ERASE, "<erase>");
+  assert.match(shown, /^<erase>verify - {2}[\d.]+ MB {2}[\d.]+ MB\/s/);
+  assert.match(shown, /^(<erase>verify - {2}[\d.]+ MB {2}[\d.]+ MB\/s)+<erase>$/);
+  assert.ok(shown.includes(`<erase>${half}`), shown);
   assert.ok(forced.stderr.endsWith(ERASE), JSON.stringify(forced.stderr));
 });
 
@@ -670,30 +691,85 @@ Deno.test("raftsnap --limit: every reader shows it in --help and refuses a bad o
   }
 });
 
-Deno.test("Progress draws after its delay, at most every interval, and erases itself", async () => {
+interface SteppedTimer {
+  at: number;
+  callback: () => void;
+  cancelled: boolean;
+}
+
+/** A clock that moves only when told to, running the timers that fall due on the way. */
+class SteppedClock implements ProgressClock {
+  #now = 0;
+  #timers: SteppedTimer[] = [];
+  now(): number {
+    return this.#now;
+  }
+  setTimeout(callback: () => void, ms: number): { cancel(): void } {
+    const timer = { at: this.#now + ms, callback, cancelled: false };
+    this.#timers.push(timer);
+    return { cancel: () => void (timer.cancelled = true) };
+  }
+  /** Timers not yet fired nor cancelled. */
+  get pending(): number {
+    return this.#timers.filter((t) => !t.cancelled).length;
+  }
+  /** Moves `ms` on, firing each timer due by then at its own time, in order. */
+  advance(ms: number): void {
+    const end = this.#now + ms;
+    for (;;) {
+      this.#timers = this.#timers.filter((t) => !t.cancelled);
+      const next = this.#timers.reduce<SteppedTimer | undefined>(
+        (first, t) => t.at <= end && (!first || t.at < first.at) ? t : first,
+        undefined,
+      );
+      if (!next) break;
+      this.#timers.splice(this.#timers.indexOf(next), 1);
+      this.#now = next.at;
+      next.callback();
+    }
+    this.#now = end;
+  }
+}
+
+Deno.test("Progress draws after its delay, at most every interval, and erases itself", () => {
   const drawn: string[] = [];
+  const clock = new SteppedClock();
   const progress = new Progress({
     label: "verify x.snap",
     total: 4e6,
     enabled: true,
     write: (text) => drawn.push(text),
-    delay: 0,
+    delay: 5,
     interval: 10,
     columns: 80,
+    clock,
   });
   progress.add(1e6);
-  await new Promise((resolve) => setTimeout(resolve, 35));
+  clock.advance(4);
+  assert.equal(drawn.length, 0, "nothing before the delay");
+  // Drawn at 5 ms, then every 10 ms: at 15, 25 and 35.
+  clock.advance(31);
   progress.stop();
-  assert.ok(drawn.length >= 2 && drawn.length <= 6, `${drawn.length} draws`);
+  assert.equal(drawn.length, 5, `${drawn.length} draws: ${JSON.stringify(drawn)}`);
   assert.match(
     drawn[0]!.replaceAll(ERASE, "<erase>"),
     /^<erase>verify x\.snap {2}\[=====> {14}\] {2}25% {2}1\.0 \/ 4\.0 MB {2}[\d.]+ MB\/s$/,
   );
+  // 1 MB in the 5 ms before the first draw.
+  assert.ok(drawn[0]!.endsWith("  200.0 MB/s"), drawn[0]);
   assert.equal(drawn.at(-1), ERASE);
+  assert.equal(clock.pending, 0, "stop() cancels the timer");
   const count = drawn.length;
-  const off = new Progress({ label: "x", enabled: false, write: (t) => drawn.push(t), delay: 0 });
+  const off = new Progress({
+    label: "x",
+    enabled: false,
+    write: (t) => drawn.push(t),
+    delay: 0,
+    clock,
+  });
   off.add(5);
-  await new Promise((resolve) => setTimeout(resolve, 15));
+  assert.equal(clock.pending, 0, "a disabled bar sets no timer");
+  clock.advance(15);
   off.stop();
   assert.equal(drawn.length, count, "a disabled bar never draws");
 });

@@ -6,68 +6,20 @@
 // a wrong token or no server at all is exit 3.
 
 import { assert, goManifest, readFixture } from "../_helpers.ts";
-import { goFixture, raftsnap, ROOT, tempDir } from "../_cli_helpers.ts";
+import { goFixture, raftsnap, tempDir } from "../_cli_helpers.ts";
 import { startCutProxy } from "../edge/_cut_proxy.ts";
+import { type EdgeServer, startEdgeServer } from "../_edge_helpers.ts";
 
 const TOKEN = "serve-edge-token";
 const NET = { permissions: ["--allow-net", "--allow-env"] };
 
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
+/** `deno task serve:edge --dir DIR --token TOKEN` as a process, on `port` (0: a free one). */
+function serveEdge(dir: string, port = 0) {
+  return startEdgeServer({ dir, port, args: ["--token", TOKEN] });
 }
 
-/** `deno task serve:edge --dir DIR --port PORT --token TOKEN` as a process. */
-async function serveEdge(dir: string, port: number) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--unstable-no-legacy-abort",
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      "--allow-write",
-      "--config",
-      "deno.json",
-      "src/deno/edge_server.ts",
-      "--dir",
-      dir,
-      "--port",
-      String(port),
-      "--token",
-      TOKEN,
-      "--no-sync",
-    ],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let output = "";
-  while (!output.includes("listening on")) {
-    const { done, value } = await lines.read();
-    if (done) throw new Error(`serve:edge did not start: ${output}`);
-    output += value;
-  }
-  const drained = (async () => {
-    while (!(await lines.read()).done);
-  })().catch(() => {});
-  return {
-    origin: `http://127.0.0.1:${port}/`,
-    url: `http://127.0.0.1:${port}/uploads/`,
-    async stop(signal: Deno.Signal = "SIGTERM") {
-      try {
-        child.kill(signal);
-      } catch {
-        // gone already
-      }
-      await child.status;
-      await drained;
-    },
-  };
-}
+/** Where `server` takes resumable uploads. */
+const uploadsOf = (server: EdgeServer) => new URL("uploads/", server.url).href;
 
 async function stored(dir: string): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
@@ -86,14 +38,14 @@ function upload(args: string[], env: Record<string, string> = { RAFTSNAP_UPLOAD_
 Deno.test("raftsnap upload against serve:edge: every go-reference fixture exits 0 or 1 as its single-request verdict", async () => {
   await using dir = await tempDir();
   await using state = await tempDir();
-  const server = await serveEdge(dir.path, freePort());
+  const server = await serveEdge(dir.path);
   try {
     const { fixtures } = await goManifest();
     let good = 0;
     const keys = new Set<string>();
     for (const fixture of fixtures) {
       const bytes = await readFixture(`go-reference/${fixture.file}`);
-      const single = await fetch(server.origin, {
+      const single = await fetch(server.url, {
         method: "POST",
         body: bytes as BodyInit,
         headers: { authorization: `Bearer ${TOKEN}` },
@@ -106,7 +58,7 @@ Deno.test("raftsnap upload against serve:edge: every go-reference fixture exits 
         "--state-dir",
         state.path,
         goFixture(fixture.file),
-        server.url,
+        uploadsOf(server),
       ]);
       const doc = JSON.parse(run.stdout);
       if (single.status === 201) {
@@ -134,8 +86,8 @@ Deno.test("raftsnap upload against serve:edge: every go-reference fixture exits 
 Deno.test("raftsnap upload against serve:edge: resumes after a cut mid-PATCH and a kill -9 and restart between PATCHes", async () => {
   await using dir = await tempDir();
   await using state = await tempDir();
-  const port = freePort();
-  let server = await serveEdge(dir.path, port);
+  let server = await serveEdge(dir.path);
+  const port = Number(server.url.port);
   const proxy = startCutProxy({ hostname: "127.0.0.1", port });
   const file = goFixture("one-mib.snap");
   const bytes = await Deno.readFile(file);
@@ -190,8 +142,8 @@ Deno.test("raftsnap upload against serve:edge: resumes after a cut mid-PATCH and
 
 Deno.test("raftsnap upload against serve:edge: exit 3 for a wrong token and for no server", async () => {
   await using dir = await tempDir();
-  const port = freePort();
-  const server = await serveEdge(dir.path, port);
+  const server = await serveEdge(dir.path);
+  const port = Number(server.url.port);
   try {
     const wrong = await upload([
       "--no-resume",

@@ -110,11 +110,13 @@ async function metricsOnce(dir: string): Promise<string> {
     seen += value;
     url = /metrics on (http:\/\/\S+)/.exec(seen)?.[1];
   }
+  // Not 200 until the first pass ended: polled, up to a safety net (a loaded machine).
   let text = "";
-  for (let i = 0; i < 100; i++) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
     const response = await fetch(url);
     text = await response.text();
-    if (response.status === 200) break;
+    if (response.status === 200 || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill("SIGTERM");

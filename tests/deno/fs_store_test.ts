@@ -6,7 +6,7 @@ import { type VerifiedUpload, verifySnapshot } from "../../mod.ts";
 import { serveEdge } from "../../src/deno/edge_server.ts";
 import { FsStore, STAGING_PREFIX } from "../../src/deno/fs_store.ts";
 import { bodyStream } from "../_edge_helpers.ts";
-import { assert, hex, readFixture } from "../_helpers.ts";
+import { assert, hex, readFixture, waitUntil } from "../_helpers.ts";
 
 const small = await readFixture("go-reference/small.snap");
 const oneMib = await readFixture("go-reference/one-mib.snap");
@@ -109,12 +109,18 @@ Deno.test("serveEdge() stores over HTTP, and its shutdown answers uploads in fli
       const { key } = await ok.json();
       assert.deepEqual(await Deno.readFile(`${dir}/${key}`), small);
 
+      let sent = 0;
       const pending = fetch(server.url, {
         method: "POST",
-        body: bodyStream(oneMib, { stallAfter: 100_000 }),
+        body: bodyStream(oneMib, { stallAfter: 100_000, onPull: (n) => sent = n }),
         duplex: "half",
       } as RequestInit);
-      await new Promise((r) => setTimeout(r, 200));
+      // Once the server has read up to the stall, the upload is staged.
+      await waitUntil(() => sent >= 100_000, "the body read up to its stall");
+      await waitUntil(
+        async () => (await names(dir)).some((n) => n.startsWith(STAGING_PREFIX)),
+        "a staging file",
+      );
       assert.equal((await names(dir)).filter((n) => n.startsWith(STAGING_PREFIX)).length, 1);
       await server.shutdown();
       const stopped = await pending;

@@ -6,47 +6,24 @@
 import { Miniflare } from "miniflare";
 import { assert, readFixture } from "../_helpers.ts";
 import { archiveOf } from "../workers/_r2.ts";
-
-const ROOT = new URL("../../", import.meta.url);
+import { type EdgeServerLaunch, startEdgeServer } from "../_edge_helpers.ts";
 const CREDENTIALS = { accessKeyId: "AKIDRAFTSNAPTEST", secretAccessKey: "raftsnap-test-secret" };
 
 interface LocalBucket {
   list(): Promise<{ objects: { key: string; size: number }[] }>;
 }
 
-/** Starts `args` with Deno, waits for its "http://..." line, uploads, stops it. */
-async function runServer(args: string[], env: Record<string, string>, uploads: Uint8Array[]) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--unstable-no-legacy-abort",
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      "--allow-write",
-      "--config",
-      "deno.json",
-      ...args,
-    ],
-    cwd: ROOT,
-    env,
-    stdout: "piped",
-    stderr: "inherit", // (piped, the child hung before it listened: not looked into)
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let output = "";
-  let url: string | undefined;
-  while (url === undefined) {
-    const { done, value } = await lines.read();
-    if (done) break;
-    output += value;
-    url = /http:\/\/127\.0\.0\.1:\d+\//.exec(output)?.[0];
-  }
+/** Starts a server, waits for its "http://..." line, uploads, stops it. */
+async function runServer(
+  launch: EdgeServerLaunch,
+  env: Record<string, string>,
+  uploads: Uint8Array[],
+) {
+  const server = await startEdgeServer({ ...launch, env });
   const statuses: number[] = [];
   try {
-    assert.ok(url, `no URL printed:\n${output}`);
     for (const body of uploads) {
-      const response = await fetch(url, {
+      const response = await fetch(server.url, {
         method: "PUT",
         body: body as BodyInit,
         headers: { authorization: "Bearer tok" },
@@ -55,9 +32,7 @@ async function runServer(args: string[], env: Record<string, string>, uploads: U
       statuses.push(response.status);
     }
   } finally {
-    child.kill("SIGTERM");
-    await child.status;
-    await lines.cancel();
+    await server.stop();
   }
   return statuses;
 }
@@ -91,7 +66,7 @@ Deno.test({
 
       await t.step("examples/deno-s3", async () => {
         const statuses = await runServer(
-          ["examples/deno-s3/main.ts", "s3://raft-snapshots/example/"],
+          { script: "examples/deno-s3/main.ts", args: ["s3://raft-snapshots/example/"] },
           env,
           [good, bad, large],
         );
@@ -102,15 +77,7 @@ Deno.test({
 
       await t.step("deno task serve:edge --store s3://raft-snapshots/edge", async () => {
         const statuses = await runServer(
-          [
-            "src/deno/edge_server.ts",
-            "--store",
-            "s3://raft-snapshots/edge",
-            "--port",
-            "0",
-            "--token",
-            "tok",
-          ],
+          { store: "s3://raft-snapshots/edge", port: 0, args: ["--token", "tok"] },
           env,
           [good, bad, large],
         );

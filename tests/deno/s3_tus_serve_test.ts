@@ -16,58 +16,19 @@ import {
   openMultipartUploads,
 } from "../workers/_r2.ts";
 import { tusUpload } from "../workers/_tus.ts";
-
-const ROOT = new URL("../../", import.meta.url);
+import { type EdgeServer, startEdgeServer } from "../_edge_helpers.ts";
 const CREDENTIALS = { accessKeyId: "AKIDRAFTSNAPTEST", secretAccessKey: "raftsnap-test-secret" };
 const MIB = 1024 * 1024;
 const TOKEN = "tok";
 
-/** `deno task serve:edge` on `port` (0: any), until `stop()`; its URL. */
-async function serve(env: Record<string, string>, port: number) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--unstable-no-legacy-abort",
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      "--allow-write",
-      "--config",
-      "deno.json",
-      "src/deno/edge_server.ts",
-      "--store",
-      "s3://raft-snapshots/edge",
-      "--part-size",
-      "5m",
-      "--port",
-      String(port),
-      "--token",
-      TOKEN,
-    ],
-    cwd: ROOT,
+/** `deno task serve:edge --store s3://…` on `port` (0: any), until `stop()`. */
+function serve(env: Record<string, string>, port: number) {
+  return startEdgeServer({
+    store: "s3://raft-snapshots/edge",
+    port,
     env,
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let output = "";
-  let url: string | undefined;
-  while (url === undefined) {
-    const { done, value } = await lines.read();
-    if (done) break;
-    output += value;
-    url = /http:\/\/127\.0\.0\.1:\d+\//.exec(output)?.[0];
-  }
-  const stop = async () => {
-    child.kill("SIGTERM");
-    await child.status;
-    await lines.cancel();
-  };
-  if (!url) {
-    await stop();
-    throw new Error(`no URL printed:\n${output}`);
-  }
-  return { url, stop };
+    args: ["--part-size", "5m", "--token", TOKEN],
+  });
 }
 
 Deno.test({
@@ -84,7 +45,7 @@ Deno.test({
       r2Persist: persist,
     } as never);
     const files = await Deno.makeTempDir({ prefix: "raftsnap-s3-tus-files-" });
-    let server: Awaited<ReturnType<typeof serve>> | undefined;
+    let server: EdgeServer | undefined;
     try {
       const s3 = new URL(String(await mf.ready));
       const bucket = (await mf.getR2Bucket("BUCKET")) as unknown as LocalBucket;
@@ -96,7 +57,7 @@ Deno.test({
         NO_COLOR: "1",
       };
       server = await serve(env, 0);
-      const port = Number(new URL(server.url).port);
+      const port = Number(server.url.port);
       const staged = async () =>
         (await bucket.list()).objects.map((o) => o.key).filter((k) => k.includes(".tus-staging/"));
       const nothingStaged = async (what: string) => {

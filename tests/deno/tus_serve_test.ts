@@ -19,6 +19,7 @@ import {
   tusSend,
 } from "../_tus_helpers.ts";
 import { archiveOf } from "../workers/_r2.ts";
+import { startEdgeServer } from "../_edge_helpers.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const TOKEN = "tus-test-token";
@@ -26,64 +27,14 @@ const AUTH = { authorization: `Bearer ${TOKEN}` };
 const oneMib = await readFixture("go-reference/one-mib.snap");
 const badState = await readFixture("go-reference/bad-state-bitflip.snap");
 
-/** A free TCP port on loopback (to restart a server where its clients expect it). */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
-/** `deno task serve:edge` as a process, on `port`, over `dir`. */
-async function startServer(dir: string, port: number, args: string[] = []) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--unstable-no-legacy-abort",
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      "--allow-write",
-      "--config",
-      "deno.json",
-      "src/deno/edge_server.ts",
-      "--dir",
-      dir,
-      "--port",
-      String(port),
-      "--token",
-      TOKEN,
-      ...args,
-    ],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let output = "";
-  while (!output.includes("listening on")) {
-    const { done, value } = await lines.read();
-    if (done) break;
-    output += value;
-  }
-  assert.match(output, /resumable uploads \(tus\) at http:\/\/127\.0\.0\.1:\d+\/uploads\//);
-  // Keep reading its output so that it never blocks on a full pipe.
-  const drained = (async () => {
-    while (!(await lines.read()).done);
-  })().catch(() => {});
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    /** Stops it: SIGKILL is a crash (nothing flushed, nothing answered). */
-    async stop(signal: Deno.Signal = "SIGKILL") {
-      try {
-        child.kill(signal);
-      } catch {
-        // already gone
-      }
-      await child.status;
-      await drained;
-    },
-  };
+/** `deno task serve:edge --token TOKEN` as a process over `dir`, on `port` (0: a free one). */
+async function startServer(dir: string, port = 0) {
+  const server = await startEdgeServer({ dir, port, sync: true, args: ["--token", TOKEN] });
+  assert.match(
+    server.banner,
+    /resumable uploads \(tus\) at http:\/\/127\.0\.0\.1:\d+\/uploads\//,
+  );
+  return server;
 }
 
 /** Staged resumable bytes left in the folder (`.bin` files). */
@@ -109,9 +60,9 @@ async function snapshotsIn(dir: string): Promise<string[]> {
 
 Deno.test("serve:edge: killed between PATCHes and restarted over its folder, the upload resumes", async () => {
   const dir = await Deno.makeTempDir({ prefix: "raftsnap-tus-" });
-  const port = freePort();
   const single = await singleVerdict(oneMib);
-  let server = await startServer(dir, port);
+  let server = await startServer(dir);
+  const port = Number(server.url.port);
   try {
     const send = (request: Request) => fetch(request);
     const { url } = await tusCreate(send, server.url, oneMib.length, AUTH);
@@ -147,8 +98,7 @@ Deno.test("serve:edge: killed between PATCHes and restarted over its folder, the
 
 Deno.test("serve:edge: a bad archive through tus leaves nothing staged and nothing stored", async () => {
   const dir = await Deno.makeTempDir({ prefix: "raftsnap-tus-" });
-  const port = freePort();
-  const server = await startServer(dir, port);
+  const server = await startServer(dir);
   try {
     const send = (request: Request) => fetch(request);
     for (const file of ["bad-state-bitflip.snap", "truncated-gzip.snap", "not-gzip.snap"]) {
@@ -294,13 +244,13 @@ Deno.test({
   async fn(t) {
     const dir = await Deno.makeTempDir({ prefix: "raftsnap-tus-" });
     const work = await Deno.makeTempDir({ prefix: "raftsnap-tus-files-" });
-    const port = freePort();
     // 24 MiB of random state: incompressible, so the archive is as large.
     const archive = await archiveOf(24 * 1024 * 1024, "5-99-1700000000000");
     const file = `${work}/backup.snap`;
     await Deno.writeFile(file, archive);
     const single = await singleVerdict(archive);
-    let server = await startServer(dir, port);
+    let server = await startServer(dir);
+    const port = Number(server.url.port);
     const endpoint = `http://127.0.0.1:${port}/uploads/`;
     try {
       for (const chunkSize of [64 * 1024, 8 * 1024 * 1024, 64 * 1024 * 1024]) {
@@ -367,10 +317,13 @@ Deno.test({
 
 Deno.test("serveEdge: expired uploads are swept from the folder, and the per-token bound holds across a restart", async () => {
   const dir = await Deno.makeTempDir({ prefix: "raftsnap-tus-" });
+  // Expiry is reckoned by a clock that stands still until the test moves it on.
+  let now = Date.now();
   let server = await serveEdge({
     dir,
     port: 0,
     expiresAfter: 2000,
+    now: () => now,
     sweepInterval: 50,
     maxOpenUploads: 2,
     authorize: (request) => request.headers.get("authorization") !== null,
@@ -382,8 +335,10 @@ Deno.test("serveEdge: expired uploads are swept from the folder, and the per-tok
     assert.equal(patched.status, 204);
     await patched.body?.cancel();
     assert.equal((await stagedFiles(dir)).length, 1);
-    // Swept within a few sweeps of its expiry (polled: this machine may be busy).
-    const deadline = Date.now() + 10_000;
+    // Past its expiry: the server's next sweeps delete it (polled; the deadline is only a
+    // safety net, far beyond the 50 ms between sweeps).
+    now += 2001;
+    const deadline = Date.now() + 30_000;
     while ((await stagedFiles(dir)).length > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -165,13 +165,21 @@ for (const [where, start] of SERVERS) {
       await server.close();
     }
     // The port is closed now.
-    const started = Date.now();
-    const error = await uploadSnapshot(new Blob([bytes]), server.url, { retries: 3, ...FAST })
-      .then(() => undefined, (e) => e);
+    const delays: number[] = [];
+    const error = await uploadSnapshot(new Blob([bytes]), server.url, {
+      retries: 3,
+      ...FAST,
+      onRetry: (_error, _attempt, delay) => delays.push(delay),
+    }).then(() => undefined, (e) => e);
     assert.ok(error instanceof UploadFailedError);
     assert.equal(error.kind, "unreachable");
     assert.match(error.message, /gave up after 4 failed attempts/);
-    assert.ok(Date.now() - started < 5000);
+    // It waited as told between attempts (20 ms doubling, up to 20% more), not the default
+    // seconds: checked on the delays it chose rather than on the time it took.
+    assert.equal(delays.length, 3, JSON.stringify(delays));
+    for (const [i, delay] of delays.entries()) {
+      assert.ok(delay >= 20 * 2 ** i && delay <= Math.round(20 * 2 ** i * 1.2), `${delays}`);
+    }
   });
 }
 

@@ -14,7 +14,7 @@ import {
   type TusHandlerOptions,
   TusSession,
 } from "../../mod.ts";
-import { assert, goManifest, prng, randomSizes, readFixture } from "../_helpers.ts";
+import { assert, goManifest, prng, randomSizes, readFixture, waitUntil } from "../_helpers.ts";
 import {
   assertSameVerdict,
   type Fetcher,
@@ -510,21 +510,28 @@ Deno.test("tus: open uploads per token are bounded (429); ended ones free a plac
 });
 
 Deno.test("tus: expiry: Upload-Expires, the sweep deletes staged bytes, expired is 404", async () => {
-  const { store, handler, send } = setup({ expiresAfter: 60_000 });
+  // The handler's clock stands still until the test moves it on.
+  let now = Date.parse("2026-05-04T03:02:01.234Z");
+  const { store, handler, send } = setup({ expiresAfter: 60_000, now: () => now });
   const { url } = await tusCreate(send, BASE, oneMib.length);
+  now += 5000;
   const patched = await tusPatch(send, url, 0, oneMib.slice(0, 100_000));
+  // 60 s after the PATCH (an HTTP date: whole seconds).
   const expires = Date.parse(patched.headers.get("upload-expires")!);
-  assert.ok(Math.abs(expires - (Date.now() + 60_000)) < 5000, String(expires));
+  assert.equal(expires, Date.parse("2026-05-04T03:03:06Z"), String(expires));
+  assert.equal(await handler.sweep(), 0);
+  now += 60_000; // the very millisecond it expires at: not yet expired
   assert.equal(await handler.sweep(), 0);
   assert.equal(store.stagedResumable, 1);
-  assert.equal(await handler.sweep(Date.now() + 120_000), 1);
+  assert.equal(await handler.sweep(now + 60_000), 1);
   assert.equal(store.resumable.size, 0);
   assert.equal((await tusHead(send, url)).status, 404);
   await handler.close();
   // An upload found expired on access is deleted then.
-  const quick = setup({ expiresAfter: 30 }, store);
+  const quick = setup({ expiresAfter: 30, now: () => now }, store);
   const late = await tusCreate(quick.send, BASE, 10);
-  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.equal((await tusHead(quick.send, late.url)).status, 200);
+  now += 31;
   assert.equal((await tusHead(quick.send, late.url)).status, 404);
   assert.equal(store.resumable.size, 0);
   await quick.handler.close();
@@ -655,7 +662,8 @@ Deno.test("tus: idle sessions leave memory; a flood of abandoned uploads holds n
     urls.push(url);
   }
   assert.ok(sessions.size > 0);
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // Each is dropped 20 ms after its last request (polled: timers run late on a busy machine).
+  await waitUntil(() => sessions.size === 0, "the idle sessions to be dropped");
   assert.equal(sessions.size, 0);
   // Each resumes (its verifier rebuilt by replay) and finishes.
   for (const url of urls.slice(0, 3)) {

@@ -15,7 +15,7 @@ import {
   writeSnapshot,
 } from "../../mod.ts";
 import { encodeHeader, padding } from "../../src/format/tar/header.ts";
-import { assert, collect, gzipBytes, readFixture, rejectsWith } from "../_helpers.ts";
+import { assert, collect, gzipBytes, readFixture, rejectsWith, waitUntil } from "../_helpers.ts";
 import { gzipStored } from "../_mutations.ts";
 
 const MTIME = 1_700_000_000;
@@ -353,7 +353,7 @@ Deno.test("writeSnapshot() aborted by its signal errors and cancels the state", 
   await assert.rejects(async () => {
     for (;;) if ((await reader.read()).done) break;
   });
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await waitUntil(() => cancelled, "the state stream cancelled");
   assert.ok(cancelled);
 });
 

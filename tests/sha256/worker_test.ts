@@ -5,7 +5,7 @@
 import { parseSnapshot, SnapshotError, verifySnapshot, writeSnapshot } from "../../mod.ts";
 import { nativeSha256 } from "../../src/deno/native_sha256.ts";
 import { inflate } from "../../src/format/gzip/inflate.ts";
-import { assert, chunked, collect, hex, prng } from "../_helpers.ts";
+import { assert, chunked, collect, hex, prng, waitUntil } from "../_helpers.ts";
 
 const SIZE = 9 * 1024 * 1024 + 123; // above the 8 MiB worker threshold
 const next = prng(42);
@@ -71,7 +71,8 @@ Deno.test("writeSnapshot() cancelled midway stops its workers and its state read
     const reader = writeSnapshot({ ...meta, size: 1 << 30 }, source, { parallel }).getReader();
     await reader.read();
     await reader.cancel();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // (The cancellation may cross to the workers and back first: polled.)
+    await waitUntil(() => cancelled, `parallel=${parallel}: the state stream cancelled`);
     assert.ok(cancelled, `parallel=${parallel}: the state stream was not cancelled`);
   }
 });

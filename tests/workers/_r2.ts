@@ -81,8 +81,11 @@ export async function openMultipartUploads(persist: string): Promise<number> {
   return open;
 }
 
-/** Waits until `check` holds, or `ms` passed (a bounded poll, not a timing assertion). */
-export async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<boolean> {
+/**
+ * Waits until `check` holds, or `ms` passed (a bounded poll, not a timing assertion: the
+ * default is a safety net for a loaded machine, and the wait ends once `check` holds).
+ */
+export async function eventually(check: () => Promise<boolean>, ms = 30_000): Promise<boolean> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (await check()) return true;

@@ -217,7 +217,7 @@ class LocalSessions implements StoreSessions {
   }
 
   async countOpen(owner: string): Promise<number> {
-    const now = Date.now();
+    const now = (this.#options.now ?? Date.now)();
     if (this.#store.countOpen) return await this.#store.countOpen(owner, now);
     const created = this.#created.get(owner);
     if (!created) return 0;
@@ -386,6 +386,7 @@ export function createTusHandler(options: TusHandlerOptions): TusHandler {
   if (!path.endsWith("/")) path += "/";
   const origins = new Set(options.allowedOrigins ?? []);
   const newId = options.newId ?? (() => crypto.randomUUID().replaceAll("-", ""));
+  const clock = options.now ?? Date.now;
   const local = options.sessions ? undefined : createStoreSessions(store!, options);
   const sessions: TusSessions = options.sessions ?? local!;
   /** Creations in progress per owner, one at a time, so that the count holds. */
@@ -560,7 +561,7 @@ export function createTusHandler(options: TusHandlerOptions): TusHandler {
           ),
         );
       }
-      const now = Date.now();
+      const now = clock();
       record = {
         id: newId(),
         length,
@@ -623,7 +624,7 @@ export function createTusHandler(options: TusHandlerOptions): TusHandler {
       );
     }
   }) as TusHandler;
-  handler.sweep = async (now = Date.now()) => await sessions.sweep?.(now) ?? 0;
+  handler.sweep = async (now = clock()) => await sessions.sweep?.(now) ?? 0;
   handler.close = async () => {
     await local?.close();
   };

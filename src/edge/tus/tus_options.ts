@@ -42,6 +42,13 @@ export interface TusSessionOptions extends
    * @default {259200000} (72 hours)
    */
   maxUploadTime?: number;
+  /**
+   * The clock expiry is reckoned by, in milliseconds since the epoch (a test moves a fake
+   * one past an expiry instead of waiting for it).
+   *
+   * @default {Date.now}
+   */
+  now?: () => number;
 }
 
 /**
@@ -157,7 +164,7 @@ export interface TusHandler {
    * Deletes every expired upload's staged bytes and record (a server calls this now and
    * then; a Durable Object uses its alarm instead).
    *
-   * @param now Milliseconds since the epoch.
+   * @param now Milliseconds since the epoch (by default, the `now` option's clock).
    * @returns How many uploads were deleted.
    */
   sweep(now?: number): Promise<number>;

@@ -43,6 +43,7 @@ interface SessionSettings extends UploadBounds {
   verifier: VerifierSettings;
   expiresAfter: number;
   maxUploadTime: number;
+  now: () => number;
   signal: AbortSignal | undefined;
 }
 
@@ -57,6 +58,7 @@ function sessionSettings(options: TusSessionOptions): SessionSettings {
     ...bounds,
     ...expiry,
     verifier: verifierSettings(options, bounds),
+    now: options.now ?? Date.now,
     signal: options.signal,
   };
 }
@@ -290,7 +292,7 @@ export class TusSession {
    * @param now Milliseconds since the epoch.
    * @returns Whether it was deleted.
    */
-  async expire(now: number = Date.now()): Promise<boolean> {
+  async expire(now: number = this.#settings.now()): Promise<boolean> {
     await this.#ending;
     const record = this.record;
     if (!record || !this.idle || record.expires >= now) return false;
@@ -340,7 +342,7 @@ export class TusSession {
         discard(request);
         return notFound();
       }
-      if (record.expires < Date.now() && this.idle) {
+      if (record.expires < this.#settings.now() && this.idle) {
         discard(request);
         await this.#delete();
         return notFound();
@@ -582,7 +584,10 @@ export class TusSession {
     const status = error instanceof UploadError ? error.status : 400;
     const staged = await this.#stagedNow();
     try {
-      await staged?.end({ refused: { ...json, status } }, Date.now() + this.#settings.expiresAfter);
+      await staged?.end(
+        { refused: { ...json, status } },
+        this.#settings.now() + this.#settings.expiresAfter,
+      );
     } catch {
       // The refusal stands; a store that cannot clean up leaves it to expiry.
     }
@@ -709,7 +714,7 @@ export class TusSession {
   #nextExpiry(): number {
     const record = this.#staged!.record;
     return Math.min(
-      Date.now() + this.#settings.expiresAfter,
+      this.#settings.now() + this.#settings.expiresAfter,
       record.created + this.#settings.maxUploadTime,
     );
   }
@@ -746,7 +751,7 @@ export class TusSession {
     }
     const json = storedJson(typeof key === "string" ? key : null, result);
     try {
-      await staged.end({ stored: json }, Date.now() + this.#settings.expiresAfter);
+      await staged.end({ stored: json }, this.#settings.now() + this.#settings.expiresAfter);
     } catch {
       // Stored; the record of it is kept where the store could.
     }
