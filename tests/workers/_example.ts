@@ -130,3 +130,43 @@ export async function startExample(
   assert.ok(config.durableObjects.TUS_UPLOADS, "wrangler.toml binds TUS_UPLOADS");
   return example;
 }
+
+const MIB = 1024 * 1024;
+
+/**
+ * Sends one tus PATCH of `body` at `offset`, pulled a MiB at a time, calling `beforeMiB`
+ * with the bytes sent so far before each MiB is handed over (to watch the Worker while the
+ * body is still open), on a connection of its own: workerd may reset a kept-alive one
+ * after a long PATCH.
+ */
+export async function patchByMiB(
+  location: URL,
+  headers: Record<string, string>,
+  offset: number,
+  body: Uint8Array,
+  beforeMiB: (sent: number) => Promise<void>,
+): Promise<{ status: number; text: string }> {
+  let sent = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (sent >= body.length) return controller.close();
+      await beforeMiB(sent);
+      const n = Math.min(MIB, body.length - sent);
+      controller.enqueue(body.slice(sent, sent + n));
+      sent += n;
+    },
+  }, { highWaterMark: 0 });
+  using client = Deno.createHttpClient({});
+  const response = await fetch(location, {
+    client,
+    method: "PATCH",
+    headers: {
+      ...headers,
+      "content-type": "application/offset+octet-stream",
+      "upload-offset": String(offset),
+      "content-length": String(body.length),
+    },
+    body: stream,
+  });
+  return { status: response.status, text: await response.text() };
+}

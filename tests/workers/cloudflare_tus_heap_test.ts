@@ -9,7 +9,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { assert } from "../_helpers.ts";
 import { archiveOf, eventually, expectObject, type LocalBucket } from "./_r2.ts";
-import { startExample } from "./_example.ts";
+import { patchByMiB, startExample } from "./_example.ts";
 
 const TOKEN = "test-upload-token";
 const MIB = 1024 * 1024;
@@ -73,14 +73,15 @@ Deno.test({
       const seenMidway: boolean[] = [];
       for (let at = 0; at < archive.length;) {
         const end = Math.min(archive.length, at + PATCH);
-        const body = archive.subarray(at, end);
         // The part that this PATCH completes once 18 MiB of it arrived (8 MiB parts).
         const part = Math.floor((at + 18 * MIB) / (8 * MIB));
-        let sent = 0;
         let midway = false;
-        const stream = new ReadableStream<Uint8Array>({
-          async pull(controller) {
-            if (sent >= body.length) return controller.close();
+        const { status, text } = await patchByMiB(
+          location,
+          tus,
+          at,
+          archive.subarray(at, end),
+          async (sent) => {
             if (sent >= 18 * MIB && !midway && end - at === PATCH) {
               // Hold the rest back until the bytes sent so far are staged: they can only
               // be if they were handled as they came.
@@ -89,27 +90,10 @@ Deno.test({
                 30_000,
               );
             }
-            const n = Math.min(MIB, body.length - sent);
-            controller.enqueue(body.slice(sent, sent + n));
-            sent += n;
           },
-        }, { highWaterMark: 0 });
-        // A connection per PATCH (workerd may close a kept-alive one after a long PATCH).
-        using client = Deno.createHttpClient({});
-        const response = await fetch(location, {
-          client,
-          method: "PATCH",
-          headers: {
-            ...tus,
-            "content-type": "application/offset+octet-stream",
-            "upload-offset": String(at),
-            "content-length": String(end - at),
-          },
-          body: stream,
-        });
-        const text = await response.text();
-        statuses.push(response.status);
-        assert.ok(response.status < 300, `PATCH at ${at}: ${response.status} ${text}`);
+        );
+        statuses.push(status);
+        assert.ok(status < 300, `PATCH at ${at}: ${status} ${text}`);
         if (end - at === PATCH) seenMidway.push(midway);
         at = end;
       }

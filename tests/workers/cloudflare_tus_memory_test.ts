@@ -15,7 +15,7 @@
 
 import { assert } from "../_helpers.ts";
 import { archiveOf } from "./_r2.ts";
-import { startExample } from "./_example.ts";
+import { patchByMiB, startExample } from "./_example.ts";
 import { freePort, held, type IsolateMemory, mib, probeIsolate } from "./_isolate_memory.ts";
 
 const TOKEN = "test-upload-token";
@@ -64,33 +64,15 @@ Deno.test({
         let last = 0;
         for (let at = 0; at < archive.length;) {
           const end = Math.min(archive.length, at + PATCH);
-          const body = archive.subarray(at, end);
-          let sent = 0;
-          const stream = new ReadableStream<Uint8Array>({
-            async pull(controller) {
-              if (sent >= body.length) return controller.close();
-              await sample();
-              const n = Math.min(MIB, body.length - sent);
-              controller.enqueue(body.slice(sent, sent + n));
-              sent += n;
-            },
-          }, { highWaterMark: 0 });
-          // A connection per PATCH (workerd may close a kept-alive one after a long PATCH).
-          using client = Deno.createHttpClient({});
-          const response = await fetch(location, {
-            client,
-            method: "PATCH",
-            headers: {
-              ...tus,
-              "content-type": "application/offset+octet-stream",
-              "upload-offset": String(at),
-              "content-length": String(end - at),
-            },
-            body: stream,
-          });
-          const text = await response.text();
-          assert.ok(response.status < 300, `PATCH at ${at}: ${response.status} ${text}`);
-          last = response.status;
+          const { status, text } = await patchByMiB(
+            location,
+            tus,
+            at,
+            archive.subarray(at, end),
+            sample,
+          );
+          assert.ok(status < 300, `PATCH at ${at}: ${status} ${text}`);
+          last = status;
           at = end;
         }
         assert.equal(last, 200, "the last PATCH stored the archive");
