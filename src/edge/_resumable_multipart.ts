@@ -176,6 +176,14 @@ export function multipartResumableStore<Upload>(
 ): ResumableStore {
   const { partSize, prefix } = options;
   const records = options.records ?? objectRecords(backend, prefix);
+  // Every record that can be read, for sweeping and counting (where the records list ids).
+  const ids = records.ids?.bind(records);
+  const stored = ids && async function* () {
+    for await (const id of ids()) {
+      const state = await records.get(id).catch(() => undefined);
+      if (state) yield state.record;
+    }
+  };
   const stagingOf = (id: string) => `${prefix}.tus-staging/${checkId(id)}/`;
 
   const staged = async (state: ResumableState): Promise<StagedResumable> => {
@@ -442,23 +450,18 @@ export function multipartResumableStore<Upload>(
       if (!state) return undefined;
       return await staged(state);
     },
-    expired: records.ids
+    expired: stored
       ? async function* (now: number) {
-        for await (const id of records.ids!()) {
-          const state = await records.get(id).catch(() => undefined);
-          if (state && state.record.expires < now) yield id;
-        }
+        for await (const record of stored()) if (record.expires < now) yield record.id;
       }
       : undefined,
     // Read from the records, so the bound on open uploads per token holds across restarts
     // and between servers sharing a bucket (each record is read: one request per upload).
-    countOpen: records.ids
+    countOpen: stored
       ? async (owner: string, now: number) => {
         let open = 0;
-        for await (const id of records.ids!()) {
-          const state = await records.get(id).catch(() => undefined);
-          const record = state?.record;
-          if (record?.owner === owner && !record.ended && record.expires >= now) open++;
+        for await (const record of stored()) {
+          if (record.owner === owner && !record.ended && record.expires >= now) open++;
         }
         return open;
       }
