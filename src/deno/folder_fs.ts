@@ -35,7 +35,7 @@ export const denoFolderFileSystem: FolderFileSystem = {
   },
   openRead: (path, options) => openFileStream(path, options),
   readTextFile: (path) => Deno.readTextFile(path),
-  writeFile: (path, bytes) => Deno.writeFile(path, bytes),
+  writeFile: (path, data) => Deno.writeFile(path, data),
   async createNew(path, bytes) {
     try {
       await Deno.writeFile(path, bytes, { createNew: true });

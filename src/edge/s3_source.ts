@@ -143,7 +143,11 @@ export class S3Source implements SnapshotSource {
   async #send(
     operation: string,
     path: string,
-    init: { method: string; headers?: Record<string, string>; body?: string },
+    init: {
+      method: string;
+      headers?: Record<string, string>;
+      body?: string | Uint8Array<ArrayBuffer>;
+    },
     options: { signal?: AbortSignal; ok?: (status: number) => boolean } = {},
   ): Promise<Response> {
     const signals = [options.signal, AbortSignal.timeout(this.#timeout)].filter((s) =>
@@ -253,16 +257,18 @@ export class S3Source implements SnapshotSource {
           return undefined;
         }
         const version = response.headers.get("etag") ?? "";
-        return { text: await response.text(), version };
+        return { body: response.body ?? new Blob([]).stream(), version };
       },
-      write: async (text, version) => {
+      write: async (body, version) => {
+        // S3 wants the length (and the signature the hash) first: the bytes, not one string.
+        const bytes = new Uint8Array(await new Response(body).arrayBuffer());
         const response = await this.#send("PutObject", path, {
           method: "PUT",
           headers: {
             "content-type": "application/json",
             ...(version === undefined ? { "if-none-match": "*" } : { "if-match": version }),
           },
-          body: text,
+          body: bytes,
         }, { ok: (s) => (s >= 200 && s < 300) || s === 412 || s === 409 });
         await response.body?.cancel();
         return response.status < 300 && (response.headers.get("etag") ?? true);

@@ -19,8 +19,8 @@ export interface FolderFileSystem {
   openRead(path: string, options?: { chunkSize?: number }): Promise<ReadableStream<Uint8Array>>;
   /** A file's text. */
   readTextFile(path: string): Promise<string>;
-  /** Writes a whole file. */
-  writeFile(path: string, bytes: Uint8Array): Promise<void>;
+  /** Writes a whole file, from bytes or a stream. */
+  writeFile(path: string, data: Uint8Array | ReadableStream<Uint8Array>): Promise<void>;
   /** Creates a file only if none is there. @returns `false` when one is. */
   createNew(path: string, bytes: Uint8Array): Promise<boolean>;
   /** Renames, replacing the target. */
@@ -192,45 +192,36 @@ export class FileCatalogStorage implements CatalogStorage {
   }
 
   /** The document and its version (the `version` line before it). */
-  async read(): Promise<{ text: string; version: string } | undefined> {
-    let text: string;
-    try {
-      text = await this.#fs.readTextFile(this.path);
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-    const newline = text.indexOf("\n");
-    return { version: text.slice(0, newline), text: text.slice(newline + 1) };
+  async read(): Promise<{ body: ReadableStream<Uint8Array>; version: string } | undefined> {
+    const opened = await this.#open();
+    return opened && { version: opened.line, body: opened.rest };
   }
 
   /** The version alone: the document's first line, read without the rest. */
   async version(): Promise<string | undefined> {
+    const opened = await this.#open({ chunkSize: 64 });
+    await opened?.rest.cancel();
+    return opened?.line;
+  }
+
+  async #open(
+    options?: { chunkSize?: number },
+  ): Promise<{ line: string; rest: ReadableStream<Uint8Array> } | undefined> {
     let stream: ReadableStream<Uint8Array>;
     try {
-      stream = await this.#fs.openRead(this.path, { chunkSize: 64 });
+      stream = await this.#fs.openRead(this.path, options);
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
     }
-    const reader = stream.getReader();
-    let head = "";
-    const decoder = new TextDecoder();
-    try {
-      while (!head.includes("\n") && head.length < 256) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        head += decoder.decode(value, { stream: true });
-      }
-    } finally {
-      await reader.cancel().catch(() => {});
-    }
-    const newline = head.indexOf("\n");
-    return newline < 0 ? head : head.slice(0, newline);
+    return await splitFirstLine(stream);
   }
 
   /** Writes if still at `version`, under the lock. */
-  async write(text: string, version: string | undefined): Promise<string | false> {
+  async write(
+    body: ReadableStream<Uint8Array>,
+    version: string | undefined,
+  ): Promise<string | false> {
     const lock = `${this.path}.lock`;
     const slash = this.path.lastIndexOf("/");
     if (slash > 0) await this.#fs.mkdirAll(this.path.slice(0, slash));
@@ -240,15 +231,26 @@ export class FileCatalogStorage implements CatalogStorage {
         break;
       }
       await this.#breakStale(lock);
-      if (attempt > 200) throw new Error(`the catalog stays locked: ${lock}`);
+      if (attempt > 200) {
+        await body.cancel();
+        throw new Error(`the catalog stays locked: ${lock}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 25));
     }
     try {
-      if (await this.version() !== version) return false;
+      if (await this.version() !== version) {
+        await body.cancel();
+        return false;
+      }
       const next = String(Number(version ?? 0) + 1);
       const temp = `${this.path}.${token}.tmp`;
-      await this.#fs.writeFile(temp, new TextEncoder().encode(`${next}\n${text}`));
-      await this.#fs.rename(temp, this.path);
+      try {
+        await this.#fs.writeFile(temp, afterLine(next, body));
+        await this.#fs.rename(temp, this.path);
+      } catch (error) {
+        await this.#fs.remove(temp).catch(() => {});
+        throw error;
+      }
       return next;
     } finally {
       await this.#fs.remove(lock).catch(() => {});
@@ -273,4 +275,65 @@ export class FileCatalogStorage implements CatalogStorage {
       // Someone else broke it.
     }
   }
+}
+
+/** The version line most a catalog file starts with. */
+const MAX_VERSION_LINE = 256;
+
+/** A stream's first line (its version) and the bytes after it, as a stream of their own. */
+async function splitFirstLine(
+  stream: ReadableStream<Uint8Array>,
+): Promise<{ line: string; rest: ReadableStream<Uint8Array> }> {
+  const reader = stream.getReader();
+  let head = new Uint8Array(0);
+  let newline = -1;
+  try {
+    while (newline < 0 && head.length <= MAX_VERSION_LINE) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const joined = new Uint8Array(head.length + value.length);
+      joined.set(head);
+      joined.set(value, head.length);
+      head = joined;
+      newline = head.indexOf(0x0a);
+    }
+  } catch (error) {
+    await reader.cancel(error).catch(() => {});
+    throw error;
+  }
+  const end = newline < 0 ? Math.min(head.length, MAX_VERSION_LINE) : newline;
+  let left: Uint8Array | undefined = head.subarray(newline < 0 ? end : newline + 1);
+  const rest = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (left) {
+        const bytes = left;
+        left = undefined;
+        if (bytes.length > 0) return controller.enqueue(bytes);
+      }
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
+  return { line: new TextDecoder().decode(head.subarray(0, end)), rest };
+}
+
+/** `line` and a newline, then the body's bytes. */
+function afterLine(line: string, body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let first: Uint8Array | undefined = new TextEncoder().encode(`${line}\n`);
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (first) {
+        controller.enqueue(first);
+        first = undefined;
+        return;
+      }
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
 }

@@ -1,23 +1,33 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
+import {
+  type CatalogDocument,
+  type CatalogHead,
+  documentStream,
+  readDocument,
+} from "./_catalog_document.ts";
 import type { AlertState, Catalog, CatalogRecord } from "./catalog.ts";
 
 /**
  * Where a {@linkcode JsonCatalog} keeps its one document, with a compare-and-swap write:
  * a file beside the snapshots (a lock file guards the swap), an S3 object (`If-Match` on
- * its ETag, `If-None-Match: *` for the first write).
+ * its ETag, `If-None-Match: *` for the first write). The document goes both ways as a
+ * byte stream, so that neither side needs it whole in memory.
  */
 export interface CatalogStorage {
-  /** What it holds, and a version that changes with every write; `undefined` before the first. */
-  read(): Promise<{ text: string; version: string } | undefined>;
+  /**
+   * What it holds, and a version that changes with every write; `undefined` before the
+   * first. The caller reads the body or cancels it.
+   */
+  read(): Promise<{ body: ReadableStream<Uint8Array>; version: string } | undefined>;
   /**
    * Writes the document only if it is still at `version` (`undefined`: only if there is none).
    *
    * @returns `false` when another writer got there first (nothing was written); otherwise
    * the new version, or `true` when it is not known.
    */
-  write(text: string, version: string | undefined): Promise<boolean | string>;
+  write(body: ReadableStream<Uint8Array>, version: string | undefined): Promise<boolean | string>;
   /**
    * The stored version alone (`undefined` before the first write), where it costs less
    * than reading the document: a catalog that already holds that version reads no text.
@@ -25,19 +35,7 @@ export interface CatalogStorage {
   version?(): Promise<string | undefined>;
 }
 
-/** The document a {@linkcode JsonCatalog} keeps. */
-export interface CatalogDocument {
-  /** The format's version: 1. */
-  raftsnapWatchCatalog: 1;
-  /** Records by key. */
-  records: Record<string, CatalogRecord>;
-  /** When each key was removed (ms): an older record of it, written late by another watcher, stays out. */
-  removed: Record<string, number>;
-  /** Live claims by name. */
-  claims: Record<string, { owner: string; until: number }>;
-  /** The alert state of the last pass. */
-  alerts?: AlertState;
-}
+export type { CatalogDocument };
 
 /** Options of {@linkcode JsonCatalog}. */
 export interface JsonCatalogOptions {
@@ -79,13 +77,14 @@ const EMPTY = (): CatalogDocument => ({
  * ```ts
  * import { type CatalogStorage, JsonCatalog } from "@raftsnap/raftsnap/watch";
  *
- * let stored: { text: string; version: string } | undefined;
+ * let stored: { bytes: Uint8Array; version: string } | undefined;
  * const storage: CatalogStorage = {
- *   read: () => Promise.resolve(stored),
- *   write(text, version) {
- *     if (stored?.version !== version) return Promise.resolve(false);
- *     stored = { text, version: String(Number(version ?? 0) + 1) };
- *     return Promise.resolve(stored.version);
+ *   read: () => Promise.resolve(stored && { body: new Blob([stored.bytes]).stream(), version: stored.version }),
+ *   async write(body, version) {
+ *     const bytes = new Uint8Array(await new Response(body).arrayBuffer());
+ *     if (stored?.version !== version) return false;
+ *     stored = { bytes, version: String(Number(version ?? 0) + 1) };
+ *     return stored.version;
  *   },
  * };
  * const one = new JsonCatalog(storage);
@@ -109,8 +108,8 @@ export class JsonCatalog implements Catalog {
   #removes = new Map<string, number>();
   #alerts: AlertState | undefined;
   #queue: Promise<unknown> = Promise.resolve();
-  /** The stored document as `isClaimed` last read it. */
-  #fresh: { version: string; doc: CatalogDocument } | undefined;
+  /** The stored document's first line as `isClaimed` or `loadAlerts` last read it. */
+  #fresh: { version: string; head: CatalogHead } | undefined;
   /** Records in the document as last read or written. */
   #records = 0;
 
@@ -149,9 +148,26 @@ export class JsonCatalog implements Catalog {
     // Unchanged since this catalog last read or wrote it: no need to parse it again (its
     // copy may hold changes of a write that lost; applying them again changes nothing).
     if (this.#doc && stored.version === this.#version) {
+      await stored.body.cancel();
       return { doc: this.#doc, version: stored.version };
     }
-    return { doc: parse(stored.text), version: stored.version };
+    return { doc: await readDocument(stored.body), version: stored.version };
+  }
+
+  /**
+   * The stored document's first line (claims, alerts) as it is now: this catalog's own
+   * copy when that is what is stored, else read without the records (once per version).
+   */
+  async #storedHead(): Promise<CatalogHead | undefined> {
+    const stored = await this.#storage.read();
+    if (!stored) return undefined;
+    if (this.#doc && stored.version === this.#version) {
+      await stored.body.cancel();
+      return this.#doc;
+    }
+    if (this.#fresh?.version === stored.version) await stored.body.cancel();
+    else this.#fresh = { version: stored.version, head: await readDocument(stored.body, true) };
+    return this.#fresh.head;
   }
 
   /** Merges pending changes into `doc`. */
@@ -191,7 +207,7 @@ export class JsonCatalog implements Catalog {
         const result = change(doc);
         // Until written, `doc` (perhaps this catalog's own copy, changed) is not what is stored.
         this.#version = undefined;
-        const written = await this.#storage.write(JSON.stringify(doc), version);
+        const written = await this.#storage.write(documentStream(doc), version);
         if (written !== false) {
           for (const [key, record] of pending.puts) {
             if (this.#puts.get(key) === record) this.#puts.delete(key);
@@ -249,8 +265,8 @@ export class JsonCatalog implements Catalog {
       seen.add(record.key);
       yield record;
     }
-    for (const [key, record] of Object.entries(doc.records)) {
-      if (!seen.has(key) && !this.#removes.has(key)) yield record;
+    for (const key in doc.records) {
+      if (!seen.has(key) && !this.#removes.has(key)) yield doc.records[key]!;
     }
   }
 
@@ -266,13 +282,8 @@ export class JsonCatalog implements Catalog {
 
   /** Whether anyone holds a live claim on a key, in the document as stored now. */
   async isClaimed(key: string): Promise<boolean> {
-    const stored = await this.#storage.read();
-    if (!stored) return false;
-    // Parsed once per stored version: a pass may ask for many keys.
-    if (this.#fresh?.version !== stored.version) {
-      this.#fresh = { version: stored.version, doc: parse(stored.text) };
-    }
-    return (this.#fresh.doc.claims[key]?.until ?? 0) > this.#now();
+    const head = await this.#storedHead();
+    return (head?.claims[key]?.until ?? 0) > this.#now();
   }
 
   /** Gives up `owner`'s claim on a key in the stored document. */
@@ -285,8 +296,7 @@ export class JsonCatalog implements Catalog {
   /** The alert state kept last: this catalog's own, or the stored document's now. */
   async loadAlerts(): Promise<AlertState | undefined> {
     if (this.#alerts) return this.#alerts;
-    await this.#loaded();
-    return (await this.#read()).doc.alerts;
+    return (await this.#storedHead())?.alerts;
   }
 
   /** Keeps the alert state; written out with the batch. */
@@ -300,20 +310,4 @@ export class JsonCatalog implements Catalog {
     if (this.#puts.size === 0 && this.#removes.size === 0 && !this.#alerts) return;
     await this.#swap(() => {});
   }
-}
-
-/** The stored text as a catalog document, or a `TypeError` saying why it is not one. */
-function parse(text: string): CatalogDocument {
-  let doc: CatalogDocument;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    throw new TypeError(`the watch catalog is not JSON: ${(error as Error).message}`);
-  }
-  if (doc?.raftsnapWatchCatalog !== 1 || typeof doc.records !== "object") {
-    throw new TypeError("the watch catalog is not a raftsnap watch catalog (version 1)");
-  }
-  doc.removed ??= {};
-  doc.claims ??= {};
-  return doc;
 }

@@ -4,7 +4,13 @@
 // chunk boundaries; clusterStatus()'s "stopped" warning; JsonCatalog's merge of two
 // writers and of a late record for a removed key.
 
-import { clusterStatus, JsonCatalog, type SnapshotSource, verifyObject } from "../../mod.ts";
+import {
+  type CatalogStorage,
+  clusterStatus,
+  JsonCatalog,
+  type SnapshotSource,
+  verifyObject,
+} from "../../mod.ts";
 import { assert, chunked, randomSizes, readFixture } from "../_helpers.ts";
 
 function sourceOf(stream: () => ReadableStream<Uint8Array>): SnapshotSource {
@@ -132,12 +138,16 @@ Deno.test("clusterStatus() warns that a cluster stopped producing after 3 of its
 Deno.test("JsonCatalog: two writers' records merge; a record verified before its key was removed stays out", async () => {
   let stored: { text: string; version: string } | undefined;
   let writes = 0;
-  const storage = {
-    read: () => Promise.resolve(stored),
-    write(text: string, version: string | undefined) {
-      if (stored?.version !== version) return Promise.resolve(false as const);
+  const storage: CatalogStorage = {
+    read: () =>
+      Promise.resolve(
+        stored && { body: new Blob([stored.text]).stream(), version: stored.version },
+      ),
+    async write(body, version) {
+      const text = await new Response(body).text();
+      if (stored?.version !== version) return false;
       stored = { text, version: String(++writes) };
-      return Promise.resolve(stored.version);
+      return stored.version;
     },
   };
   const record = (key: string, verifiedAt: number) => ({

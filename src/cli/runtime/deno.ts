@@ -112,7 +112,7 @@ export const denoRuntime: Runtime = {
   },
   readFile: (path) => fs(() => Deno.readFile(path)),
   readTextFile: (path) => fs(() => Deno.readTextFile(path)),
-  writeFile: (path, bytes) => fs(() => Deno.writeFile(path, bytes)),
+  writeFile: (path, data) => fs(() => Deno.writeFile(path, data)),
   openRead: (path, options) => fs(() => openFileStream(path, options)),
   realPath: (path) => fs(() => Deno.realPath(path)),
   env(name) {

@@ -132,7 +132,7 @@ export const nodeRuntime: Runtime = {
   },
   readFile: (path) => fs(async () => new Uint8Array(await fsp.readFile(path))),
   readTextFile: (path) => fs(() => fsp.readFile(path, "utf8")),
-  writeFile: (path, bytes) => fs(() => fsp.writeFile(path, bytes)),
+  writeFile: (path, data) => fs(() => fsp.writeFile(path, data)),
   openRead: (path, options) =>
     fs(async () => {
       const file = await fsp.open(path, "r");

@@ -102,8 +102,8 @@ export interface Runtime {
   readFile(path: string): Promise<Uint8Array>;
   /** A file's text (UTF-8). */
   readTextFile(path: string): Promise<string>;
-  /** Writes a whole file. */
-  writeFile(path: string, bytes: Uint8Array): Promise<void>;
+  /** Writes a whole file, from bytes or a stream. */
+  writeFile(path: string, data: Uint8Array | ReadableStream<Uint8Array>): Promise<void>;
   /**
    * A file as a stream from `offset` (0 by default), read 256 KiB at a time (or
    * `chunkSize`); closed when the stream ends or is cancelled.
