@@ -8,9 +8,10 @@
 // - external memory (ArrayBuffers) after it: < 4 MiB in all;
 // - the RSS after a full collection: < 10 KiB an object (measured 2.2-6.0: between 2,500
 //   and 10,000 the allocator's and V8's reserves are still growing towards their plateau);
-// - the peak RSS of the pass: < 20 KiB an object (measured 8.2-12.0; 12.7 before reads
-//   were sized to the file and the catalog stopped reading itself whole on every write),
-//   which follows V8's lazy collection and so gets the loosest bound.
+// - the peak RSS of the pass: < 20 KiB an object (measured 4.0 since the catalog is written
+//   and read a line at a time; 8.2-12.0 before; 12.7 before reads were sized to the file and
+//   the catalog stopped reading itself whole on every write), which follows V8's lazy
+//   collection and so gets the loosest bound.
 // A buffer or a native inflater kept per object (64 KiB, 40 KiB) breaks them all.
 
 import { writeSnapshot } from "../../mod.ts";
