@@ -149,7 +149,10 @@ function notCatalog(why: string): TypeError {
 
 /** The stream's text a line at a time (without the newlines); `return` cancels the stream. */
 async function* textLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  // The cast: TypeScript's DOM types give TextDecoderStream a BufferSource writable side,
+  // which a Uint8Array stream's pipeThrough does not accept (Deno's types do).
+  const decoder = new TextDecoderStream() as ReadableWritablePair<string, Uint8Array>;
+  const reader = body.pipeThrough(decoder).getReader();
   // The line so far, in pieces: only each new piece is searched for the line's end, and
   // the line is joined once (an older catalog is one line: searching it again with every
   // piece read made reading it quadratic).
