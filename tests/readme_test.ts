@@ -6,6 +6,7 @@
 
 import { assert } from "./_helpers.ts";
 import { anchorsOf, brokenLinks, githubSlug, linksOf } from "./_markdown.ts";
+import { parse as parseToml } from "smol-toml";
 
 const ROOT = new URL("../", import.meta.url);
 const SKIP = new Set([".git", "node_modules", "dist", "coverage", "tmp", ".bench"]);
@@ -129,6 +130,57 @@ Deno.test("README.md links every docs/ page, the three pages of this round's oth
     assert.ok(indexed.has(page), `docs/README.md does not link ${page}`);
   }
   assert.ok(readme.split("\n").length <= 220, "README.md is a front page: about 200 lines");
+});
+
+/** The README's ```toml block that follows `after`, parsed. */
+function readmeToml(readme: string, after: string): Record<string, unknown> {
+  const at = readme.indexOf(after);
+  assert.ok(at >= 0, `the README has no "${after}"`);
+  const block = readme.slice(at).match(/```toml\n([\s\S]*?)\n```/);
+  assert.ok(block, `no toml block after "${after}"`);
+  return parseToml(block[1]!) as Record<string, unknown>;
+}
+
+/** Only the named fields of each object of a list. */
+function fields(list: unknown, names: string[]): Record<string, unknown>[] {
+  return (list as Record<string, unknown>[]).map((item) =>
+    Object.fromEntries(names.filter((n) => n in item).map((n) => [n, item[n]]))
+  );
+}
+
+Deno.test("README.md: its wrangler.toml excerpts say what the examples' wrangler.toml files say", async () => {
+  const readme = await Deno.readTextFile(new URL("README.md", ROOT));
+  const example = async (name: string) =>
+    parseToml(
+      await Deno.readTextFile(new URL(`examples/${name}/wrangler.toml`, ROOT)),
+    ) as Record<string, Record<string, unknown>>;
+
+  const tus = readmeToml(readme, "holds each upload's live verifier in a Durable Object") as Record<
+    string,
+    Record<string, unknown>
+  >;
+  const worker = await example("cloudflare-worker");
+  assert.deepEqual(tus.durable_objects, worker.durable_objects);
+  assert.deepEqual(tus.migrations, worker.migrations);
+
+  const watch = readmeToml(readme, "`examples/cloudflare-watch/` runs the same checks") as Record<
+    string,
+    Record<string, unknown>
+  >;
+  const worked = await example("cloudflare-watch");
+  assert.deepEqual(watch.triggers, worked.triggers);
+  assert.deepEqual(watch.r2_buckets, worked.r2_buckets);
+  const d1 = ["binding", "database_name"];
+  assert.deepEqual(fields(watch.d1_databases, d1), fields(worked.d1_databases, d1));
+  assert.deepEqual(watch.queues!.producers, worked.queues!.producers);
+  // Each consumer the excerpt names, with the settings it shows, is the example's.
+  const consumers = worked.queues!.consumers as Record<string, unknown>[];
+  for (const shown of watch.queues!.consumers as Record<string, unknown>[]) {
+    const real = consumers.find((c) => c.queue === shown.queue);
+    assert.ok(real, `the example has no consumer of ${shown.queue}`);
+    assert.deepEqual(fields([real], Object.keys(shown)), fields([shown], Object.keys(shown)));
+  }
+  assert.equal((watch.queues!.consumers as unknown[]).length, consumers.length);
 });
 
 Deno.test("README.md: the export table lists the npm package's exports", async () => {
