@@ -149,20 +149,28 @@ function notCatalog(why: string): TypeError {
 
 /** The stream's text a line at a time (without the newlines); `return` cancels the stream. */
 async function* textLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let rest = "";
+  // The cast: TypeScript's DOM types give TextDecoderStream a BufferSource writable side,
+  // which a Uint8Array stream's pipeThrough does not accept (Deno's types do).
+  const decoder = new TextDecoderStream() as ReadableWritablePair<string, Uint8Array>;
+  const reader = body.pipeThrough(decoder).getReader();
+  // The line so far, in pieces: only each new piece is searched for the line's end, and
+  // the line is joined once (an older catalog is one line: searching it again with every
+  // piece read made reading it quadratic).
+  let parts: string[] = [];
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      rest += value;
       let start = 0;
-      for (let end; (end = rest.indexOf("\n", start)) >= 0; start = end + 1) {
-        yield rest.slice(start, end);
+      for (let end; (end = value.indexOf("\n", start)) >= 0; start = end + 1) {
+        parts.push(value.slice(start, end));
+        const line = parts.join("");
+        parts = [];
+        yield line;
       }
-      rest = rest.slice(start);
+      if (start < value.length) parts.push(value.slice(start));
     }
-    if (rest) yield rest;
+    if (parts.length > 0) yield parts.join("");
   } finally {
     await reader.cancel().catch(() => {});
   }

@@ -2,8 +2,10 @@
 // `raftsnap watch` as a process: exit codes, the JSON report, the status page, Prometheus
 // metrics checked by `promtool check metrics` (Debian's prometheus package; .ci/run
 // installs it), webhook alerts once per change of state to a local receiver, and two
-// watchers with --apply over one folder deleting each file once.
+// watchers with --apply over one folder deleting each file once, and a --catalog file that
+// the next pass reads (in the line layout, and in the one-line layout older versions wrote).
 
+import { readDocument } from "../../src/watch/_catalog_document.ts";
 import { assert, FIXTURES } from "../_helpers.ts";
 import { ROOT } from "../_cli_helpers.ts";
 
@@ -77,6 +79,93 @@ Deno.test("raftsnap watch --once: exit 0 all good, 1 a bad backup, 3 an unreadab
     assert.equal((await run(["--once", "--reverify-after", "7 days", dir])).code, 2);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A catalog file's version line and its document. */
+async function catalogFile(path: string) {
+  const text = await Deno.readTextFile(path);
+  const newline = text.indexOf("\n");
+  const body = text.slice(newline + 1);
+  return {
+    version: text.slice(0, newline),
+    body,
+    doc: await readDocument(new Blob([body]).stream()),
+  };
+}
+
+Deno.test("raftsnap watch --once --catalog FILE: the next pass reads the catalog the last one wrote", async () => {
+  const dir = await folderOf({
+    "consul/a.snap": "go-reference/small.snap",
+    "consul/b.snap": "products/consul-small.snap",
+    'vault/q"uote naïve.snap': "go-reference/small.snap",
+    "consul/c.snap": "go-reference/bad-sha-line.snap",
+  });
+  const elsewhere = await Deno.makeTempDir({ prefix: "raftsnap-watch-catalog-" });
+  const path = `${elsewhere}/nested/catalog.json`;
+  type Entry = { key: string; ok: boolean; verifiedNow: boolean; verifiedAt: number };
+  const pass = async () => {
+    const result = await run(["--once", "--json", "--catalog", path, dir]);
+    assert.equal(result.code, 1, result.stderr); // c.snap is bad
+    const entries: Entry[] = JSON.parse(result.stdout).objects;
+    return entries.sort((a, b) => a.key < b.key ? -1 : 1);
+  };
+  try {
+    const first = await pass();
+    const keys = ["consul/a.snap", "consul/b.snap", "consul/c.snap", 'vault/q"uote naïve.snap'];
+    assert.deepEqual(first.map((e) => e.key), keys);
+    assert.deepEqual(first.map((e) => e.ok), [true, true, false, true]);
+    assert.ok(first.every((e) => e.verifiedNow), "all verified on the first pass");
+    const written = await catalogFile(path);
+    assert.match(written.version, /^[1-9][0-9]*$/);
+    // The line layout: the head, then one entry a line.
+    const lines = written.body.split("\n");
+    assert.match(lines[0]!, /^\{"raftsnapWatchCatalog":1,.*"removed":\{$/);
+    assert.equal(
+      lines.filter((line) => /^,?"(?:[^"\\]|\\.)*\.snap":\{"key":/.test(line)).length,
+      4,
+    );
+    assert.deepEqual(JSON.parse(written.body).records, written.doc.records);
+    assert.deepEqual(Object.keys(written.doc.records).sort(), keys);
+    for (const entry of first) {
+      assert.equal(written.doc.records[entry.key]?.ok, entry.ok, entry.key);
+      assert.equal(written.doc.records[entry.key]?.verifiedAt, entry.verifiedAt, entry.key);
+    }
+    assert.deepEqual(
+      (await Array.fromAsync(Deno.readDir(`${elsewhere}/nested`))).map((e) => e.name),
+      [
+        "catalog.json",
+      ],
+    );
+    assert.ok(
+      !await Deno.stat(`${dir}/.raftsnap-watch`).catch(() => false),
+      "no catalog in the folder",
+    );
+
+    // The second pass reads the catalog: nothing verified again, the same verdicts.
+    const second = await pass();
+    const unchanged = (entries: Entry[]) => entries.map(({ verifiedNow: _, ...rest }) => rest);
+    assert.ok(second.every((e) => !e.verifiedNow), "none verified again on the second pass");
+    assert.deepEqual(unchanged(second), unchanged(first));
+    assert.deepEqual((await catalogFile(path)).doc.records, written.doc.records);
+
+    // A catalog as older versions wrote it (the document on one line) reads as well, and is
+    // written back in the line layout.
+    const { raftsnapWatchCatalog, records, removed, claims } = written.doc;
+    await Deno.writeTextFile(
+      path,
+      `7\n${JSON.stringify({ raftsnapWatchCatalog, records, removed, claims })}`,
+    );
+    const third = await pass();
+    assert.ok(third.every((e) => !e.verifiedNow), "none verified again from a one-line catalog");
+    assert.deepEqual(unchanged(third), unchanged(first));
+    const rewritten = await catalogFile(path);
+    assert.equal(rewritten.version, "8");
+    assert.match(rewritten.body.split("\n")[0]!, /"removed":\{$/);
+    assert.deepEqual(rewritten.doc.records, written.doc.records);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(elsewhere, { recursive: true });
   }
 });
 
