@@ -72,6 +72,21 @@ function* entryLines(entries: Record<string, unknown>): Generator<string> {
   }
 }
 
+/** Sets an entry, defined rather than assigned: a key named `__proto__` is a key like any other. */
+export function setEntry<T>(entries: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(entries, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
+/** An entry the object holds itself (never one it inherits, as `__proto__`). */
+export function entryOf<T>(entries: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(entries, key) ? entries[key] : undefined;
+}
+
 /**
  * Reads a stored document: the layout above a line at a time, or any other JSON text of a
  * catalog (an older raftsnap's one line, a file an operator reformatted) whole.
@@ -107,15 +122,7 @@ export async function readDocument(
       else if (entry === END && into === doc.records) ended = true;
       else {
         const pair = parseJson(`{${entry.startsWith(",") ? entry.slice(1) : entry}}`, number);
-        // Defined, not assigned: a key named `__proto__` is a key like any other.
-        for (const [key, value] of Object.entries(pair as object)) {
-          Object.defineProperty(into, key, {
-            value,
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          });
-        }
+        for (const [key, value] of Object.entries(pair as object)) setEntry(into, key, value);
       }
     }
     if (!ended) throw notCatalog(`it ends early, after line ${number}`);

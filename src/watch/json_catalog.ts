@@ -5,7 +5,9 @@ import {
   type CatalogDocument,
   type CatalogHead,
   documentStream,
+  entryOf,
   readDocument,
+  setEntry,
 } from "./_catalog_document.ts";
 import type { AlertState, Catalog, CatalogRecord } from "./catalog.ts";
 
@@ -174,13 +176,13 @@ export class JsonCatalog implements Catalog {
   #apply(doc: CatalogDocument, pending: Pending): void {
     for (const [key, at] of pending.removes) {
       delete doc.records[key];
-      doc.removed[key] = Math.max(doc.removed[key] ?? 0, at);
+      setEntry(doc.removed, key, Math.max(entryOf(doc.removed, key) ?? 0, at));
     }
     for (const [key, record] of pending.puts) {
-      const held = doc.records[key];
-      if ((doc.removed[key] ?? -Infinity) >= record.verifiedAt) continue;
+      const held = entryOf(doc.records, key);
+      if ((entryOf(doc.removed, key) ?? -Infinity) >= record.verifiedAt) continue;
       if (held && held.verifiedAt > record.verifiedAt) continue;
-      doc.records[key] = record;
+      setEntry(doc.records, key, record);
     }
     if (pending.alerts) doc.alerts = pending.alerts;
     const now = this.#now();
@@ -233,7 +235,7 @@ export class JsonCatalog implements Catalog {
   /** The record of a key (pending changes included). */
   async get(key: string): Promise<CatalogRecord | undefined> {
     if (this.#removes.has(key)) return undefined;
-    return this.#puts.get(key) ?? (await this.#loaded()).records[key];
+    return this.#puts.get(key) ?? entryOf((await this.#loaded()).records, key);
   }
 
   /** Adds or replaces a record; written out with the batch. */

@@ -5,7 +5,12 @@
 // every byte), `headOnly` cancelling the rest; FileCatalogStorage on Deno's file system
 // (round trip, stale writes, a body that fails midway, cancelled reads leak nothing).
 
-import type { AlertState, CatalogRecord } from "../../mod.ts";
+import {
+  type AlertState,
+  type CatalogRecord,
+  type CatalogStorage,
+  JsonCatalog,
+} from "../../mod.ts";
 import { FileCatalogStorage } from "../../src/watch/folder_source.ts";
 import {
   type CatalogDocument,
@@ -579,3 +584,45 @@ async function fileStorage(): Promise<void> {
     assert.deepEqual(await readDocument((await storage.read())!.body), first);
   });
 }
+
+Deno.test("JsonCatalog: a key named __proto__ is a record like any other, absent until put", async () => {
+  let stored: { bytes: Uint8Array<ArrayBuffer>; version: string } | undefined;
+  const storage: CatalogStorage = {
+    read: () =>
+      Promise.resolve(
+        stored && { body: new Blob([stored.bytes]).stream(), version: stored.version },
+      ),
+    async write(body, version) {
+      const bytes = new Uint8Array(await new Response(body).arrayBuffer());
+      if (stored?.version !== version) return false;
+      stored = { bytes, version: String(Number(version ?? 0) + 1) };
+      return stored.version;
+    },
+  };
+  await withProtoAccessor(async () => {
+    const record = {
+      key: "__proto__",
+      size: 1,
+      etag: "e",
+      modified: 0,
+      ok: true,
+      verifiedAt: 5,
+      cluster: "",
+    };
+    const first = new JsonCatalog(storage, { now: () => 10 });
+    await first.put({ ...record, key: "a.snap" });
+    await first.flush();
+    assert.equal(await new JsonCatalog(storage).get("__proto__"), undefined);
+    await first.put(record);
+    await first.flush();
+    const second = new JsonCatalog(storage, { now: () => 10 });
+    assert.deepEqual(await second.get("__proto__"), record);
+    const keys = [];
+    for await (const r of second.all()) keys.push(r.key);
+    assert.deepEqual(keys.sort(), ["__proto__", "a.snap"]);
+    await second.remove("__proto__");
+    await second.flush();
+    assert.equal(await new JsonCatalog(storage).get("__proto__"), undefined);
+    assert.equal((await new JsonCatalog(storage).get("a.snap"))?.verifiedAt, 5);
+  });
+});
