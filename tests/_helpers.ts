@@ -178,3 +178,23 @@ export async function waitUntil(
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/** Runs `fn` in a new temporary folder, removed after, whatever `fn` did. */
+export async function withTempDir(
+  prefix: string,
+  fn: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The names of a folder's entries, sorted. */
+export async function entryNames(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const entry of Deno.readDir(dir)) out.push(entry.name);
+  return out.sort();
+}

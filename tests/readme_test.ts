@@ -133,12 +133,12 @@ Deno.test("README.md links every docs/ page, the three pages of this round's oth
 });
 
 /** The README's ```toml block that follows `after`, parsed. */
-function readmeToml(readme: string, after: string): Record<string, unknown> {
+function readmeToml(readme: string, after: string): Record<string, Record<string, unknown>> {
   const at = readme.indexOf(after);
   assert.ok(at >= 0, `the README has no "${after}"`);
   const block = readme.slice(at).match(/```toml\n([\s\S]*?)\n```/);
   assert.ok(block, `no toml block after "${after}"`);
-  return parseToml(block[1]!) as Record<string, unknown>;
+  return parseToml(block[1]!) as Record<string, Record<string, unknown>>;
 }
 
 /** Only the named fields of each object of a list. */
@@ -155,18 +155,12 @@ Deno.test("README.md: its wrangler.toml excerpts say what the examples' wrangler
       await Deno.readTextFile(new URL(`examples/${name}/wrangler.toml`, ROOT)),
     ) as Record<string, Record<string, unknown>>;
 
-  const tus = readmeToml(readme, "holds each upload's live verifier in a Durable Object") as Record<
-    string,
-    Record<string, unknown>
-  >;
+  const tus = readmeToml(readme, "holds each upload's live verifier in a Durable Object");
   const worker = await example("cloudflare-worker");
   assert.deepEqual(tus.durable_objects, worker.durable_objects);
   assert.deepEqual(tus.migrations, worker.migrations);
 
-  const watch = readmeToml(readme, "`examples/cloudflare-watch/` runs the same checks") as Record<
-    string,
-    Record<string, unknown>
-  >;
+  const watch = readmeToml(readme, "`examples/cloudflare-watch/` runs the same checks");
   const worked = await example("cloudflare-watch");
   assert.deepEqual(watch.triggers, worked.triggers);
   assert.deepEqual(watch.r2_buckets, worked.r2_buckets);

@@ -6,25 +6,10 @@ import { type VerifiedUpload, verifySnapshot } from "../../mod.ts";
 import { serveEdge } from "../../src/deno/edge_server.ts";
 import { FsStore, STAGING_PREFIX } from "../../src/deno/fs_store.ts";
 import { bodyStream } from "../_edge_helpers.ts";
-import { assert, hex, readFixture, waitUntil } from "../_helpers.ts";
+import { assert, entryNames, hex, readFixture, waitUntil, withTempDir } from "../_helpers.ts";
 
 const small = await readFixture("go-reference/small.snap");
 const oneMib = await readFixture("go-reference/one-mib.snap");
-
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "raftsnap-fs-store-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function names(dir: string): Promise<string[]> {
-  const out = [];
-  for await (const entry of Deno.readDir(dir)) out.push(entry.name);
-  return out.sort();
-}
 
 async function verified(bytes: Uint8Array, key = "k.snap"): Promise<VerifiedUpload> {
   const result = await verifySnapshot(bytes, { checksum: true });
@@ -41,10 +26,10 @@ async function stage(store: FsStore, bytes: Uint8Array) {
 }
 
 Deno.test("FsStore stages under a dot name and commits under the key", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("raftsnap-fs-store-", async (dir) => {
     const store = await FsStore.open(`${dir}/nested/snaps`);
     const staged = await store.begin();
-    const [staging] = await names(store.dir);
+    const [staging] = await entryNames(store.dir);
     assert.ok(staging!.startsWith(STAGING_PREFIX));
     assert.equal((await Deno.stat(`${store.dir}/${staging}`)).mode! & 0o777, 0o600);
     const writer = staged.writable.getWriter();
@@ -52,29 +37,29 @@ Deno.test("FsStore stages under a dot name and commits under the key", async () 
     await writer.write(small.subarray(100));
     await writer.close();
     assert.equal(await staged.commit(await verified(small)), "k.snap");
-    assert.deepEqual(await names(store.dir), ["k.snap"]);
+    assert.deepEqual(await entryNames(store.dir), ["k.snap"]);
     assert.deepEqual(await Deno.readFile(`${store.dir}/k.snap`), small);
   });
 });
 
 Deno.test("FsStore never replaces a file: same bytes are kept, different bytes refused", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("raftsnap-fs-store-", async (dir) => {
     const store = await FsStore.open(dir, { sync: false });
     await (await stage(store, small)).commit(await verified(small));
     assert.equal(await (await stage(store, small)).commit(await verified(small)), "k.snap");
-    assert.deepEqual(await names(dir), ["k.snap"]);
+    assert.deepEqual(await entryNames(dir), ["k.snap"]);
     const other = await stage(store, oneMib);
     await assert.rejects(
       async () => await other.commit(await verified(oneMib)),
       /exists with different content/,
     );
-    assert.deepEqual(await names(dir), ["k.snap"]);
+    assert.deepEqual(await entryNames(dir), ["k.snap"]);
     assert.deepEqual(await Deno.readFile(`${dir}/k.snap`), small);
   });
 });
 
 Deno.test("FsStore removes the staging file on abort, written or not", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("raftsnap-fs-store-", async (dir) => {
     const store = await FsStore.open(dir);
     const written = await stage(store, small);
     await written.abort(new Error("bad"));
@@ -83,24 +68,24 @@ Deno.test("FsStore removes the staging file on abort, written or not", async () 
     await writer.write(small);
     await midway.abort(new Error("client gone"));
     await writer.abort(new Error("client gone"));
-    assert.deepEqual(await names(dir), []);
+    assert.deepEqual(await entryNames(dir), []);
   });
 });
 
 Deno.test("FsStore.removeStaleStaging() removes only old staging files", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("raftsnap-fs-store-", async (dir) => {
     const store = await FsStore.open(dir);
     await Deno.writeFile(`${dir}/${STAGING_PREFIX}old`, small);
     await Deno.utime(`${dir}/${STAGING_PREFIX}old`, 0, new Date(Date.now() - 2 * 3600_000));
     await Deno.writeFile(`${dir}/${STAGING_PREFIX}young`, small);
     await Deno.writeFile(`${dir}/kept.snap`, small);
     assert.deepEqual(await store.removeStaleStaging(3600_000), [`${STAGING_PREFIX}old`]);
-    assert.deepEqual(await names(dir), [`${STAGING_PREFIX}young`, "kept.snap"]);
+    assert.deepEqual(await entryNames(dir), [`${STAGING_PREFIX}young`, "kept.snap"]);
   });
 });
 
 Deno.test("serveEdge() stores over HTTP, and its shutdown answers uploads in flight with 503", async () => {
-  await withDir(async (dir) => {
+  await withTempDir("raftsnap-fs-store-", async (dir) => {
     const lines: string[] = [];
     const server = await serveEdge({ dir, port: 0, log: (line) => lines.push(line) });
     try {
@@ -118,15 +103,15 @@ Deno.test("serveEdge() stores over HTTP, and its shutdown answers uploads in fli
       // Once the server has read up to the stall, the upload is staged.
       await waitUntil(() => sent >= 100_000, "the body read up to its stall");
       await waitUntil(
-        async () => (await names(dir)).some((n) => n.startsWith(STAGING_PREFIX)),
+        async () => (await entryNames(dir)).some((n) => n.startsWith(STAGING_PREFIX)),
         "a staging file",
       );
-      assert.equal((await names(dir)).filter((n) => n.startsWith(STAGING_PREFIX)).length, 1);
+      assert.equal((await entryNames(dir)).filter((n) => n.startsWith(STAGING_PREFIX)).length, 1);
       await server.shutdown();
       const stopped = await pending;
       assert.equal(stopped.status, 503);
       assert.equal((await stopped.json()).error.code, "aborted");
-      assert.deepEqual(await names(dir), [key]);
+      assert.deepEqual(await entryNames(dir), [key]);
       assert.match(lines[0]!, /^201 PUT \/ \d+ ms$/);
     } finally {
       await server.shutdown();

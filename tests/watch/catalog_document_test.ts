@@ -18,7 +18,7 @@ import {
   readDocument,
 } from "../../src/watch/_catalog_document.ts";
 import { denoFolderFileSystem } from "../../src/deno/folder_fs.ts";
-import { assert, chunked, collect, randomSizes } from "../_helpers.ts";
+import { assert, chunked, collect, entryNames, randomSizes, withTempDir } from "../_helpers.ts";
 
 const T = 1_700_000_000_000;
 
@@ -463,22 +463,6 @@ Deno.test("readDocument(body, true) gives claims and alerts without records, and
   }
 });
 
-/** A temporary folder, removed after; `names()` lists a folder's entries sorted. */
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "raftsnap-catalog-doc-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function names(dir: string): Promise<string[]> {
-  const out = [];
-  for await (const entry of Deno.readDir(dir)) out.push(entry.name);
-  return out.sort();
-}
-
 /** `body` with its cancels counted. */
 function cancelCounted(body: ReadableStream<Uint8Array>) {
   const counts = { cancels: 0 };
@@ -507,7 +491,7 @@ Deno.test({
 });
 
 async function fileStorage(): Promise<void> {
-  await withDir(async (dir) => {
+  await withTempDir("raftsnap-catalog-doc-", async (dir) => {
     const path = `${dir}/watch/catalog.json`;
     const storage = new FileCatalogStorage(path, denoFolderFileSystem);
     assert.equal(await storage.read(), undefined);
@@ -528,7 +512,7 @@ async function fileStorage(): Promise<void> {
         new Blob([encoder.encode("1\n"), await collect(documentStream(first))]).stream(),
       ),
     );
-    assert.deepEqual(await names(`${dir}/watch`), ["catalog.json"]);
+    assert.deepEqual(await entryNames(`${dir}/watch`), ["catalog.json"]);
 
     // Stale: the body is cancelled, the file unchanged, no lock left.
     for (const stale of [undefined, "0", "2"]) {
@@ -536,7 +520,7 @@ async function fileStorage(): Promise<void> {
       assert.equal(await storage.write(stream, stale), false, `written at ${stale}`);
       assert.equal(counts.cancels, 1, "the stale write's body is cancelled");
       assert.deepEqual(await Deno.readFile(path), written);
-      assert.deepEqual(await names(`${dir}/watch`), ["catalog.json"]);
+      assert.deepEqual(await entryNames(`${dir}/watch`), ["catalog.json"]);
     }
 
     // A second write at the version read; a large one, in many pieces.
@@ -576,7 +560,7 @@ async function fileStorage(): Promise<void> {
     await assert.rejects(storage.write(failing, "2"), /the writer died/);
     assert.ok(sent > 0, "part of the body was written before it failed");
     assert.deepEqual(await Deno.readFile(path), before);
-    assert.deepEqual(await names(`${dir}/watch`), ["catalog.json"]);
+    assert.deepEqual(await entryNames(`${dir}/watch`), ["catalog.json"]);
     assert.equal(await storage.version(), "2");
     assert.deepEqual(await readDocument((await storage.read())!.body), second);
     // And the next write at that version goes through.
