@@ -79,7 +79,7 @@ const EMPTY = (): CatalogDocument => ({
  * ```ts
  * import { type CatalogStorage, JsonCatalog } from "@raftsnap/raftsnap/watch";
  *
- * let stored: { bytes: Uint8Array; version: string } | undefined;
+ * let stored: { bytes: Uint8Array<ArrayBuffer>; version: string } | undefined;
  * const storage: CatalogStorage = {
  *   read: () => Promise.resolve(stored && { body: new Blob([stored.bytes]).stream(), version: stored.version }),
  *   async write(body, version) {
