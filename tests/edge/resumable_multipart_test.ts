@@ -115,59 +115,68 @@ function same(a: Uint8Array, b: Uint8Array, what: string) {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) assert.fail(`${what}: byte ${i} differs`);
 }
 
-Deno.test("resumable s3: staged across restarts in exact parts, replayed, committed, nothing left", async () => {
-  const archive = await archiveOf(17 * MIB, "tus-s3");
-  const id = "upload1";
-  let staged = await store().create(record(id, archive.length));
-  // Three "PATCH"es, each followed by a restart: 3 MiB (tail only), up to 11 MiB (two
-  // parts and a tail), up to 13.5 MiB; then bytes written but never flushed.
-  const cuts = [3 * MIB, 11 * MIB, 13.5 * MIB];
-  let at = 0;
-  for (const [i, cut] of cuts.entries()) {
-    await writeAll(staged, archive.subarray(at, cut), i, 900_000);
-    await staged.flush(Date.now() + 60_000);
-    assert.equal(staged.record.offset, cut);
-    at = cut;
+// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
+Deno.test(
+  "resumable s3: staged across restarts in exact parts, replayed, committed, nothing left",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    const archive = await archiveOf(17 * MIB, "tus-s3");
+    const id = "upload1";
+    let staged = await store().create(record(id, archive.length));
+    // Three "PATCH"es, each followed by a restart: 3 MiB (tail only), up to 11 MiB (two
+    // parts and a tail), up to 13.5 MiB; then bytes written but never flushed.
+    const cuts = [3 * MIB, 11 * MIB, 13.5 * MIB];
+    let at = 0;
+    for (const [i, cut] of cuts.entries()) {
+      await writeAll(staged, archive.subarray(at, cut), i, 900_000);
+      await staged.flush(Date.now() + 60_000);
+      assert.equal(staged.record.offset, cut);
+      at = cut;
+      staged = (await store().open(id))!;
+      assert.equal(staged.record.offset, cut, "the offset after a restart");
+      same(await collect(staged.replay()), archive.subarray(0, cut), `replay at ${cut}`);
+    }
+    await staged.write(archive.subarray(at, 16 * MIB)); // never flushed: lost in a restart
     staged = (await store().open(id))!;
-    assert.equal(staged.record.offset, cut, "the offset after a restart");
-    same(await collect(staged.replay()), archive.subarray(0, cut), `replay at ${cut}`);
-  }
-  await staged.write(archive.subarray(at, 16 * MIB)); // never flushed: lost in a restart
-  staged = (await store().open(id))!;
-  assert.equal(staged.record.offset, at);
-  same(await collect(staged.replay()), archive.subarray(0, at), "replay after a lost write");
-  // The parts are exactly PART bytes, whatever the writes were (part 3 went up with the
-  // lost write: it is not recorded, and is sent again).
-  const keys = (await bucket.list()).objects.map((o) => o.key);
-  const parts = keys.filter((k) => k.includes("/part-"));
-  assert.deepEqual(
-    parts.sort(),
-    [1, 2, 3].map((n) => `${PREFIX}.tus-staging/${id}/part-0000${n}`),
-  );
-  for (const key of parts) {
-    assert.equal((await (await bucket.get(key))!.arrayBuffer()).byteLength, PART);
-  }
-  // Each byte is written once while staging: as a readable object, no multipart upload.
-  assert.equal(await openMultipartUploads(persist), 0, "a multipart upload while staging");
-  // The tail after part 2: the segments the flushes at 11 and 13.5 MiB wrote.
-  assert.deepEqual(
-    keys.filter((k) => k.includes("/tail-")).sort(),
-    [0, MIB].map((s) => `${PREFIX}.tus-staging/${id}/tail-00002-${String(s).padStart(10, "0")}`),
-  );
-  await writeAll(staged, archive.subarray(at), 9, 2_000_000);
-  const upload = await verified(archive);
-  assert.equal(await staged.commit(upload), upload.key);
-  stored.add(await expectObject(bucket, PREFIX, archive));
-  await staged.end({ stored: { ok: true, key: upload.key } as never }, Date.now() + 60_000);
-  await nothingLeft("committed", [id]);
-  const ended = (await store().open(id))!;
-  assert.deepEqual(ended.record.ended, { stored: { ok: true, key: upload.key } });
-  await ended.end("deleted");
-  await nothingLeft("record deleted");
-  assert.equal(await store().open(id), undefined);
-});
+    assert.equal(staged.record.offset, at);
+    same(await collect(staged.replay()), archive.subarray(0, at), "replay after a lost write");
+    // The parts are exactly PART bytes, whatever the writes were (part 3 went up with the
+    // lost write: it is not recorded, and is sent again).
+    const keys = (await bucket.list()).objects.map((o) => o.key);
+    const parts = keys.filter((k) => k.includes("/part-"));
+    assert.deepEqual(
+      parts.sort(),
+      [1, 2, 3].map((n) => `${PREFIX}.tus-staging/${id}/part-0000${n}`),
+    );
+    for (const key of parts) {
+      assert.equal((await (await bucket.get(key))!.arrayBuffer()).byteLength, PART);
+    }
+    // Each byte is written once while staging: as a readable object, no multipart upload.
+    assert.equal(await openMultipartUploads(persist), 0, "a multipart upload while staging");
+    // The tail after part 2: the segments the flushes at 11 and 13.5 MiB wrote.
+    assert.deepEqual(
+      keys.filter((k) => k.includes("/tail-")).sort(),
+      [0, MIB].map((s) => `${PREFIX}.tus-staging/${id}/tail-00002-${String(s).padStart(10, "0")}`),
+    );
+    await writeAll(staged, archive.subarray(at), 9, 2_000_000);
+    const upload = await verified(archive);
+    assert.equal(await staged.commit(upload), upload.key);
+    stored.add(await expectObject(bucket, PREFIX, archive));
+    await staged.end({ stored: { ok: true, key: upload.key } as never }, Date.now() + 60_000);
+    await nothingLeft("committed", [id]);
+    const ended = (await store().open(id))!;
+    assert.deepEqual(ended.record.ended, { stored: { ok: true, key: upload.key } });
+    await ended.end("deleted");
+    await nothingLeft("record deleted");
+    assert.equal(await store().open(id), undefined);
+  },
+);
 
-Deno.test("resumable s3: an archive under one part is put once at its key", async () => {
+// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
+Deno.test("resumable s3: an archive under one part is put once at its key", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
   const archive = await archiveOf(2 * MIB, "tus-small");
   let staged = await store().create(record("small", archive.length));
   await writeAll(staged, archive.subarray(0, MIB), 1, 100_000);
@@ -180,7 +189,11 @@ Deno.test("resumable s3: an archive under one part is put once at its key", asyn
   await nothingLeft("small");
 });
 
-Deno.test("resumable s3: refused, terminated and expired uploads leave nothing staged", async () => {
+// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
+Deno.test("resumable s3: refused, terminated and expired uploads leave nothing staged", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
   const archive = await archiveOf(12 * MIB, "tus-gone");
   for (const how of ["refused", "deleted", "expired"] as const) {
     const id = `gone-${how}`;
@@ -209,7 +222,11 @@ Deno.test("resumable s3: refused, terminated and expired uploads leave nothing s
   }
 });
 
-Deno.test("resumable s3: a part that fails fails the flush; ending the upload leaves nothing", async () => {
+// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
+Deno.test("resumable s3: a part that fails fails the flush; ending the upload leaves nothing", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
   const archive = await archiveOf(12 * MIB, "tus-fail");
   const staged = await store().create(record("fails", archive.length));
   proxy.fault = { match: (m, t) => m === "PUT" && t.includes("/part-00002"), action: "500" };
@@ -226,44 +243,53 @@ Deno.test("resumable s3: a part that fails fails the flush; ending the upload le
   await nothingLeft("failed part");
 });
 
-Deno.test("resumable s3: a commit whose copy fails stores nothing, leaves the staging; a retry commits", async () => {
-  const archive = await archiveOf(12 * MIB, "tus-commit-fail");
-  const id = "commit-fails";
-  let staged = await store().create(record(id, archive.length));
-  await writeAll(staged, archive, 4, 1_000_000);
-  await staged.flush(Date.now() + 60_000);
-  const staging = async () =>
-    (await bucket.list()).objects.map((o) => o.key)
-      .filter((k) => k.startsWith(`${PREFIX}.tus-staging/${id}/`)).sort();
-  const before = await staging();
-  assert.equal(before.length, 3, "two parts and a tail staged");
-  const upload = await verified(archive);
-  // The second part's copy (UploadPartCopy, partNumber=2) fails at commit.
-  proxy.fault = { match: (m, t) => m === "PUT" && t.includes("partNumber=2&"), action: "500" };
-  try {
-    let failed = false;
-    await staged.commit(upload).catch(() => failed = true);
-    assert.ok(failed, "commit did not fail");
-  } finally {
-    proxy.fault = undefined;
-  }
-  assert.equal(await bucket.get(PREFIX + upload.key), null, "stored after a failed commit");
-  assert.ok(
-    await eventually(async () => await openMultipartUploads(persist) === 0),
-    "the commit's multipart upload is still open",
-  );
-  assert.deepEqual(await staging(), before, "the staging changed");
-  // A restarted server finds it as it was, replays it, and commits.
-  staged = (await store().open(id))!;
-  assert.equal(staged.record.offset, archive.length);
-  same(await collect(staged.replay()), archive, "replay after a failed commit");
-  assert.equal(await staged.commit(upload), upload.key);
-  stored.add(await expectObject(bucket, PREFIX, archive));
-  await staged.end("deleted");
-  await nothingLeft("committed after a failed commit");
-});
+// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
+Deno.test(
+  "resumable s3: a commit whose copy fails stores nothing, leaves the staging; a retry commits",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    const archive = await archiveOf(12 * MIB, "tus-commit-fail");
+    const id = "commit-fails";
+    let staged = await store().create(record(id, archive.length));
+    await writeAll(staged, archive, 4, 1_000_000);
+    await staged.flush(Date.now() + 60_000);
+    const staging = async () =>
+      (await bucket.list()).objects.map((o) => o.key)
+        .filter((k) => k.startsWith(`${PREFIX}.tus-staging/${id}/`)).sort();
+    const before = await staging();
+    assert.equal(before.length, 3, "two parts and a tail staged");
+    const upload = await verified(archive);
+    // The second part's copy (UploadPartCopy, partNumber=2) fails at commit.
+    proxy.fault = { match: (m, t) => m === "PUT" && t.includes("partNumber=2&"), action: "500" };
+    try {
+      let failed = false;
+      await staged.commit(upload).catch(() => failed = true);
+      assert.ok(failed, "commit did not fail");
+    } finally {
+      proxy.fault = undefined;
+    }
+    assert.equal(await bucket.get(PREFIX + upload.key), null, "stored after a failed commit");
+    assert.ok(
+      await eventually(async () => await openMultipartUploads(persist) === 0),
+      "the commit's multipart upload is still open",
+    );
+    assert.deepEqual(await staging(), before, "the staging changed");
+    // A restarted server finds it as it was, replays it, and commits.
+    staged = (await store().open(id))!;
+    assert.equal(staged.record.offset, archive.length);
+    same(await collect(staged.replay()), archive, "replay after a failed commit");
+    assert.equal(await staged.commit(upload), upload.key);
+    stored.add(await expectObject(bucket, PREFIX, archive));
+    await staged.end("deleted");
+    await nothingLeft("committed after a failed commit");
+  },
+);
 
-Deno.test("resumable s3: a state written before (the staging's own multipart upload) is aborted", async () => {
+// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
+Deno.test("resumable s3: a state written before (the staging's own multipart upload) is aborted", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
   const archive = await archiveOf(12 * MIB, "tus-old-state");
   const raw = bucket as unknown as {
     put(key: string, value: string): Promise<unknown>;
@@ -295,7 +321,11 @@ Deno.test("resumable s3: a state written before (the staging's own multipart upl
   }
 });
 
-Deno.test("resumable s3: open uploads per owner are counted from the records, across restarts", async () => {
+// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
+Deno.test("resumable s3: open uploads per owner are counted from the records, across restarts", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
   const now = Date.now();
   const made = (id: string, owner: string, expires = now + 60_000) =>
     store().create({ ...record(id, 100), owner, expires });
@@ -319,7 +349,11 @@ Deno.test("resumable s3: open uploads per owner are counted from the records, ac
   await nothingLeft("counted");
 });
 
-Deno.test("resumable s3: ids that are not ids are unknown", async () => {
+// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
+Deno.test("resumable s3: ids that are not ids are unknown", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
   assert.equal(await store().open("../x"), undefined);
   assert.equal(await store().open("nope"), undefined);
 });

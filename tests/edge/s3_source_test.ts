@@ -53,107 +53,130 @@ async function keysUnder(prefix: string): Promise<string[]> {
   return (await bucket.list({ prefix })).objects.map((o) => o.key.slice(prefix.length)).sort();
 }
 
-Deno.test("S3Source: the fixtures as clusters, listed in pages, verified as Go does, the catalog in the bucket", async () => {
-  const fixtures: [string, string, boolean][] = [
-    ["consul/a.snap", "go-reference/small.snap", true],
-    ["consul/b.snap", "go-reference/bad-state-bitflip.snap", false],
-    ["consul/c.snap", "products/consul-small.snap", true],
-    ["vault/d.snap", "products/vault-small.snap", true],
-    ["vault/e.snap", "go-reference/truncated-gzip.snap", false],
-    ["nomad/f.snap", "products/nomad-dev.snap", true],
-  ];
-  for (const [key, fixture] of fixtures) await bucket.put(`one/${key}`, await readFixture(fixture));
-  const small = await readFixture("go-reference/small.snap");
-  for (let i = 0; i < 25; i++) {
-    await bucket.put(`one/many/${String(i).padStart(2, "0")}.snap`, small);
-  }
-  await bucket.put("one/notes.txt", new TextEncoder().encode("not a snapshot"));
-  await bucket.put("other/consul/x.snap", small); // outside the prefix
+// Sanitizers off: the file's Miniflare (its undici and proxy-finalizer timers) spans tests.
+Deno.test(
+  "S3Source: the fixtures as clusters, listed in pages, verified as Go does, the catalog in the bucket",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    const fixtures: [string, string, boolean][] = [
+      ["consul/a.snap", "go-reference/small.snap", true],
+      ["consul/b.snap", "go-reference/bad-state-bitflip.snap", false],
+      ["consul/c.snap", "products/consul-small.snap", true],
+      ["vault/d.snap", "products/vault-small.snap", true],
+      ["vault/e.snap", "go-reference/truncated-gzip.snap", false],
+      ["nomad/f.snap", "products/nomad-dev.snap", true],
+    ];
+    for (const [key, fixture] of fixtures) {
+      await bucket.put(`one/${key}`, await readFixture(fixture));
+    }
+    const small = await readFixture("go-reference/small.snap");
+    for (let i = 0; i < 25; i++) {
+      await bucket.put(`one/many/${String(i).padStart(2, "0")}.snap`, small);
+    }
+    await bucket.put("one/notes.txt", new TextEncoder().encode("not a snapshot"));
+    await bucket.put("other/consul/x.snap", small); // outside the prefix
 
-  const s3 = source("one/");
-  const report = await watchOnce(s3, new JsonCatalog(s3.catalogStorage()));
-  assert.equal(report.totals.objects, 31);
-  for (const [key, , ok] of fixtures) {
-    assert.equal(report.objects.find((o) => o.key === key)?.ok, ok, key);
-  }
-  assert.equal(report.objects.find((o) => o.key === "vault/d.snap")?.product, "vault");
-  assert.deepEqual(report.clusters.map((c) => [c.cluster, c.good, c.backups]), [
-    ["consul", 2, 3],
-    ["many", 25, 25],
-    ["nomad", 1, 1],
-    ["vault", 1, 2],
-  ]);
-  assert.ok(await bucket.get("one/.raftsnap-watch/catalog.json"), "the catalog is in the bucket");
-  const again = await watchOnce(s3, new JsonCatalog(s3.catalogStorage()));
-  assert.equal(again.totals.verified, 0);
-  assert.equal(again.totals.objects, 31);
-  // A bit flipped in a stored object (same size): S3 gives it a new ETag, so it is verified again.
-  const flipped = small.slice();
-  flipped[200]! ^= 1;
-  await bucket.put("one/consul/a.snap", flipped);
-  const third = await watchOnce(s3, new JsonCatalog(s3.catalogStorage()));
-  assert.equal(third.totals.verified, 1);
-  assert.equal(third.objects.find((o) => o.key === "consul/a.snap")?.ok, false);
-});
+    const s3 = source("one/");
+    const report = await watchOnce(s3, new JsonCatalog(s3.catalogStorage()));
+    assert.equal(report.totals.objects, 31);
+    for (const [key, , ok] of fixtures) {
+      assert.equal(report.objects.find((o) => o.key === key)?.ok, ok, key);
+    }
+    assert.equal(report.objects.find((o) => o.key === "vault/d.snap")?.product, "vault");
+    assert.deepEqual(report.clusters.map((c) => [c.cluster, c.good, c.backups]), [
+      ["consul", 2, 3],
+      ["many", 25, 25],
+      ["nomad", 1, 1],
+      ["vault", 1, 2],
+    ]);
+    assert.ok(await bucket.get("one/.raftsnap-watch/catalog.json"), "the catalog is in the bucket");
+    const again = await watchOnce(s3, new JsonCatalog(s3.catalogStorage()));
+    assert.equal(again.totals.verified, 0);
+    assert.equal(again.totals.objects, 31);
+    // A bit flipped in a stored object (same size): S3 gives it a new ETag, so it is verified again.
+    const flipped = small.slice();
+    flipped[200]! ^= 1;
+    await bucket.put("one/consul/a.snap", flipped);
+    const third = await watchOnce(s3, new JsonCatalog(s3.catalogStorage()));
+    assert.equal(third.totals.verified, 1);
+    assert.equal(third.objects.find((o) => o.key === "consul/a.snap")?.ok, false);
+  },
+);
 
-Deno.test("S3Source catalog: writes are conditional, so claims are exclusive and no record is lost", async () => {
-  const s3 = source("two/");
-  const [a, b] = [new JsonCatalog(s3.catalogStorage()), new JsonCatalog(s3.catalogStorage())];
-  const record = (key: string) => ({
-    key,
-    size: 1,
-    etag: "e",
-    modified: 0,
-    ok: true,
-    verifiedAt: Date.now(),
-    cluster: "",
-  });
-  const claims = await Promise.all([
-    a.claim("delete:x.snap", "a", 60_000),
-    b.claim("delete:x.snap", "b", 60_000),
-  ]);
-  assert.deepEqual(claims.filter(Boolean).length, 1, "exactly one claim wins");
-  for (let i = 0; i < 20; i++) {
-    await a.put(record(`a${i}.snap`));
-    await b.put(record(`b${i}.snap`));
-  }
-  await Promise.all([a.flush(), b.flush()]);
-  const keys: string[] = [];
-  for await (const r of new JsonCatalog(s3.catalogStorage()).all()) keys.push(r.key);
-  assert.equal(keys.length, 40);
-});
-
-Deno.test("S3Source: two watchers applying retention at once delete each object once; bad ones moved aside", async () => {
-  const small = await readFixture("go-reference/small.snap");
-  for (let i = 0; i < 8; i++) await bucket.put(`three/consul/${i}.snap`, small);
-  await bucket.put("three/consul/bad.snap", await readFixture("go-reference/truncated-tar.snap"));
-  const s3 = source("three/");
-  // Every object has (nearly) the same time; keep-within 0 and keep-last 2 keep two.
-  const watcher = (owner: string) =>
-    watchOnce(s3, new JsonCatalog(s3.catalogStorage()), {
-      concurrency: 2,
-      retention: { keepLast: 2, keepWithinMs: 0, apply: true, owner },
-      now: () => Date.now() + DAY,
+// Sanitizers off: the file's Miniflare (its undici and proxy-finalizer timers) spans tests.
+Deno.test(
+  "S3Source catalog: writes are conditional, so claims are exclusive and no record is lost",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    const s3 = source("two/");
+    const [a, b] = [new JsonCatalog(s3.catalogStorage()), new JsonCatalog(s3.catalogStorage())];
+    const record = (key: string) => ({
+      key,
+      size: 1,
+      etag: "e",
+      modified: 0,
+      ok: true,
+      verifiedAt: Date.now(),
+      cluster: "",
     });
-  const [a, b] = await Promise.all([watcher("a"), watcher("b")]);
-  const deleted = [...a.retention!.deleted, ...b.retention!.deleted].sort();
-  assert.equal(deleted.length, 6);
-  assert.equal(new Set(deleted).size, 6, "no object deleted twice");
-  const left = (await keysUnder("three/")).filter((k) => !k.startsWith(".raftsnap-watch/"));
-  assert.equal(left.length, 3);
-  assert.ok(left.includes("consul/bad.snap"), "bad backups are not deleted");
-  const moved = await watchOnce(s3, new JsonCatalog(s3.catalogStorage()), {
-    retention: { keepLast: 2, apply: true, moveBadTo: "quarantine/" },
-  });
-  assert.deepEqual(moved.retention?.moved, [{
-    from: "consul/bad.snap",
-    to: "quarantine/consul/bad.snap",
-  }]);
-  assert.ok(await bucket.get("three/quarantine/consul/bad.snap"));
-  assert.equal(await bucket.get("three/consul/bad.snap"), null);
-});
+    const claims = await Promise.all([
+      a.claim("delete:x.snap", "a", 60_000),
+      b.claim("delete:x.snap", "b", 60_000),
+    ]);
+    assert.deepEqual(claims.filter(Boolean).length, 1, "exactly one claim wins");
+    for (let i = 0; i < 20; i++) {
+      await a.put(record(`a${i}.snap`));
+      await b.put(record(`b${i}.snap`));
+    }
+    await Promise.all([a.flush(), b.flush()]);
+    const keys: string[] = [];
+    for await (const r of new JsonCatalog(s3.catalogStorage()).all()) keys.push(r.key);
+    assert.equal(keys.length, 40);
+  },
+);
 
-Deno.test("S3Source: a bucket that cannot be listed is a SourceError", async () => {
+// Sanitizers off: the file's Miniflare (its undici and proxy-finalizer timers) spans tests.
+Deno.test(
+  "S3Source: two watchers applying retention at once delete each object once; bad ones moved aside",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    const small = await readFixture("go-reference/small.snap");
+    for (let i = 0; i < 8; i++) {
+      await bucket.put(`three/consul/${i}.snap`, small);
+    }
+    await bucket.put("three/consul/bad.snap", await readFixture("go-reference/truncated-tar.snap"));
+    const s3 = source("three/");
+    // Every object has (nearly) the same time; keep-within 0 and keep-last 2 keep two.
+    const watcher = (owner: string) =>
+      watchOnce(s3, new JsonCatalog(s3.catalogStorage()), {
+        concurrency: 2,
+        retention: { keepLast: 2, keepWithinMs: 0, apply: true, owner },
+        now: () => Date.now() + DAY,
+      });
+    const [a, b] = await Promise.all([watcher("a"), watcher("b")]);
+    const deleted = [...a.retention!.deleted, ...b.retention!.deleted].sort();
+    assert.equal(deleted.length, 6);
+    assert.equal(new Set(deleted).size, 6, "no object deleted twice");
+    const left = (await keysUnder("three/")).filter((k) => !k.startsWith(".raftsnap-watch/"));
+    assert.equal(left.length, 3);
+    assert.ok(left.includes("consul/bad.snap"), "bad backups are not deleted");
+    const moved = await watchOnce(s3, new JsonCatalog(s3.catalogStorage()), {
+      retention: { keepLast: 2, apply: true, moveBadTo: "quarantine/" },
+    });
+    assert.deepEqual(moved.retention?.moved, [{
+      from: "consul/bad.snap",
+      to: "quarantine/consul/bad.snap",
+    }]);
+    assert.ok(await bucket.get("three/quarantine/consul/bad.snap"));
+    assert.equal(await bucket.get("three/consul/bad.snap"), null);
+  },
+);
+
+// Sanitizers off: the file's Miniflare (its undici and proxy-finalizer timers) spans tests.
+Deno.test("S3Source: a bucket that cannot be listed is a SourceError", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
   const wrong = new S3Source({
     endpoint,
     bucket: BUCKET,

