@@ -102,7 +102,11 @@ function checkVerdicts(stdout: string, expected: Map<string, string>, who: strin
   assert.deepEqual(Object.fromEntries(got), Object.fromEntries(expected), who);
 }
 
-Deno.test("npm package: Node, TypeScript, Bun, the CLI, a bundled browser app and a Worker use the tarball", async (t) => {
+const PACKAGE_TEST =
+  "npm package: Node, TypeScript, Bun, the CLI, a bundled browser app and a Worker use the tarball";
+
+// No resource sanitizer: Miniflare's dispose() leaves its proxy bridge's MessagePort open.
+Deno.test(PACKAGE_TEST, { sanitizeResources: false }, async (t) => {
   const { tmp, tarball, project } = await packAndInstall();
   const modules = await tools();
   try {
