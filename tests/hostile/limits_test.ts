@@ -1,7 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // Hostile input: the limits stop bombs and oversized structures early with a clear
 // error; impossible header values fail as SnapshotErrors; aborting or cancelling midway
-// releases everything (run with --trace-leaks).
+// releases everything (deno task test runs it with the op and resource sanitizers).
 
 import {
   encodeMeta,

@@ -1,6 +1,6 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // The Worker paths: hashing a large state on a Worker, compressing on two. Run with
-// --trace-leaks, so a worker left running fails the test.
+// --sanitize-ops --sanitize-resources (deno task test), so a worker left running fails the test.
 
 import { parseSnapshot, SnapshotError, verifySnapshot, writeSnapshot } from "../../mod.ts";
 import { nativeSha256 } from "../../src/deno/native_sha256.ts";
