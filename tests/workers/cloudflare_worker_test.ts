@@ -179,11 +179,19 @@ Deno.test({
       await t.step("an upload the client abandons leaves nothing", async () => {
         const start = (await archiveOf(12 * MIB, "gone")).slice(0, 11 * MIB);
         const gone = new AbortController();
-        const responding = upload(stallingBody(start, gone.signal), {}, gone.signal);
-        // Once the first parts are in R2, the client goes away.
-        assert.ok(await eventually(async () => await openMultipartUploads(persist) === 1));
+        let answered = false;
+        const settled = upload(stallingBody(start, gone.signal), {}, gone.signal).then(
+          (r) => r.body?.cancel(),
+          () => {}, // the connection reset when the client went away
+        ).finally(() => answered = true);
+        // Once the first parts are in R2, the client goes away. On a loaded machine the
+        // Worker's own idle timeout (TIMEOUT_MS) may answer before a poll sees them: that is
+        // the same abandonment, seen from the Worker's side, and must leave nothing either.
+        assert.ok(
+          await eventually(async () => answered || await openMultipartUploads(persist) === 1),
+        );
         gone.abort();
-        await responding.then((r) => r.body?.cancel(), () => {});
+        await settled;
         await nothingLeft("abandoned");
       });
     } finally {
