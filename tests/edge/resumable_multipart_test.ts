@@ -25,6 +25,10 @@ import {
 } from "../workers/_r2.ts";
 import { type FaultProxy, startFaultProxy } from "./_fault_proxy.ts";
 
+// Deno's sanitizers are off for the tests that use the file's Miniflare and fault proxy:
+// they keep timers and ops (undici timers, the proxy's accept loop) across tests.
+const ACROSS_TESTS = { sanitizeOps: false, sanitizeResources: false };
+
 const MIB = 1024 * 1024;
 const PART = 5 * MIB;
 const CREDENTIALS = S3_CREDENTIALS;
@@ -115,10 +119,9 @@ function same(a: Uint8Array, b: Uint8Array, what: string) {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) assert.fail(`${what}: byte ${i} differs`);
 }
 
-// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
 Deno.test(
   "resumable s3: staged across restarts in exact parts, replayed, committed, nothing left",
-  { sanitizeOps: false, sanitizeResources: false },
+  ACROSS_TESTS,
   async () => {
     const archive = await archiveOf(17 * MIB, "tus-s3");
     const id = "upload1";
@@ -172,81 +175,80 @@ Deno.test(
   },
 );
 
-// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
-Deno.test("resumable s3: an archive under one part is put once at its key", {
-  sanitizeOps: false,
-  sanitizeResources: false,
-}, async () => {
-  const archive = await archiveOf(2 * MIB, "tus-small");
-  let staged = await store().create(record("small", archive.length));
-  await writeAll(staged, archive.subarray(0, MIB), 1, 100_000);
-  await staged.flush(Date.now() + 60_000);
-  staged = (await store().open("small"))!;
-  await writeAll(staged, archive.subarray(MIB), 2, 100_000);
-  await staged.commit(await verified(archive));
-  stored.add(await expectObject(bucket, PREFIX, archive));
-  await staged.end("deleted");
-  await nothingLeft("small");
-});
+Deno.test(
+  "resumable s3: an archive under one part is put once at its key",
+  ACROSS_TESTS,
+  async () => {
+    const archive = await archiveOf(2 * MIB, "tus-small");
+    let staged = await store().create(record("small", archive.length));
+    await writeAll(staged, archive.subarray(0, MIB), 1, 100_000);
+    await staged.flush(Date.now() + 60_000);
+    staged = (await store().open("small"))!;
+    await writeAll(staged, archive.subarray(MIB), 2, 100_000);
+    await staged.commit(await verified(archive));
+    stored.add(await expectObject(bucket, PREFIX, archive));
+    await staged.end("deleted");
+    await nothingLeft("small");
+  },
+);
 
-// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
-Deno.test("resumable s3: refused, terminated and expired uploads leave nothing staged", {
-  sanitizeOps: false,
-  sanitizeResources: false,
-}, async () => {
-  const archive = await archiveOf(12 * MIB, "tus-gone");
-  for (const how of ["refused", "deleted", "expired"] as const) {
-    const id = `gone-${how}`;
-    const staged = await store().create(record(id, archive.length));
-    await writeAll(staged, archive.subarray(0, 11 * MIB), 3, 1_000_000);
-    await staged.flush(how === "expired" ? Date.now() - 1 : Date.now() + 60_000);
-    assert.equal(await openMultipartUploads(persist), 0);
-    const staging = (await bucket.list()).objects
-      .filter((o) => o.key.startsWith(`${PREFIX}.tus-staging/${id}/`));
-    assert.equal(staging.length, 3, `${how}: two parts and a tail staged`);
-    if (how === "refused") {
-      const refused = { ok: false, status: 400, error: { code: "truncated" } } as never;
-      await (await store().open(id))!.end({ refused }, Date.now() + 60_000);
-      await nothingLeft(how, [id]);
-      assert.deepEqual((await store().open(id))!.record.ended, { refused });
-      await (await store().open(id))!.end("deleted");
-    } else if (how === "deleted") {
-      await (await store().open(id))!.end("deleted");
-    } else {
-      const expired: string[] = [];
-      for await (const e of store().expired!(Date.now())) expired.push(e);
-      assert.deepEqual(expired, [id]);
-      await (await store().open(id))!.end("deleted");
+Deno.test(
+  "resumable s3: refused, terminated and expired uploads leave nothing staged",
+  ACROSS_TESTS,
+  async () => {
+    const archive = await archiveOf(12 * MIB, "tus-gone");
+    for (const how of ["refused", "deleted", "expired"] as const) {
+      const id = `gone-${how}`;
+      const staged = await store().create(record(id, archive.length));
+      await writeAll(staged, archive.subarray(0, 11 * MIB), 3, 1_000_000);
+      await staged.flush(how === "expired" ? Date.now() - 1 : Date.now() + 60_000);
+      assert.equal(await openMultipartUploads(persist), 0);
+      const staging = (await bucket.list()).objects
+        .filter((o) => o.key.startsWith(`${PREFIX}.tus-staging/${id}/`));
+      assert.equal(staging.length, 3, `${how}: two parts and a tail staged`);
+      if (how === "refused") {
+        const refused = { ok: false, status: 400, error: { code: "truncated" } } as never;
+        await (await store().open(id))!.end({ refused }, Date.now() + 60_000);
+        await nothingLeft(how, [id]);
+        assert.deepEqual((await store().open(id))!.record.ended, { refused });
+        await (await store().open(id))!.end("deleted");
+      } else if (how === "deleted") {
+        await (await store().open(id))!.end("deleted");
+      } else {
+        const expired: string[] = [];
+        for await (const e of store().expired!(Date.now())) expired.push(e);
+        assert.deepEqual(expired, [id]);
+        await (await store().open(id))!.end("deleted");
+      }
+      await nothingLeft(how);
     }
-    await nothingLeft(how);
-  }
-});
+  },
+);
 
-// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
-Deno.test("resumable s3: a part that fails fails the flush; ending the upload leaves nothing", {
-  sanitizeOps: false,
-  sanitizeResources: false,
-}, async () => {
-  const archive = await archiveOf(12 * MIB, "tus-fail");
-  const staged = await store().create(record("fails", archive.length));
-  proxy.fault = { match: (m, t) => m === "PUT" && t.includes("/part-00002"), action: "500" };
-  try {
-    await staged.write(archive.subarray(0, 11 * MIB)).catch(() => {});
-    let failed = false;
-    await staged.flush(Date.now() + 60_000).catch(() => failed = true);
-    assert.ok(failed, "flush did not fail");
-  } finally {
-    proxy.fault = undefined;
-  }
-  assert.equal((await store().open("fails"))!.record.offset, 0);
-  await staged.end("deleted");
-  await nothingLeft("failed part");
-});
+Deno.test(
+  "resumable s3: a part that fails fails the flush; ending the upload leaves nothing",
+  ACROSS_TESTS,
+  async () => {
+    const archive = await archiveOf(12 * MIB, "tus-fail");
+    const staged = await store().create(record("fails", archive.length));
+    proxy.fault = { match: (m, t) => m === "PUT" && t.includes("/part-00002"), action: "500" };
+    try {
+      await staged.write(archive.subarray(0, 11 * MIB)).catch(() => {});
+      let failed = false;
+      await staged.flush(Date.now() + 60_000).catch(() => failed = true);
+      assert.ok(failed, "flush did not fail");
+    } finally {
+      proxy.fault = undefined;
+    }
+    assert.equal((await store().open("fails"))!.record.offset, 0);
+    await staged.end("deleted");
+    await nothingLeft("failed part");
+  },
+);
 
-// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
 Deno.test(
   "resumable s3: a commit whose copy fails stores nothing, leaves the staging; a retry commits",
-  { sanitizeOps: false, sanitizeResources: false },
+  ACROSS_TESTS,
   async () => {
     const archive = await archiveOf(12 * MIB, "tus-commit-fail");
     const id = "commit-fails";
@@ -285,75 +287,71 @@ Deno.test(
   },
 );
 
-// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
-Deno.test("resumable s3: a state written before (the staging's own multipart upload) is aborted", {
-  sanitizeOps: false,
-  sanitizeResources: false,
-}, async () => {
-  const archive = await archiveOf(12 * MIB, "tus-old-state");
-  const raw = bucket as unknown as {
-    put(key: string, value: string): Promise<unknown>;
-    createMultipartUpload(key: string): Promise<{ uploadId: string }>;
-  };
-  for (const how of ["commit", "end"] as const) {
-    const id = `old-state-${how}`;
-    const staged = await store().create(record(id, archive.length));
-    await writeAll(staged, archive, 5, 1_000_000);
-    await staged.flush(Date.now() + 60_000);
-    // What the layout before left in a record: a multipart upload beside the parts.
-    const left = await raw.createMultipartUpload(`${PREFIX}.tus-staging/${id}/upload`);
-    const recordKey = `${PREFIX}.tus-records/${id}.json`;
-    const state = JSON.parse(new TextDecoder().decode(
-      await (await bucket.get(recordKey))!
-        .arrayBuffer(),
-    ));
-    await raw.put(recordKey, JSON.stringify({ ...state, uploadId: left.uploadId }));
-    assert.equal(await openMultipartUploads(persist), 1);
-    const reopened = (await store().open(id))!;
-    same(await collect(reopened.replay()), archive, `${how}: replay`);
-    if (how === "commit") {
-      const upload = await verified(archive);
-      assert.equal(await reopened.commit(upload), upload.key);
-      stored.add(await expectObject(bucket, PREFIX, archive));
+Deno.test(
+  "resumable s3: a state written before (the staging's own multipart upload) is aborted",
+  ACROSS_TESTS,
+  async () => {
+    const archive = await archiveOf(12 * MIB, "tus-old-state");
+    const raw = bucket as unknown as {
+      put(key: string, value: string): Promise<unknown>;
+      createMultipartUpload(key: string): Promise<{ uploadId: string }>;
+    };
+    for (const how of ["commit", "end"] as const) {
+      const id = `old-state-${how}`;
+      const staged = await store().create(record(id, archive.length));
+      await writeAll(staged, archive, 5, 1_000_000);
+      await staged.flush(Date.now() + 60_000);
+      // What the layout before left in a record: a multipart upload beside the parts.
+      const left = await raw.createMultipartUpload(`${PREFIX}.tus-staging/${id}/upload`);
+      const recordKey = `${PREFIX}.tus-records/${id}.json`;
+      const state = JSON.parse(new TextDecoder().decode(
+        await (await bucket.get(recordKey))!
+          .arrayBuffer(),
+      ));
+      await raw.put(recordKey, JSON.stringify({ ...state, uploadId: left.uploadId }));
+      assert.equal(await openMultipartUploads(persist), 1);
+      const reopened = (await store().open(id))!;
+      same(await collect(reopened.replay()), archive, `${how}: replay`);
+      if (how === "commit") {
+        const upload = await verified(archive);
+        assert.equal(await reopened.commit(upload), upload.key);
+        stored.add(await expectObject(bucket, PREFIX, archive));
+      }
+      await reopened.end("deleted");
+      await nothingLeft(`old state, ${how}`);
     }
-    await reopened.end("deleted");
-    await nothingLeft(`old state, ${how}`);
-  }
-});
+  },
+);
 
-// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
-Deno.test("resumable s3: open uploads per owner are counted from the records, across restarts", {
-  sanitizeOps: false,
-  sanitizeResources: false,
-}, async () => {
-  const now = Date.now();
-  const made = (id: string, owner: string, expires = now + 60_000) =>
-    store().create({ ...record(id, 100), owner, expires });
-  await made("count-a1", "a");
-  await made("count-a2", "a");
-  await made("count-a3", "a", now - 1); // expired, not yet swept
-  await made("count-b1", "b");
-  const ended = await made("count-a4", "a");
-  await ended.end(
-    { refused: { ok: false, status: 400, error: { code: "truncated" } } as never },
-    now + 60_000,
-  );
-  // A new store (a restarted server) knows nothing in memory: it counts from the bucket.
-  assert.equal(await store().countOpen!("a", now), 2);
-  assert.equal(await store().countOpen!("b", now), 1);
-  assert.equal(await store().countOpen!("c", now), 0);
-  for (const id of ["count-a1", "count-a2", "count-a3", "count-b1", "count-a4"]) {
-    await (await store().open(id))!.end("deleted");
-  }
-  assert.equal(await store().countOpen!("a", now), 0);
-  await nothingLeft("counted");
-});
+Deno.test(
+  "resumable s3: open uploads per owner are counted from the records, across restarts",
+  ACROSS_TESTS,
+  async () => {
+    const now = Date.now();
+    const made = (id: string, owner: string, expires = now + 60_000) =>
+      store().create({ ...record(id, 100), owner, expires });
+    await made("count-a1", "a");
+    await made("count-a2", "a");
+    await made("count-a3", "a", now - 1); // expired, not yet swept
+    await made("count-b1", "b");
+    const ended = await made("count-a4", "a");
+    await ended.end(
+      { refused: { ok: false, status: 400, error: { code: "truncated" } } as never },
+      now + 60_000,
+    );
+    // A new store (a restarted server) knows nothing in memory: it counts from the bucket.
+    assert.equal(await store().countOpen!("a", now), 2);
+    assert.equal(await store().countOpen!("b", now), 1);
+    assert.equal(await store().countOpen!("c", now), 0);
+    for (const id of ["count-a1", "count-a2", "count-a3", "count-b1", "count-a4"]) {
+      await (await store().open(id))!.end("deleted");
+    }
+    assert.equal(await store().countOpen!("a", now), 0);
+    await nothingLeft("counted");
+  },
+);
 
-// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
-Deno.test("resumable s3: ids that are not ids are unknown", {
-  sanitizeOps: false,
-  sanitizeResources: false,
-}, async () => {
+Deno.test("resumable s3: ids that are not ids are unknown", ACROSS_TESTS, async () => {
   assert.equal(await store().open("../x"), undefined);
   assert.equal(await store().open("nope"), undefined);
 });

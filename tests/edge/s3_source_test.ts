@@ -10,6 +10,10 @@ import { JsonCatalog, S3Source, watchOnce } from "../../mod.ts";
 import { assert, readFixture } from "../_helpers.ts";
 import { S3_CREDENTIALS, startLocalS3 } from "../workers/_r2.ts";
 
+// Deno's sanitizers are off for the tests that use the file's Miniflare: it keeps timers
+// (undici's, its proxies' finalizers) across tests.
+const ACROSS_TESTS = { sanitizeOps: false, sanitizeResources: false };
+
 const CREDENTIALS = S3_CREDENTIALS;
 const BUCKET = "raft-snapshots";
 const DAY = 86_400_000;
@@ -53,10 +57,9 @@ async function keysUnder(prefix: string): Promise<string[]> {
   return (await bucket.list({ prefix })).objects.map((o) => o.key.slice(prefix.length)).sort();
 }
 
-// Sanitizers off: the file's Miniflare (its undici and proxy-finalizer timers) spans tests.
 Deno.test(
   "S3Source: the fixtures as clusters, listed in pages, verified as Go does, the catalog in the bucket",
-  { sanitizeOps: false, sanitizeResources: false },
+  ACROSS_TESTS,
   async () => {
     const fixtures: [string, string, boolean][] = [
       ["consul/a.snap", "go-reference/small.snap", true],
@@ -103,10 +106,9 @@ Deno.test(
   },
 );
 
-// Sanitizers off: the file's Miniflare (its undici and proxy-finalizer timers) spans tests.
 Deno.test(
   "S3Source catalog: writes are conditional, so claims are exclusive and no record is lost",
-  { sanitizeOps: false, sanitizeResources: false },
+  ACROSS_TESTS,
   async () => {
     const s3 = source("two/");
     const [a, b] = [new JsonCatalog(s3.catalogStorage()), new JsonCatalog(s3.catalogStorage())];
@@ -135,10 +137,9 @@ Deno.test(
   },
 );
 
-// Sanitizers off: the file's Miniflare (its undici and proxy-finalizer timers) spans tests.
 Deno.test(
   "S3Source: two watchers applying retention at once delete each object once; bad ones moved aside",
-  { sanitizeOps: false, sanitizeResources: false },
+  ACROSS_TESTS,
   async () => {
     const small = await readFixture("go-reference/small.snap");
     for (let i = 0; i < 8; i++) {
@@ -172,11 +173,7 @@ Deno.test(
   },
 );
 
-// Sanitizers off: the file's Miniflare (its undici and proxy-finalizer timers) spans tests.
-Deno.test("S3Source: a bucket that cannot be listed is a SourceError", {
-  sanitizeOps: false,
-  sanitizeResources: false,
-}, async () => {
+Deno.test("S3Source: a bucket that cannot be listed is a SourceError", ACROSS_TESTS, async () => {
   const wrong = new S3Source({
     endpoint,
     bucket: BUCKET,

@@ -22,6 +22,10 @@ import {
 } from "../workers/_r2.ts";
 import { type FaultProxy, startFaultProxy } from "./_fault_proxy.ts";
 
+// Deno's sanitizers are off for the tests that use the file's Miniflare and fault proxy:
+// they keep timers and ops (undici timers, the proxy's accept loop) across tests.
+const ACROSS_TESTS = { sanitizeOps: false, sanitizeResources: false };
+
 const MIB = 1024 * 1024;
 const CREDENTIALS = S3_CREDENTIALS;
 const BUCKET = "raft-snapshots";
@@ -89,41 +93,33 @@ async function expectStored(s3: S3Store, archive: Uint8Array) {
 const isPart = (n: number) => (method: string, target: string) =>
   method === "PUT" && target.includes(`partNumber=${n}&`);
 
-// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
-Deno.test("s3: a small archive is one PutObject, byte-identical, with metadata", {
-  sanitizeOps: false,
-  sanitizeResources: false,
-}, async () => {
-  await expectStored(store(), await readFixture("go-reference/small.snap"));
-  assert.ok(!proxy.seen.some((r) => r.includes("uploads")), "no multipart upload for one part");
-});
+Deno.test(
+  "s3: a small archive is one PutObject, byte-identical, with metadata",
+  ACROSS_TESTS,
+  async () => {
+    await expectStored(store(), await readFixture("go-reference/small.snap"));
+    assert.ok(!proxy.seen.some((r) => r.includes("uploads")), "no multipart upload for one part");
+  },
+);
 
 const large = await archiveOf(13 * MIB, "s3-large");
 
-// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
-Deno.test("s3: a 13 MiB archive goes up in three parts, then is copied to its key", {
-  sanitizeOps: false,
-  sanitizeResources: false,
-}, async () => {
-  proxy.seen.length = 0;
-  await expectStored(store(), large);
-  const ops = proxy.seen.map((r) => r.replace(/\?.*/, (q) => q.split("&")[0]!));
-  assert.equal(ops.filter((r) => r.includes("partNumber=")).length, 3, ops.join("\n"));
-});
+Deno.test(
+  "s3: a 13 MiB archive goes up in three parts, then is copied to its key",
+  ACROSS_TESTS,
+  async () => {
+    proxy.seen.length = 0;
+    await expectStored(store(), large);
+    const ops = proxy.seen.map((r) => r.replace(/\?.*/, (q) => q.split("&")[0]!));
+    assert.equal(ops.filter((r) => r.includes("partNumber=")).length, 3, ops.join("\n"));
+  },
+);
 
-// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
-Deno.test("s3: the same archive again keeps the stored object", {
-  sanitizeOps: false,
-  sanitizeResources: false,
-}, async () => {
+Deno.test("s3: the same archive again keeps the stored object", ACROSS_TESTS, async () => {
   await expectStored(store(), large);
 });
 
-// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
-Deno.test("s3: a bad archive is refused (400) and leaves nothing", {
-  sanitizeOps: false,
-  sanitizeResources: false,
-}, async () => {
+Deno.test("s3: a bad archive is refused (400) and leaves nothing", ACROSS_TESTS, async () => {
   const bad = (await archiveOf(12 * MIB, "s3-bad")).slice();
   bad[bad.length - 4096]! ^= 1;
   const { status } = await put(store(), bad);
@@ -132,30 +128,26 @@ Deno.test("s3: a bad archive is refused (400) and leaves nothing", {
 });
 
 for (const action of ["500", "drop"] as const) {
-  // Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
-  Deno.test(`s3: part 2 failing (${action}) mid-upload gives a 5xx and leaves nothing`, {
-    sanitizeOps: false,
-    sanitizeResources: false,
-  }, async () => {
-    proxy.fault = { match: isPart(2), action };
-    proxy.failed.length = 0;
-    try {
-      const { status, body } = await put(store(), await archiveOf(13 * MIB, `s3-${action}`));
-      assert.equal(status, 500, JSON.stringify(body));
-      assert.equal((body as { error: { code: string } }).error.code, "store-error");
-      assert.equal(proxy.failed.length, 1);
-    } finally {
-      proxy.fault = undefined;
-    }
-    await nothingLeft(`part 2 ${action}`);
-  });
+  Deno.test(
+    `s3: part 2 failing (${action}) mid-upload gives a 5xx and leaves nothing`,
+    ACROSS_TESTS,
+    async () => {
+      proxy.fault = { match: isPart(2), action };
+      proxy.failed.length = 0;
+      try {
+        const { status, body } = await put(store(), await archiveOf(13 * MIB, `s3-${action}`));
+        assert.equal(status, 500, JSON.stringify(body));
+        assert.equal((body as { error: { code: string } }).error.code, "store-error");
+        assert.equal(proxy.failed.length, 1);
+      } finally {
+        proxy.fault = undefined;
+      }
+      await nothingLeft(`part 2 ${action}`);
+    },
+  );
 }
 
-// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
-Deno.test("s3: a part that fails once is sent again", {
-  sanitizeOps: false,
-  sanitizeResources: false,
-}, async () => {
+Deno.test("s3: a part that fails once is sent again", ACROSS_TESTS, async () => {
   proxy.fault = { match: isPart(2), action: "500", times: 1 };
   try {
     await expectStored(store({ retries: 2 }), await archiveOf(11 * MIB, "s3-retried"));
@@ -186,108 +178,108 @@ async function endsWithin<T>(upload: Promise<T>, ms = 120_000): Promise<T> {
 const isAbort = (method: string, target: string) =>
   method === "DELETE" && target.includes("uploadId=");
 
-// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
-Deno.test("s3: a part that is never answered times out: a 5xx, and nothing is left", {
-  sanitizeOps: false,
-  sanitizeResources: false,
-}, async () => {
-  proxy.fault = { match: isPart(2), action: "hang" };
-  proxy.failed.length = 0;
-  try {
-    const { status, body } = await endsWithin(
-      put(store({ requestTimeout: TIMEOUT }), await archiveOf(11 * MIB, "s3-hung-part")),
-    );
-    assert.equal(status, 500, JSON.stringify(body));
-    assert.match(JSON.stringify(body), /UploadPart failed: RequestTimeout/);
-    assert.equal(proxy.failed.length, 1, proxy.failed.join("\n"));
-  } finally {
-    proxy.fault = undefined;
-  }
-  await nothingLeft("part timed out");
-});
+Deno.test(
+  "s3: a part that is never answered times out: a 5xx, and nothing is left",
+  ACROSS_TESTS,
+  async () => {
+    proxy.fault = { match: isPart(2), action: "hang" };
+    proxy.failed.length = 0;
+    try {
+      const { status, body } = await endsWithin(
+        put(store({ requestTimeout: TIMEOUT }), await archiveOf(11 * MIB, "s3-hung-part")),
+      );
+      assert.equal(status, 500, JSON.stringify(body));
+      assert.match(JSON.stringify(body), /UploadPart failed: RequestTimeout/);
+      assert.equal(proxy.failed.length, 1, proxy.failed.join("\n"));
+    } finally {
+      proxy.fault = undefined;
+    }
+    await nothingLeft("part timed out");
+  },
+);
 
-// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
-Deno.test("s3: an abort that is not answered is sent again after its timeout", {
-  sanitizeOps: false,
-  sanitizeResources: false,
-}, async () => {
-  proxy.fault = [
-    { match: isPart(2), action: "500" },
-    { match: isAbort, action: "hang", times: 1 },
-  ];
-  proxy.failed.length = 0;
-  try {
-    const { status } = await endsWithin(
-      put(
-        store({ retries: 1, requestTimeout: TIMEOUT }),
-        await archiveOf(11 * MIB, "s3-hung-abort"),
-      ),
-    );
+Deno.test(
+  "s3: an abort that is not answered is sent again after its timeout",
+  ACROSS_TESTS,
+  async () => {
+    proxy.fault = [
+      { match: isPart(2), action: "500" },
+      { match: isAbort, action: "hang", times: 1 },
+    ];
+    proxy.failed.length = 0;
+    try {
+      const { status } = await endsWithin(
+        put(
+          store({ retries: 1, requestTimeout: TIMEOUT }),
+          await archiveOf(11 * MIB, "s3-hung-abort"),
+        ),
+      );
+      assert.equal(status, 500);
+      assert.equal(
+        proxy.failed.filter((r) => isAbort(...r.split(" ") as [string, string])).length,
+        1,
+      );
+    } finally {
+      proxy.fault = undefined;
+    }
+    await nothingLeft("abort timed out once");
+  },
+);
+
+Deno.test(
+  "s3: CompleteMultipartUpload failing gives a 5xx and leaves nothing",
+  ACROSS_TESTS,
+  async () => {
+    proxy.fault = {
+      match: (method, target) => method === "POST" && target.includes("uploadId="),
+      action: "500",
+    };
+    try {
+      const { status } = await put(store(), await archiveOf(11 * MIB, "s3-complete"));
+      assert.equal(status, 500);
+    } finally {
+      proxy.fault = undefined;
+    }
+    await nothingLeft("complete failed");
+  },
+);
+
+Deno.test(
+  "s3: CopyObject failing gives a 5xx, and the staging object is deleted",
+  ACROSS_TESTS,
+  async () => {
+    proxy.fault = {
+      match: (method, target) =>
+        method === "PUT" && !target.includes("?") && target.includes(".snap"),
+      action: "drop",
+    };
+    try {
+      const { status } = await put(store(), await archiveOf(11 * MIB, "s3-copy"));
+      assert.equal(status, 500);
+    } finally {
+      proxy.fault = undefined;
+    }
+    await nothingLeft("copy failed");
+  },
+);
+
+Deno.test(
+  "s3: wrong credentials are refused by the server, and nothing is stored",
+  ACROSS_TESTS,
+  async () => {
+    const wrong = new S3Store({
+      endpoint,
+      bucket: BUCKET,
+      region: "auto",
+      accessKeyId: CREDENTIALS.accessKeyId,
+      secretAccessKey: "not-the-secret",
+      partSize: 5 * MIB,
+    });
+    const { status } = await put(wrong, await readFixture("go-reference/one-mib.snap"));
     assert.equal(status, 500);
-    assert.equal(
-      proxy.failed.filter((r) => isAbort(...r.split(" ") as [string, string])).length,
-      1,
-    );
-  } finally {
-    proxy.fault = undefined;
-  }
-  await nothingLeft("abort timed out once");
-});
-
-// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
-Deno.test("s3: CompleteMultipartUpload failing gives a 5xx and leaves nothing", {
-  sanitizeOps: false,
-  sanitizeResources: false,
-}, async () => {
-  proxy.fault = {
-    match: (method, target) => method === "POST" && target.includes("uploadId="),
-    action: "500",
-  };
-  try {
-    const { status } = await put(store(), await archiveOf(11 * MIB, "s3-complete"));
-    assert.equal(status, 500);
-  } finally {
-    proxy.fault = undefined;
-  }
-  await nothingLeft("complete failed");
-});
-
-// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
-Deno.test("s3: CopyObject failing gives a 5xx, and the staging object is deleted", {
-  sanitizeOps: false,
-  sanitizeResources: false,
-}, async () => {
-  proxy.fault = {
-    match: (method, target) =>
-      method === "PUT" && !target.includes("?") && target.includes(".snap"),
-    action: "drop",
-  };
-  try {
-    const { status } = await put(store(), await archiveOf(11 * MIB, "s3-copy"));
-    assert.equal(status, 500);
-  } finally {
-    proxy.fault = undefined;
-  }
-  await nothingLeft("copy failed");
-});
-
-// Sanitizers off: the file's Miniflare and fault proxy (undici timers, accept loop) span tests.
-Deno.test("s3: wrong credentials are refused by the server, and nothing is stored", {
-  sanitizeOps: false,
-  sanitizeResources: false,
-}, async () => {
-  const wrong = new S3Store({
-    endpoint,
-    bucket: BUCKET,
-    region: "auto",
-    accessKeyId: CREDENTIALS.accessKeyId,
-    secretAccessKey: "not-the-secret",
-    partSize: 5 * MIB,
-  });
-  const { status } = await put(wrong, await readFixture("go-reference/one-mib.snap"));
-  assert.equal(status, 500);
-  await nothingLeft("wrong credentials");
-});
+    await nothingLeft("wrong credentials");
+  },
+);
 
 Deno.test({
   name: "s3: stop the servers",

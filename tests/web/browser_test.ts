@@ -35,7 +35,9 @@ import {
   waitUntil,
 } from "../_helpers.ts";
 
-const options = browserTest();
+// Deno's sanitizers are off for every test of the file: its one site and Playwright browser
+// (and their timers) span tests.
+const options = { ...browserTest(), sanitizeOps: false, sanitizeResources: false };
 const manifest = await goManifest();
 const fixture = (name: string) => new URL(`go-reference/${name}`, FIXTURES).pathname;
 const ARTIFACTS = Deno.env.get("RAFTSNAP_ARTIFACTS") ??
@@ -71,9 +73,6 @@ async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
 Deno.test({
   name: "page: a good snapshot shows verified, its ID, Index, servers, entries and checksum",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const { main: { page } } = await setup();
     const shown = await checkFile(page, fixture("small.snap"));
@@ -106,9 +105,6 @@ Deno.test({
 Deno.test({
   name: "page: a valid 1000:1 archive (64 MiB of zeros) verifies with the default limits",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const { main: { page } } = await setup();
     const dir = await Deno.makeTempDir({ prefix: "raftsnap-page-" });
@@ -133,9 +129,6 @@ for (const f of manifest.fixtures) {
   Deno.test({
     name: `page: ${f.file} shows Go's verdict (${expected})`,
     ...options,
-    // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-    sanitizeOps: false,
-    sanitizeResources: false,
     async fn() {
       const { main: { page } } = await setup();
       const shown = await checkFile(page, fixture(f.file));
@@ -166,9 +159,6 @@ for (const f of manifest.fixtures) {
     Deno.test({
       name: `page: ${f.file} with the ${right ? "right" : "wrong"} key shows ${expected}`,
       ...options,
-      // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-      sanitizeOps: false,
-      sanitizeResources: false,
       async fn() {
         const { main: { page } } = await setup();
         const shown = await checkFile(page, fixture(f.file), check.key);
@@ -190,9 +180,6 @@ for (const f of manifest.fixtures) {
 Deno.test({
   name: "page: a failure says which check failed, where, and what was expected and found",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const { main: { page } } = await setup();
     const shown = await checkFile(page, fixture("bad-state-bitflip.snap"));
@@ -224,9 +211,6 @@ Deno.test({
 Deno.test({
   name: "page: Cancel stops a verification midway and cancels the download",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const { site, main: { page } } = await setup();
     const run = await currentRun(page);
@@ -253,9 +237,6 @@ Deno.test({
 Deno.test({
   name: "page: the drop zone works from the keyboard and takes a dropped file; a URL on the site",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const { main: { page } } = await setup();
     // Keyboard: Tab to the drop zone, Enter opens the file chooser.
@@ -313,9 +294,6 @@ Deno.test({
 Deno.test({
   name: "page: downloads state.bin and meta.json only after verifying, streamed where it can",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const small = manifest.fixtures.find((f) => f.file === "small.snap")!;
     const state = small.tar_entries!.find((e) => e.name === "state.bin")!;
@@ -386,9 +364,6 @@ Deno.test({
 Deno.test({
   name: "page: verifies a 12 MiB snapshot offline once loaded (hashing on a worker)",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     // Records what each Worker the page starts says: the library falls back to hashing on
     // the main thread, silently, when its worker dies before saying "ready" (as it did
@@ -444,9 +419,6 @@ Deno.test({
 Deno.test({
   name: "page: renderInspect draws record and key tables with bar charts",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const { main: { page } } = await setup();
     const drawn = await page.evaluate(async () => {
@@ -540,9 +512,6 @@ Deno.test({
 Deno.test({
   name: "page: consul-small.snap shows its record table (KVS 30 records) and bar charts",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const { main: { page } } = await setup();
     const path = new URL("products/consul-small.snap", FIXTURES).pathname;
@@ -590,9 +559,6 @@ function rendererPeakMiB(): number | undefined {
 Deno.test({
   name: "page: many gzip members and a 1000:1 archive show the verdicts Deno gives (issue 12)",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "raftsnap-hostile-web-" });
     try {
@@ -656,9 +622,6 @@ function contrast(a: string, b: string): number {
 Deno.test({
   name: "page: fits a phone, labels every control, reads with enough contrast; screenshot",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const phone = await freshPage(undefined, { width: 375, height: 740 });
     const { page } = phone;
@@ -703,9 +666,6 @@ Deno.test({
 Deno.test({
   name: "page: no request of the whole run left 127.0.0.1 (then the browser closes)",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const { site, browser, all } = await setup();
     try {

@@ -26,7 +26,9 @@ import {
 import { productFixture, raftsnap } from "../_cli_helpers.ts";
 import { assert, FIXTURES } from "../_helpers.ts";
 
-const options = browserTest();
+// Deno's sanitizers are off for every test of the file: its one site and Playwright browser
+// (and their timers) span tests.
+const options = { ...browserTest(), sanitizeOps: false, sanitizeResources: false };
 const ARTIFACTS = Deno.env.get("RAFTSNAP_ARTIFACTS") ??
   new URL("../../dist/artifacts/", import.meta.url).pathname;
 
@@ -133,9 +135,6 @@ Deno.test({
   name:
     "explorer: Consul: sections, each record as raftsnap decode prints it, secrets masked until revealed",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const path = productFixture("consul-small.snap");
     const lines = await decode(path);
@@ -265,9 +264,6 @@ Deno.test({
   name:
     "explorer: the KV tree by keyboard (tree/treeitem, arrows, Enter) and a folder's consul kv import JSON",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const path = productFixture("consul-small.snap");
     const page = await freshPage();
@@ -321,9 +317,6 @@ Deno.test({
   name:
     "explorer: Nomad jobs, allocations, nodes, variables; Vault paths with sizes, said to be encrypted",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const page = await freshPage();
     const nomad = productFixture("nomad-dev.snap");
@@ -374,9 +367,6 @@ Deno.test({
   name:
     "explorer: a generated 20,000-key state: first records before the end, search while typing, a value read back",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "raftsnap-explorer-" });
     try {
@@ -438,9 +428,6 @@ Deno.test({
 Deno.test({
   name: "explorer: works from a file:// copy of the build, offline (app.js, the classic script)",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const { site, browser } = await setup();
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
@@ -529,9 +516,6 @@ Deno.test({
   name:
     "explorer: two snapshots compared: every changed key listed as diff lists them (past 200), counts by prefix, OLD and NEW side by side, masked; spools removed",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "raftsnap-compare-" });
     try {
@@ -668,9 +652,6 @@ Deno.test({
   name:
     "explorer: a later visit removes the spools of a tab that is gone (no Web Lock held), not a live tab's",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const page = await freshPage();
     // Another tab of the site, alive: its spool's lock is held.
@@ -712,9 +693,6 @@ Deno.test({
   name:
     "explorer: three snapshots give a timeline by raft Index (inline SVG), its numbers inspect's",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "raftsnap-timeline-" });
     try {
@@ -761,9 +739,6 @@ Deno.test({
   name:
     "explorer: an unknown record type is listed by type and size; a state no product wrote is said so",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "raftsnap-unknown-" });
     try {
@@ -830,9 +805,6 @@ Deno.test({
 Deno.test({
   name: "explorer: the browser closes (last test of the file)",
   ...options,
-  // Sanitizers off: the file's one site and Playwright browser (and their timers) span tests.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const { site, browser } = await setup();
     await browser.close();
