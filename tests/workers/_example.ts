@@ -55,13 +55,48 @@ export interface Example {
   dispose(): Promise<void>;
 }
 
+/** The environment variable Miniflare takes workerd's V8 flags from. */
+const V8_FLAGS = "MINIFLARE_WORKERD_V8_FLAGS";
+
+/** The lock around each start of workerd by this module: a folder made only if absent. */
+const START_LOCK = `${Deno.env.get("TMPDIR") ?? "/tmp"}/raftsnap-workerd-start.lock`;
+
+/**
+ * Runs `fn` while no other test of this run starts workerd through this module. Miniflare
+ * reads workerd's V8 flags from the environment (`MINIFLARE_WORKERD_V8_FLAGS`) at each
+ * start, and `deno test --parallel` runs test files side by side in one process: without
+ * the lock, a workerd one test (re)starts uncapped could get another test's heap cap.
+ */
+async function exclusively<T>(fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      await Deno.mkdir(START_LOCK);
+      break;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    }
+    // A lock a run that died left behind (a start takes seconds, not minutes) is broken.
+    const made = (await Deno.stat(START_LOCK).catch(() => undefined))?.mtime?.getTime();
+    if (made !== undefined && Date.now() - made > 120_000) {
+      await Deno.remove(START_LOCK).catch(() => {});
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  try {
+    return await fn();
+  } finally {
+    await Deno.remove(START_LOCK).catch(() => {});
+  }
+}
+
 /**
  * Starts the example with `bindings` overriding its vars (`wrangler dev --var`);
- * `inspectorPort`: workerd's V8 inspector listens there (see `_isolate_memory.ts`).
+ * `inspectorPort`: workerd's V8 inspector listens there (see `_isolate_memory.ts`);
+ * `v8Flags`: workerd's V8 flags for this first start only (a restart runs without them).
  */
 export async function startExample(
   bindings: Record<string, string>,
-  options: { inspectorPort?: number } = {},
+  options: { inspectorPort?: number; v8Flags?: string } = {},
 ): Promise<Example> {
   const config = await wranglerConfig();
   const root = await Deno.makeTempDir({ prefix: "raftsnap-cf-example-" });
@@ -78,29 +113,38 @@ export async function startExample(
     ) => [name, { className, useSQLite: config.sqlite.includes(className) }]),
   );
   let port = 0;
-  const start = async () => {
-    const mf = new Miniflare({
-      modulesRoot: root,
-      modules: [
-        { type: "ESModule", path: main },
-        { type: "ESModule", path: `${root}/dist/lib/raftsnap.mjs` },
-      ],
-      compatibilityDate: config.compatibilityDate,
-      r2Buckets: { [config.binding]: config.bucketName },
-      r2Persist: `${persist}/r2`,
-      durableObjects,
-      durableObjectsPersist: `${persist}/do`,
-      bindings: { ...config.vars, ...bindings },
-      host: "127.0.0.1",
-      port,
-      inspectorPort: options.inspectorPort,
-    } as never);
-    const url = String(await mf.ready);
-    port = Number(new URL(url).port);
-    return { mf, url };
-  };
+  const start = (v8Flags?: string) =>
+    exclusively(async () => {
+      const before = Deno.env.get(V8_FLAGS);
+      if (v8Flags === undefined) Deno.env.delete(V8_FLAGS);
+      else Deno.env.set(V8_FLAGS, v8Flags);
+      try {
+        const mf = new Miniflare({
+          modulesRoot: root,
+          modules: [
+            { type: "ESModule", path: main },
+            { type: "ESModule", path: `${root}/dist/lib/raftsnap.mjs` },
+          ],
+          compatibilityDate: config.compatibilityDate,
+          r2Buckets: { [config.binding]: config.bucketName },
+          r2Persist: `${persist}/r2`,
+          durableObjects,
+          durableObjectsPersist: `${persist}/do`,
+          bindings: { ...config.vars, ...bindings },
+          host: "127.0.0.1",
+          port,
+          inspectorPort: options.inspectorPort,
+        } as never);
+        const url = String(await mf.ready);
+        port = Number(new URL(url).port);
+        return { mf, url };
+      } finally {
+        if (before === undefined) Deno.env.delete(V8_FLAGS);
+        else Deno.env.set(V8_FLAGS, before);
+      }
+    });
   const example: Example = {
-    ...(await start()),
+    ...(await start(options.v8Flags)),
     root,
     persist: `${persist}/r2`,
     config,

@@ -14,7 +14,6 @@ import { patchByMiB, startExample } from "./_example.ts";
 const TOKEN = "test-upload-token";
 const MIB = 1024 * 1024;
 const HEAP = "--max-old-space-size=24 --max-semi-space-size=4";
-const V8_FLAGS = "MINIFLARE_WORKERD_V8_FLAGS";
 
 /** Whether a persisted local R2 holds `key` (read from its SQLite store, not through workerd). */
 async function storedKey(persist: string, key: string): Promise<boolean> {
@@ -42,15 +41,11 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const before = Deno.env.get(V8_FLAGS);
-    const restore = () =>
-      before === undefined ? Deno.env.delete(V8_FLAGS) : Deno.env.set(V8_FLAGS, before);
-    Deno.env.set(V8_FLAGS, HEAP);
     const example = await startExample({
       UPLOAD_TOKEN: TOKEN,
       PART_SIZE: String(8 * MIB),
       MAX_BYTES: String(200 * MIB),
-    }).finally(restore);
+    }, { v8Flags: HEAP });
     try {
       const bucket = async () =>
         (await example.mf.getR2Bucket(example.config.binding)) as unknown as LocalBucket;

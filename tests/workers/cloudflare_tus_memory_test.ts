@@ -21,7 +21,6 @@ import { freePort, held, type IsolateMemory, mib, probeIsolate } from "./_isolat
 const TOKEN = "test-upload-token";
 const MIB = 1024 * 1024;
 const HEAP = "--max-old-space-size=24 --max-semi-space-size=4";
-const V8_FLAGS = "MINIFLARE_WORKERD_V8_FLAGS";
 /** What an isolate may hold: 128 MB. */
 const BOUND = 128 * 1000 * 1000;
 
@@ -30,16 +29,12 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const before = Deno.env.get(V8_FLAGS);
-    const restore = () =>
-      before === undefined ? Deno.env.delete(V8_FLAGS) : Deno.env.set(V8_FLAGS, before);
-    Deno.env.set(V8_FLAGS, HEAP);
     const inspectorPort = freePort();
     const example = await startExample({
       UPLOAD_TOKEN: TOKEN,
       PART_SIZE: String(8 * MIB),
       MAX_BYTES: String(200 * MIB),
-    }, { inspectorPort }).finally(restore);
+    }, { inspectorPort, v8Flags: HEAP });
     const probe = await probeIsolate(inspectorPort, /^core:user:/);
     try {
       const tus = { authorization: `Bearer ${TOKEN}`, "tus-resumable": "1.0.0" };
