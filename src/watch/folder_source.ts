@@ -1,6 +1,7 @@
 // Copyright 2026 the raftsnap authors. Apache-2.0 license.
 // This module is browser compatible.
 
+import { concatBytes } from "../_bytes.ts";
 import type { CatalogStorage } from "./json_catalog.ts";
 import type { ListOptions, SnapshotSource, SourceObject } from "./source.ts";
 
@@ -285,16 +286,13 @@ async function splitFirstLine(
   stream: ReadableStream<Uint8Array>,
 ): Promise<{ line: string; rest: ReadableStream<Uint8Array> }> {
   const reader = stream.getReader();
-  let head = new Uint8Array(0);
+  let head: Uint8Array = new Uint8Array(0);
   let newline = -1;
   try {
     while (newline < 0 && head.length <= MAX_VERSION_LINE) {
       const { done, value } = await reader.read();
       if (done) break;
-      const joined = new Uint8Array(head.length + value.length);
-      joined.set(head);
-      joined.set(value, head.length);
-      head = joined;
+      head = concatBytes([head, value]);
       newline = head.indexOf(0x0a);
     }
   } catch (error) {
@@ -302,32 +300,26 @@ async function splitFirstLine(
     throw error;
   }
   const end = newline < 0 ? Math.min(head.length, MAX_VERSION_LINE) : newline;
-  let left: Uint8Array | undefined = head.subarray(newline < 0 ? end : newline + 1);
-  const rest = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (left) {
-        const bytes = left;
-        left = undefined;
-        if (bytes.length > 0) return controller.enqueue(bytes);
-      }
-      const { done, value } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  }, { highWaterMark: 0 });
+  const rest = startingWith(head.subarray(newline < 0 ? end : newline + 1), reader);
   return { line: new TextDecoder().decode(head.subarray(0, end)), rest };
 }
 
 /** `line` and a newline, then the body's bytes. */
 function afterLine(line: string, body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  let first: Uint8Array | undefined = new TextEncoder().encode(`${line}\n`);
+  return startingWith(new TextEncoder().encode(`${line}\n`), body.getReader());
+}
+
+/** `first` (unless empty), then what `reader` reads; cancelling it cancels the reader. */
+function startingWith(
+  first: Uint8Array,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): ReadableStream<Uint8Array> {
+  let held: Uint8Array | undefined = first.length > 0 ? first : undefined;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      if (first) {
-        controller.enqueue(first);
-        first = undefined;
+      if (held) {
+        controller.enqueue(held);
+        held = undefined;
         return;
       }
       const { done, value } = await reader.read();
